@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Configuration;
+using Flux.AppHost.Redis;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// Infrastructure: the token signing key, and the Redis backplane (Flux:Redis:Mode).
+var signingKey = builder.AddParameter("signing-key",
+    // 44 letters and digits are valid base64 for 33 random bytes, the key size Auth:SigningKey requires.
+    new GenerateParameterDefault { MinLength = 44, Special = false }, secret: true, persist: true);
+var redis = builder.AddRedisBackplane("redis");
+
+// Services: gateway replicas, each its own resource so the swarm and dashboard can reach every one of them.
+var gateways = new List<IResourceBuilder<ProjectResource>>();
+for (int replica = 1; replica <= builder.Configuration.GetValue("Flux:Gateway:Replicas", 2); replica++)
+{
+    gateways.Add(builder.AddProject<Projects.Flux_Gateway>($"gateway-{replica}", project => project.ExcludeLaunchProfile = true)
+        // WebSocket traffic bypasses the DCP proxy, which costs throughput (docs/benchmarks.md).
+        .WithHttpEndpoint(name: "http", isProxied: false)
+        .WithHttpEndpoint(name: "grpc", env: "GRPC_PORT")
+        .WithReference(redis).WaitFor(redis)
+        .WithEnvironment("Auth__SigningKey", signingKey)
+        .WithHttpHealthCheck("/health"));
+}
+
+var swarm = builder.AddProject<Projects.Flux_Swarm>("swarm", project => project.ExcludeLaunchProfile = true)
+    .WithHttpEndpoint(name: "http")
+    .WithHttpEndpoint(name: "grpc", env: "GRPC_PORT")
+    .WithReference(redis).WaitFor(redis)
+    .WithEnvironment("Auth__SigningKey", signingKey)
+    .WithHttpHealthCheck("/health");
+for (int i = 0; i < gateways.Count; i++)
+{
+    swarm.WithReference(gateways[i]).WaitFor(gateways[i])
+        .WithEnvironment($"Swarm__Gateways__{i}", gateways[i].Resource.Name);
+}
+
+// Apps: the dashboard, on the fixed URL of the original design.
+var dashboard = builder.AddProject<Projects.Flux_Dashboard>("dashboard", project => project.ExcludeLaunchProfile = true)
+    .WithHttpEndpoint(name: "http", port: DashboardPort(builder), isProxied: false)
+    .WithReference(swarm).WaitFor(swarm)
+    .WithHttpHealthCheck("/health")
+    .WithUrlForEndpoint("http", url => url.DisplayText = "Flux dashboard");
+for (int i = 0; i < gateways.Count; i++)
+{
+    dashboard.WithReference(gateways[i]).WithEnvironment($"Dashboard__Gateways__{i}", gateways[i].Resource.Name);
+}
+
+builder.Build().Run();
+
+// Tests run several AppHosts at once, so they set Flux:Dashboard:Port=0 for a free port.
+static int? DashboardPort(IDistributedApplicationBuilder builder) =>
+    builder.Configuration.GetValue("Flux:Dashboard:Port", 9090) is > 0 and var port ? port : null;

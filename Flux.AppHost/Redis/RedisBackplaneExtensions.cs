@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using System.Reflection;
+
+namespace Flux.AppHost.Redis;
+
+/// <summary>Adds the <c>redis</c> backplane in the mode <c>Flux:Redis:Mode</c> names.</summary>
+internal static class RedisBackplaneExtensions
+{
+    public const string ModeKey = "Flux:Redis:Mode";
+    private const string DataDirectoryKey = "Flux:Redis:DataDirectory";
+    private const string PortKey = "Flux:Redis:Port";
+
+    public static IResourceBuilder<IResourceWithConnectionString> AddRedisBackplane(this IDistributedApplicationBuilder builder, string name)
+    {
+        string mode = builder.Configuration[ModeKey] ?? "embedded";
+        return mode switch
+        {
+            "embedded" => builder.AddEmbeddedRedis(name),
+            "server" => builder.AddRedisServer(name),
+            "container" => builder.AddRedis(name),
+            "external" => builder.AddConnectionString(name).WithRedisPing(),
+            _ => throw new InvalidOperationException(
+                $"{ModeKey} is '{mode}'; use embedded (Garnet in a process, the default), server (redis-server from PATH), container (Docker) or external (ConnectionStrings:{name})."),
+        };
+    }
+
+    /// <summary>Microsoft Garnet in the Flux.EmbeddedRedis process: no Docker, no native install.</summary>
+    private static IResourceBuilder<IResourceWithConnectionString> AddEmbeddedRedis(this IDistributedApplicationBuilder builder, string name)
+    {
+        string assembly = typeof(RedisBackplaneExtensions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "EmbeddedRedisAssembly").Value!;
+        var resource = new RedisBackplaneResource(name, "dotnet", Path.GetDirectoryName(assembly)!);
+        return builder.AddLocalRedis(resource, port => ["exec", assembly, "--port", port, "--data", builder.DataDirectory(name, "embedded")]);
+    }
+
+    /// <summary><c>redis-server</c> from PATH, with an append-only file so seqs and history survive its restart.</summary>
+    private static IResourceBuilder<IResourceWithConnectionString> AddRedisServer(this IDistributedApplicationBuilder builder, string name)
+    {
+        string data = builder.DataDirectory(name, "server");
+        var resource = new RedisBackplaneResource(name, "redis-server", data);
+        return builder.AddLocalRedis(resource, port =>
+            ["--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", data]);
+    }
+
+    private static IResourceBuilder<IResourceWithConnectionString> AddLocalRedis(
+        this IDistributedApplicationBuilder builder, RedisBackplaneResource resource, Func<object, object[]> args)
+    {
+        int? port = builder.Configuration.GetValue<int?>(PortKey);
+        var redis = builder.AddResource(resource)
+            // Not proxied: the DCP proxy cut publish throughput to about a third here (docs/benchmarks.md).
+            .WithEndpoint(RedisBackplaneResource.EndpointName, endpoint =>
+            {
+                endpoint.UriScheme = "tcp";
+                endpoint.Port = port;
+                endpoint.TargetPort = port;
+                endpoint.IsProxied = false;
+            })
+            .WithArgs(context =>
+            {
+                foreach (object arg in args(resource.Endpoint.Property(EndpointProperty.TargetPort))) context.Args.Add(arg);
+            });
+        return redis.WithRedisPing();
+    }
+
+    private static IResourceBuilder<T> WithRedisPing<T>(this IResourceBuilder<T> redis) where T : IResourceWithConnectionString
+    {
+        string key = $"{redis.Resource.Name}-ping";
+        redis.ApplicationBuilder.Services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
+            key, _ => new RedisPingHealthCheck(redis.Resource), failureStatus: null, tags: null));
+        return redis.WithHealthCheck(key);
+    }
+
+    private static string DataDirectory(this IDistributedApplicationBuilder builder, string name, string mode)
+    {
+        string directory = builder.Configuration[DataDirectoryKey] ?? Path.Combine(Path.GetTempPath(), "flux", $"{name}-{mode}");
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Flux.Gateway.Backplane;
+using Flux.Gateway.Connections;
+using Flux.Gateway.Fanout;
+using Flux.Gateway.Shedding;
+using Flux.Gateway.Telemetry;
+using Flux.Protocol.Admin;
+using Grpc.Core;
+
+namespace Flux.Gateway.Admin;
+
+/// <summary>The gRPC admin service (GatewayAdmin in gateway_admin.proto).</summary>
+internal sealed class GatewayAdminService(
+    ConnectionRegistry registry,
+    GuildDirectory guilds,
+    GatewayCounters counters,
+    LoadShedder shedder,
+    SheddingMonitor monitor,
+    DrainCoordinator drain,
+    GcPressureInjector gcPressure,
+    RedisBackplane backplane,
+    GatewayInstance instance) : GatewayAdmin.GatewayAdminBase
+{
+    public override Task<GatewayStats> GetStats(GetStatsRequest request, ServerCallContext context)
+    {
+        var (high, normal, low) = registry.CountByTier();
+        var stats = new GatewayStats
+        {
+            Instance = instance.Name,
+            ConnectionsHigh = high,
+            ConnectionsNormal = normal,
+            ConnectionsLow = low,
+            Guilds = guilds.Count,
+            QueuedBytes = counters.QueuedBytes,
+            QueuedFrames = counters.QueuedFrames,
+            DroppedFrames = counters.DroppedFrames,
+            Shedding = SheddingState(),
+            Draining = drain.IsDraining,
+            RedisConnected = backplane.IsConnected,
+            MessagesPublished = counters.Published,
+            FramesSent = counters.FramesSent,
+            FanoutLagMs = monitor.LastFanoutLag.TotalMilliseconds,
+            UptimeS = Stopwatch.GetElapsedTime(instance.StartedAt).TotalSeconds,
+        };
+        foreach (var (reason, count) in counters.ClosesByReason) stats.ClosesByReason[reason] = count;
+        return Task.FromResult(stats);
+    }
+
+    public override async Task<DrainReply> Drain(DrainRequest request, ServerCallContext context)
+    {
+        TimeSpan? timeout = request.TimeoutMs > 0 ? TimeSpan.FromMilliseconds(request.TimeoutMs) : null;
+        var (closed, flushed) = await drain.DrainAsync(timeout, context.CancellationToken).ConfigureAwait(false);
+        return new DrainReply { ConnectionsClosed = closed, FramesFlushed = flushed };
+    }
+
+    public override Task<SheddingState> SetShedding(SetSheddingRequest request, ServerCallContext context)
+    {
+        if (!request.Auto && request.Level is < 0 or > 2)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "level must be 0 (none), 1 (low) or 2 (low and normal)"));
+        }
+        shedder.Set(request.Auto, request.Level);
+        return Task.FromResult(SheddingState());
+    }
+
+    public override Task<InjectFaultReply> InjectFault(InjectFaultRequest request, ServerCallContext context)
+    {
+        if (request.FaultCase != InjectFaultRequest.FaultOneofCase.GcPressure)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "no fault given; supported: gc_pressure"));
+        }
+        var gc = request.GcPressure;
+        try
+        {
+            if (!gcPressure.TryStart(gc.Seconds, gc.MegabytesPerSecond))
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, "a GC pressure fault is already running"));
+            }
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+        }
+        return Task.FromResult(new InjectFaultReply { Description = $"gc pressure {gc.MegabytesPerSecond:0.#} MB/s for {gc.Seconds:0.#} s on {instance.Name}" });
+    }
+
+    private SheddingState SheddingState() => new() { Auto = shedder.IsAuto, Level = shedder.Level, Reason = shedder.Reason };
+}

@@ -1,0 +1,18 @@
+using StackExchange.Redis;
+
+namespace Flux.Gateway.Backplane;
+
+/// <summary>
+/// Where a guild lives in Redis. The braces are a hash tag, so a guild's keys share a cluster slot and one
+/// script may touch both.
+/// </summary>
+internal static class BackplaneKeys
+{
+    public static RedisKey Seq(string guild) => $"flux:guild:{{{guild}}}:seq";
+
+    public static RedisKey History(string guild) => $"flux:guild:{{{guild}}}:history";
+
+    public static RedisChannel Channel(string guild) => RedisChannel.Literal($"flux:guild:{guild}");
+
+    public static RedisKey Session(string session) => $"flux:session:{session}";
+}

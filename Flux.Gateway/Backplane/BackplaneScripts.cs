@@ -1,0 +1,46 @@
+namespace Flux.Gateway.Backplane;
+
+/// <summary>
+/// The Lua scripts that make the backplane consistent. Each runs atomically (Redis always; Garnet with
+/// <c>--lua-transaction-mode</c>, which locks KEYS), so every replica sees one order per guild.
+/// </summary>
+internal static class BackplaneScripts
+{
+    /// <summary>
+    /// Assigns the next seq, appends the finished frame to history (trimmed to a length), and publishes
+    /// <c>seq \n traceparent \n frame</c>. Because seq assignment and publish happen in one script,
+    /// subscribers receive a guild's messages in seq order, and history always holds a gap-free run of seqs
+    /// ending at the current seq.
+    /// KEYS: seq, history. ARGV: frame prefix, frame suffix, history length, channel, traceparent, history ttl.
+    /// Returns the seq.
+    /// </summary>
+    public const string Publish = """
+        local seq = redis.call('INCR', KEYS[1])
+        local frame = ARGV[1] .. seq .. ARGV[2]
+        redis.call('RPUSH', KEYS[2], frame)
+        redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+        redis.call('EXPIRE', KEYS[2], ARGV[6])
+        redis.call('PUBLISH', ARGV[4], seq .. '\n' .. ARGV[5] .. '\n' .. frame)
+        return seq
+        """;
+
+    /// <summary>
+    /// Reads up to ARGV[2] frames after seq ARGV[1]. History holds seqs (latest - len + 1) .. latest.
+    /// KEYS: seq, history. Returns { latest, first seq held, frames... from max(after + 1, first) }.
+    /// </summary>
+    public const string ReadHistory = """
+        local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
+        local len = redis.call('LLEN', KEYS[2])
+        local first = latest - len + 1
+        local from = tonumber(ARGV[1]) + 1
+        if from < first then from = first end
+        local stop = from + tonumber(ARGV[2]) - 1
+        if stop > latest then stop = latest end
+        local result = { latest, first }
+        if from <= stop then
+          local frames = redis.call('LRANGE', KEYS[2], from - first, stop - first)
+          for i = 1, #frames do result[i + 2] = frames[i] end
+        end
+        return result
+        """;
+}

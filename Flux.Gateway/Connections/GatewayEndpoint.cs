@@ -1,0 +1,52 @@
+using System.Net.WebSockets;
+using Flux.Gateway.Admin;
+
+namespace Flux.Gateway.Connections;
+
+/// <summary>The WebSocket endpoint: <c>GET /gateway?v=1</c> (docs/protocol.md).</summary>
+internal static class GatewayEndpoint
+{
+    public const string Path = "/gateway";
+
+    public static IEndpointRouteBuilder MapGateway(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.Map(Path, AcceptAsync);
+        return endpoints;
+    }
+
+    private static async Task AcceptAsync(HttpContext context, GatewayServices services, DrainCoordinator drain)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await Reject(context, StatusCodes.Status400BadRequest, "This endpoint accepts WebSocket upgrades only: GET /gateway?v=1").ConfigureAwait(false);
+            return;
+        }
+        string? version = context.Request.Query["v"];
+        if (version is not (null or "1"))
+        {
+            await Reject(context, StatusCodes.Status400BadRequest, $"Unsupported protocol version '{version}'; this gateway speaks v=1").ConfigureAwait(false);
+            return;
+        }
+        if (drain.IsDraining)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await Reject(context, StatusCodes.Status503ServiceUnavailable, "Draining; connect to another replica").ConfigureAwait(false);
+            return;
+        }
+
+        using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            // The protocol has its own heartbeats; WebSocket pings would only add traffic.
+            KeepAliveInterval = TimeSpan.Zero,
+        }).ConfigureAwait(false);
+        var connection = new ClientConnection(socket, services);
+        await connection.RunAsync().ConfigureAwait(false);
+    }
+
+    private static Task Reject(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(message);
+    }
+}

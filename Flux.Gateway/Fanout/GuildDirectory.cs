@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Flux.Gateway.Backplane;
+using Flux.Gateway.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Flux.Gateway.Fanout;
+
+/// <summary>
+/// The guilds with members on this replica. A guild is subscribed in Redis while it has local members
+/// (and for a grace period after the last leaves), so a replica only receives the guilds it serves.
+/// </summary>
+internal sealed class GuildDirectory : IGuildHistory
+{
+    private readonly ConcurrentDictionary<string, GuildFanout> _guilds = new(StringComparer.Ordinal);
+    private readonly RedisBackplane _backplane;
+    private readonly GatewayOptions _options;
+    private readonly ILogger<GuildDirectory> _logger;
+
+    public GuildDirectory(RedisBackplane backplane, IOptions<GatewayOptions> options, ILogger<GuildDirectory> logger)
+    {
+        _backplane = backplane;
+        _options = options.Value;
+        _logger = logger;
+        backplane.Multiplexer.ConnectionFailed += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Subscription) Log.RedisLost(_logger, e.FailureType.ToString());
+        };
+        backplane.Multiplexer.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Subscription) _ = CatchUpAllAsync();
+        };
+    }
+
+    public int Count => _guilds.Count;
+
+    /// <summary>Adds a recipient to a guild, joining (stashing live messages) until <see cref="GuildMember.GoLive"/>.</summary>
+    /// <exception cref="BackplaneUnavailableException">The guild could not be subscribed.</exception>
+    public async Task<GuildMember> JoinAsync(string guild, IGuildRecipient recipient)
+    {
+        while (true)
+        {
+            var fanout = _guilds.GetOrAdd(guild, static (id, self) => self.Create(id), this);
+            var member = new GuildMember(fanout, recipient, _options.SendQueueMaxFrames);
+            if (!fanout.TryAdd(member))
+            {
+                continue; // closed as idle a moment ago; a fresh one will be created
+            }
+            try
+            {
+                await fanout.Started.ConfigureAwait(false);
+                return member;
+            }
+            catch (Exception ex)
+            {
+                fanout.Remove(member);
+                _guilds.TryRemove(new KeyValuePair<string, GuildFanout>(guild, fanout));
+                throw ex as BackplaneUnavailableException ?? new BackplaneUnavailableException(ex.Message, ex);
+            }
+        }
+    }
+
+    public static void Leave(GuildMember member) => member.Guild.Remove(member);
+
+    /// <summary>Unsubscribes guilds that have had no local members for the idle grace period.</summary>
+    public void SweepIdle()
+    {
+        var idleFor = TimeSpan.FromMilliseconds(_options.GuildIdleUnsubscribeMs);
+        foreach (var (id, fanout) in _guilds)
+        {
+            if (fanout.TryCloseIfIdle(idleFor) && _guilds.TryRemove(new KeyValuePair<string, GuildFanout>(id, fanout)))
+            {
+                if (fanout.Subscription is ChannelMessageQueue queue)
+                {
+                    _ = queue.UnsubscribeAsync();
+                }
+            }
+        }
+    }
+
+    Task<HistorySlice> IGuildHistory.ReadHistoryAsync(string guild, long afterSeq, int max) =>
+        _backplane.ReadHistoryAsync(guild, afterSeq, max);
+
+    private GuildFanout Create(string id)
+    {
+        var fanout = new GuildFanout(id, this, _options.ReplayChunk, _logger);
+        fanout.Start(SubscribeAsync);
+        return fanout;
+    }
+
+    // The subscription starts before the current seq is read, so every later message arrives live
+    // (or, if the subscription took a moment to become active, is filled from history).
+    private async Task SubscribeAsync(GuildFanout fanout)
+    {
+        var queue = await _backplane.SubscribeAsync(fanout.Id).ConfigureAwait(false);
+        fanout.Subscription = queue;
+        try
+        {
+            fanout.StartAt(await _backplane.GetLatestSeqAsync(fanout.Id).ConfigureAwait(false));
+        }
+        catch
+        {
+            await queue.UnsubscribeAsync().ConfigureAwait(false);
+            throw;
+        }
+        queue.OnMessage(message => OnMessage(fanout, message));
+    }
+
+    private Task OnMessage(GuildFanout fanout, ChannelMessage message)
+    {
+        long received = Stopwatch.GetTimestamp();
+        if (!PublishedEnvelope.TryParse((ReadOnlyMemory<byte>)message.Message, out var envelope))
+        {
+            return Task.CompletedTask;
+        }
+        try
+        {
+            return fanout.ProcessAsync(envelope.Seq, envelope.Traceparent, envelope.Frame, received);
+        }
+        catch (Exception ex)
+        {
+            Log.FanoutFailed(_logger, fanout.Id, ex);
+            return Task.CompletedTask;
+        }
+    }
+
+    private async Task CatchUpAllAsync()
+    {
+        Log.RedisRestored(_logger, _guilds.Count);
+        foreach (var fanout in _guilds.Values)
+        {
+            try
+            {
+                await fanout.CatchUpAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Log.FanoutFailed(_logger, fanout.Id, ex);
+            }
+        }
+    }
+}

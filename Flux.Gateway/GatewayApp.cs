@@ -1,0 +1,71 @@
+using Flux.Gateway.Admin;
+using Flux.Gateway.Auth;
+using Flux.Gateway.Backplane;
+using Flux.Gateway.Connections;
+using Flux.Gateway.Fanout;
+using Flux.Gateway.Shedding;
+using Flux.Gateway.Telemetry;
+using Flux.Protocol.Auth;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+
+namespace Flux.Gateway;
+
+/// <summary>Builds the gateway: used by Program and by the integration tests, which start real instances.</summary>
+internal static class GatewayApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults();
+        builder.AddGrpcEndpoint();
+        builder.AddRedisClient("redis", configureOptions: redis =>
+        {
+            redis.AbortOnConnectFail = false;
+            // While Redis is down, commands fail at once (sends answer "unavailable") instead of queueing.
+            redis.BacklogPolicy = BacklogPolicy.FailFast;
+        });
+        configure?.Invoke(builder);
+
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(_ => new TokenValidator(SigningKey.FromBase64(builder.Configuration[TokenContract.SigningKeyConfigKey])));
+        builder.Services.AddSingleton<GatewayCounters>();
+        builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<GatewayInstance>();
+        builder.Services.AddSingleton<RedisBackplane>();
+        builder.Services.AddSingleton<GuildDirectory>();
+        builder.Services.AddSingleton<ConnectionRegistry>();
+        builder.Services.AddSingleton<LoadShedder>();
+        builder.Services.AddSingleton<DrainCoordinator>();
+        builder.Services.AddSingleton<GcPressureInjector>();
+        builder.Services.AddSingleton<GatewayServices>();
+        builder.Services.AddSingleton<SheddingMonitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SheddingMonitor>());
+        builder.Services.AddHostedService<ConnectionSweeper>();
+        builder.Services.AddGrpc();
+        builder.Services.AddHealthChecks().AddCheck<DrainingHealthCheck>("draining");
+
+        var app = builder.Build();
+        // Fail at start-up, with the reason, rather than at the first identify.
+        app.Services.GetRequiredService<TokenValidator>();
+
+        app.UseWebSockets();
+        app.MapDefaultEndpoints();
+        app.MapGateway();
+        app.MapGrpcService<GatewayAdminService>();
+        app.MapGet("/", () => "Flux gateway. Connect a WebSocket to /gateway?v=1; the protocol is in docs/protocol.md.");
+
+        // SIGTERM: drain first (clients resume elsewhere); Kestrel then waits for the closing connections.
+        var drain = app.Services.GetRequiredService<DrainCoordinator>();
+        app.Lifetime.ApplicationStopping.Register(() => _ = drain.DrainAsync(null, CancellationToken.None));
+        return app;
+    }
+
+    private sealed class DrainingHealthCheck(DrainCoordinator drain) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(drain.IsDraining ? HealthCheckResult.Unhealthy("draining") : HealthCheckResult.Healthy());
+    }
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using Flux.Gateway.Connections;
+using Flux.Gateway.Telemetry;
+using Flux.Protocol.Auth;
+using Flux.Protocol.Wire;
+using Microsoft.Extensions.Options;
+
+namespace Flux.Gateway.Shedding;
+
+/// <summary>
+/// Watches this replica's pressure (bytes waiting in send queues, and fan-out lag) and sheds the least important
+/// connections first: level 1 closes <c>low</c> with 1013 and refuses new ones; level 2 does the same to
+/// <c>normal</c>. <c>high</c> is never shed. A level drops only after pressure has stayed below
+/// <see cref="SheddingOptions.RecoverFraction"/> of its thresholds for <see cref="SheddingOptions.RecoverAfterMs"/>.
+/// </summary>
+internal sealed class LoadShedder(IOptions<GatewayOptions> options, GatewayCounters counters, ILogger<LoadShedder> logger)
+{
+    private readonly SheddingOptions _options = options.Value.Shedding;
+    private volatile int _level;
+    private volatile bool _auto = true;
+    private volatile string _reason = "no pressure";
+    private long _calmSince;
+
+    public int Level => _level;
+
+    public bool IsAuto => _auto;
+
+    public string Reason => _reason;
+
+    public bool Refuses(Tier tier) => tier switch
+    {
+        Tier.High => false,
+        Tier.Normal => _level >= 2,
+        _ => _level >= 1,
+    };
+
+    /// <summary>Forces a level (0 to 2), or with <paramref name="auto"/> returns to measured shedding.</summary>
+    public void Set(bool auto, int level)
+    {
+        _auto = auto;
+        if (!auto)
+        {
+            ChangeLevel(Math.Clamp(level, 0, 2), "forced by an operator");
+        }
+    }
+
+    /// <summary>Re-evaluates the level from measured pressure; called every <see cref="SheddingOptions.CheckIntervalMs"/>.</summary>
+    public void Evaluate(long queuedBytes, TimeSpan fanoutLag)
+    {
+        if (!_auto) return;
+        double lagMs = fanoutLag.TotalMilliseconds;
+        int measured = queuedBytes >= _options.Level2QueuedBytes || lagMs >= _options.Level2FanoutLagMs ? 2
+            : queuedBytes >= _options.Level1QueuedBytes || lagMs >= _options.Level1FanoutLagMs ? 1
+            : 0;
+        string pressure = $"queued {queuedBytes / 1024.0 / 1024.0:0.#} MB, fan-out lag {lagMs:0} ms";
+        if (measured > _level)
+        {
+            Volatile.Write(ref _calmSince, 0);
+            ChangeLevel(measured, pressure);
+            return;
+        }
+        if (_level == 0) return;
+
+        bool calm = queuedBytes < ThresholdBytes(_level) * _options.RecoverFraction
+            && lagMs < ThresholdLagMs(_level) * _options.RecoverFraction;
+        if (!calm)
+        {
+            Volatile.Write(ref _calmSince, 0);
+            return;
+        }
+        long now = Stopwatch.GetTimestamp();
+        if (Volatile.Read(ref _calmSince) == 0)
+        {
+            Volatile.Write(ref _calmSince, now);
+        }
+        else if (Stopwatch.GetElapsedTime(_calmSince, now).TotalMilliseconds >= _options.RecoverAfterMs)
+        {
+            Volatile.Write(ref _calmSince, 0);
+            ChangeLevel(_level - 1, pressure);
+        }
+    }
+
+    /// <summary>Closes every open connection of a tier this level sheds. Returns how many.</summary>
+    public int ShedConnections(ConnectionRegistry registry, GatewayMetrics metrics)
+    {
+        if (_level == 0) return 0;
+        int shed = 0;
+        foreach (var connection in registry.Snapshot())
+        {
+            if (connection.IsIdentified && !connection.IsClosing && Refuses(connection.Tier))
+            {
+                metrics.Shed(connection.Tier);
+                connection.RequestClose(CloseCodes.Shed, "shedding load; resume later", flush: false);
+                shed++;
+            }
+        }
+        return shed;
+    }
+
+    public TimeSpan TakeFanoutLag() => TimeSpan.FromSeconds(counters.TakeMaxFanoutLag() / (double)Stopwatch.Frequency);
+
+    private long ThresholdBytes(int level) => level >= 2 ? _options.Level2QueuedBytes : _options.Level1QueuedBytes;
+
+    private int ThresholdLagMs(int level) => level >= 2 ? _options.Level2FanoutLagMs : _options.Level1FanoutLagMs;
+
+    private void ChangeLevel(int level, string reason)
+    {
+        _reason = reason;
+        if (_level == level) return;
+        _level = level;
+        Log.SheddingChanged(logger, level, reason);
+    }
+}

@@ -1,0 +1,30 @@
+using System.Diagnostics;
+
+namespace Flux.Gateway.Telemetry;
+
+/// <summary>Spans for sampled messages: a <c>send</c> with a <c>trace</c> field continues that trace.</summary>
+internal static class GatewayActivities
+{
+    public const string SourceName = "Flux.Gateway";
+    public static readonly ActivitySource Source = new(SourceName);
+
+    public static Activity? StartPublish(string traceparent, string guild)
+    {
+        if (!ActivityContext.TryParse(traceparent, null, isRemote: true, out var parent)) return null;
+        var activity = Source.StartActivity("message publish", ActivityKind.Producer, parent);
+        activity?.SetTag("messaging.system", "redis");
+        activity?.SetTag("messaging.destination.name", guild);
+        return activity;
+    }
+
+    public static Activity? StartFanout(ReadOnlySpan<byte> traceparent, string guild, long seq, int recipients)
+    {
+        if (traceparent.IsEmpty) return null;
+        if (!ActivityContext.TryParse(System.Text.Encoding.ASCII.GetString(traceparent), null, isRemote: true, out var parent)) return null;
+        var activity = Source.StartActivity("fanout", ActivityKind.Consumer, parent);
+        activity?.SetTag("messaging.destination.name", guild);
+        activity?.SetTag("flux.seq", seq);
+        activity?.SetTag("flux.recipients", recipients);
+        return activity;
+    }
+}

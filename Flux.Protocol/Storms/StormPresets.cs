@@ -1,0 +1,51 @@
+namespace Flux.Protocol.Storms;
+
+/// <summary>The named storms: <c>seed</c> is the original design's test, <c>10k</c> its scale-up, <c>smoke</c> a CI run.</summary>
+public static class StormPresets
+{
+    public const string Seed = "seed";
+    public const string TenThousand = "10k";
+    public const string Smoke = "smoke";
+
+    public static IReadOnlyList<string> Names { get; } = [Smoke, Seed, TenThousand];
+
+    /// <summary>The seed's failures: 10 slow consumers × 5 s, 100 clients partitioned for 5 s, GC pressure on the gateways.</summary>
+    private static IReadOnlyList<FaultSpec> SeedFaults { get; } =
+    [
+        new(FaultKind.SlowConsumers, At: 20, Duration: 5, Clients: 10),
+        new(FaultKind.Partition, At: 35, Duration: 5, Clients: 100),
+        new(FaultKind.GcPressure, At: 50, Duration: 5, MegabytesPerSecond: 200),
+    ];
+
+    public static StormPlan Get(string name) => TryGet(name, out var plan)
+        ? plan
+        : throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", Names)}.", nameof(name));
+
+    public static bool TryGet(string name, out StormPlan plan)
+    {
+        plan = name switch
+        {
+            Seed => new StormPlan
+            {
+                Scenario = Seed, Users = 1_000, Guilds = 20, Rate = 1_000, BodyBytes = 64,
+                Ramp = 10, Duration = 60, Faults = SeedFaults,
+            },
+            TenThousand => new StormPlan
+            {
+                Scenario = TenThousand, Users = 10_000, Guilds = 200, Rate = 1_000, BodyBytes = 64,
+                Ramp = 30, Duration = 60, Faults = SeedFaults.Select(f => f with { At = f.At + 20 }).ToArray(),
+            },
+            Smoke => new StormPlan
+            {
+                Scenario = Smoke, Users = 100, Guilds = 4, Rate = 100, BodyBytes = 64, Ramp = 2, Duration = 10,
+                Faults =
+                [
+                    new(FaultKind.SlowConsumers, At: 4, Duration: 2, Clients: 2),
+                    new(FaultKind.Partition, At: 6, Duration: 2, Clients: 5),
+                ],
+            },
+            _ => null!,
+        };
+        return plan is not null;
+    }
+}
