@@ -12,7 +12,7 @@ using StackExchange.Redis;
 namespace Flux.Gateway;
 
 /// <summary>Builds the gateway: used by Program and by the integration tests, which start real instances.</summary>
-internal static class GatewayApp
+public static class GatewayApp
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {

@@ -21,7 +21,7 @@ internal sealed class ConnectionRegistry
         int high = 0, normal = 0, low = 0;
         foreach (var connection in _connections.Values)
         {
-            if (!connection.IsIdentified) continue;
+            if (!connection.IsIdentified || connection.IsClosing) continue;
             switch (connection.Tier)
             {
                 case Tier.High: high++; break;

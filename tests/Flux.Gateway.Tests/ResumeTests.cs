@@ -1,0 +1,131 @@
+using Flux.Protocol.Wire;
+using Flux.Testing;
+
+namespace Flux.Gateway.Tests;
+
+/// <summary>Resume after a disconnect, on the other instance: missed messages exactly once, no gap at the seam.</summary>
+public sealed class ResumeTests(RedisFixture fixture) : IClassFixture<RedisFixture>
+{
+    private static readonly Dictionary<string, string?> Unlimited = new() { ["Gateway:RateLimitSends"] = "100000" };
+
+    [Fact]
+    public async Task Resume_on_the_other_instance_replays_missed_messages_exactly_once_then_continues_live()
+    {
+        await using var gateway1 = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString);
+        await using var gateway2 = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString);
+        string guild = RedisFixture.NewGuild();
+        string token = TestKeys.Token("alice", guild);
+        var alice = await TestClient.IdentifyAsync(gateway1.WebSocketUri, token);
+        await using var bob = await TestClient.IdentifyAsync(gateway2.WebSocketUri, TestKeys.Token("bob", guild));
+        string session = alice.Ready!.Session!;
+
+        for (int i = 0; i < 5; i++) await bob.SendMessageAsync(guild, $"before-{i}");
+        var seen = await FanoutTests.ReceiveMessagesAsync(alice, 5);
+        long lastSeen = seen[^1].Seq;
+
+        alice.Abort();
+        await alice.DisposeAsync();
+        for (int i = 0; i < 5; i++) await bob.SendMessageAsync(guild, $"missed-{i}");
+        await FanoutTests.ReceiveMessagesAsync(bob, 10); // all ten are published
+
+        await using var resumed = await TestClient.ConnectAsync(gateway2.WebSocketUri);
+        await resumed.SendAsync(ClientFrameWriter.Resume(token, session, new Dictionary<string, long> { [guild] = lastSeen }));
+        var replay = await resumed.ReceiveUntilAsync(f => f.Op == ServerOp.Resumed);
+
+        Assert.Equal(5, replay[^1].Replayed);
+        var replayed = replay.Where(f => f.Op == ServerOp.Message).ToList();
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"missed-{i}"), replayed.Select(f => f.Nonce));
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => lastSeen + i), replayed.Select(f => f.Seq));
+
+        await bob.SendMessageAsync(guild, "after");
+        var live = await resumed.ReceiveAsync();
+        Assert.Equal(("after", lastSeen + 6), (live.Nonce, live.Seq));
+    }
+
+    [Fact]
+    public async Task Messages_sent_during_a_resume_arrive_without_duplicate_or_gap()
+    {
+        await using var gateway1 = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString, Unlimited);
+        await using var gateway2 = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString, Unlimited);
+        string guild = RedisFixture.NewGuild();
+        string token = TestKeys.Token("carol", guild);
+        var carol = await TestClient.IdentifyAsync(gateway1.WebSocketUri, token);
+        string session = carol.Ready!.Session!;
+        long start = carol.Ready.Guilds.Single().Seq;
+        carol.Abort();
+        await carol.DisposeAsync();
+
+        // A steady stream from another member, before, during and after the resume.
+        await using var sender = await TestClient.IdentifyAsync(gateway2.WebSocketUri, TestKeys.Token("dave", guild));
+        const int total = 300;
+        var sending = Task.Run(async () =>
+        {
+            for (int i = 0; i < total; i++)
+            {
+                await sender.SendMessageAsync(guild, $"m{i}");
+                if (i % 10 == 0) await Task.Delay(1);
+            }
+        });
+        await Task.Delay(50);
+
+        await using var resumed = await TestClient.ConnectAsync(gateway2.WebSocketUri);
+        await resumed.SendAsync(ClientFrameWriter.Resume(token, session, new Dictionary<string, long> { [guild] = start }));
+        await sending;
+
+        var seqs = new List<long>();
+        while (seqs.Count < total)
+        {
+            var frame = await resumed.ReceiveAsync();
+            if (frame.Op == ServerOp.Message) seqs.Add(frame.Seq);
+        }
+        Assert.Equal(Enumerable.Range(1, total).Select(i => start + i), seqs);
+    }
+
+    [Fact]
+    public async Task Resume_of_an_unknown_session_closes_with_4007()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString);
+        await using var client = await TestClient.ConnectAsync(gateway.WebSocketUri);
+        await client.SendAsync(ClientFrameWriter.Resume(TestKeys.Token("erin", "g"), "no-such-session", new Dictionary<string, long>()));
+        var (code, _, _) = await client.ReceiveCloseAsync();
+        Assert.Equal(CloseCodes.InvalidSession, code);
+    }
+
+    [Fact]
+    public async Task Resume_of_another_users_session_closes_with_4007()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString);
+        string guild = RedisFixture.NewGuild();
+        await using var frank = await TestClient.IdentifyAsync(gateway.WebSocketUri, TestKeys.Token("frank", guild));
+        await using var mallory = await TestClient.ConnectAsync(gateway.WebSocketUri);
+        await mallory.SendAsync(ClientFrameWriter.Resume(TestKeys.Token("mallory", guild), frank.Ready!.Session!, new Dictionary<string, long>()));
+        var (code, _, _) = await mallory.ReceiveCloseAsync();
+        Assert.Equal(CloseCodes.InvalidSession, code);
+    }
+
+    [Fact]
+    public async Task Resume_beyond_history_reports_the_gap_honestly()
+    {
+        var shortHistory = new Dictionary<string, string?> { ["Gateway:HistoryLength"] = "3" };
+        await using var gateway = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString, shortHistory);
+        string guild = RedisFixture.NewGuild();
+        string token = TestKeys.Token("gina", guild);
+        var gina = await TestClient.IdentifyAsync(gateway.WebSocketUri, token);
+        string session = gina.Ready!.Session!;
+        gina.Abort();
+        await gina.DisposeAsync();
+
+        await using var sender = await TestClient.IdentifyAsync(gateway.WebSocketUri, TestKeys.Token("hank", guild));
+        for (int i = 0; i < 8; i++) await sender.SendMessageAsync(guild, $"m{i}");
+        await FanoutTests.ReceiveMessagesAsync(sender, 8);
+
+        await using var resumed = await TestClient.ConnectAsync(gateway.WebSocketUri);
+        await resumed.SendAsync(ClientFrameWriter.Resume(token, session, new Dictionary<string, long> { [guild] = 0 }));
+        var frames = await resumed.ReceiveUntilAsync(f => f.Op == ServerOp.Resumed);
+
+        var gap = frames[0];
+        Assert.Equal((ServerOp.Gap, guild, 1L, 5L), (gap.Op, gap.Guild, gap.GapFrom, gap.GapTo));
+        Assert.Equal([6L, 7L, 8L], frames.Where(f => f.Op == ServerOp.Message).Select(f => f.Seq));
+        Assert.Equal(3, frames[^1].Replayed);
+    }
+}

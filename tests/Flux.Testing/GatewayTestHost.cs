@@ -1,0 +1,69 @@
+using Flux.Gateway;
+using Flux.Protocol.Admin;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+
+namespace Flux.Testing;
+
+/// <summary>A real gateway (Kestrel on loopback, real Redis) started in this process.</summary>
+public sealed class GatewayTestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private GatewayTestHost(WebApplication app, int httpPort, int grpcPort)
+    {
+        _app = app;
+        HttpPort = httpPort;
+        GrpcPort = grpcPort;
+    }
+
+    public int HttpPort { get; }
+
+    public int GrpcPort { get; }
+
+    public Uri WebSocketUri => new($"ws://127.0.0.1:{HttpPort}/gateway?v=1");
+
+    public Uri HttpUri => new($"http://127.0.0.1:{HttpPort}");
+
+    public Uri GrpcUri => new($"http://127.0.0.1:{GrpcPort}");
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>A client of this instance's gRPC admin service.</summary>
+    public GatewayAdmin.GatewayAdminClient Admin => _admin ??= new GatewayAdmin.GatewayAdminClient(GrpcChannel.ForAddress(GrpcUri));
+
+    private GatewayAdmin.GatewayAdminClient? _admin;
+
+    /// <param name="settings">Configuration overrides, e.g. <c>["Gateway:RateLimitSends"] = "5"</c>.</param>
+    public static async Task<GatewayTestHost> StartAsync(string redisConnectionString, IDictionary<string, string?>? settings = null)
+    {
+        int httpPort = FreePort.Next();
+        int grpcPort = FreePort.Next();
+        var config = new Dictionary<string, string?>
+        {
+            ["urls"] = $"http://127.0.0.1:{httpPort}",
+            ["GRPC_PORT"] = grpcPort.ToString(),
+            ["ConnectionStrings:redis"] = redisConnectionString,
+            ["Auth:SigningKey"] = TestKeys.SigningKey,
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) config[key] = value;
+        // Command-line configuration, so it is in place before the gateway reads it while building.
+        var app = GatewayApp.Build(config.Select(c => $"--{c.Key}={c.Value}").ToArray());
+        await app.StartAsync().ConfigureAwait(false);
+        return new GatewayTestHost(app, httpPort, grpcPort);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
+        {
+            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+
+namespace Flux.Testing;
+
+public enum RedisKind
+{
+    /// <summary>Flux.EmbeddedRedis: Microsoft Garnet in its own process.</summary>
+    Embedded,
+
+    /// <summary>redis-server from PATH.</summary>
+    Server,
+}
+
+/// <summary>A real Redis-protocol server in a child process on a loopback port, stoppable and restartable for outage tests.</summary>
+public sealed class RedisServerProcess : IAsyncDisposable
+{
+    private readonly RedisKind _kind;
+    private readonly string _dataDirectory;
+    private Process? _process;
+    private readonly StringBuilder _output = new();
+
+    private RedisServerProcess(RedisKind kind, int port)
+    {
+        _kind = kind;
+        Port = port;
+        _dataDirectory = Path.Combine(Path.GetTempPath(), "flux-tests", $"redis-{kind}-{port}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(_dataDirectory);
+    }
+
+    public int Port { get; }
+
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    public static bool IsRedisServerInstalled => FindOnPath("redis-server") is not null;
+
+    public static async Task<RedisServerProcess> StartAsync(RedisKind kind = RedisKind.Embedded)
+    {
+        var server = new RedisServerProcess(kind, FreePort.Next());
+        await server.StartProcessAsync().ConfigureAwait(false);
+        return server;
+    }
+
+    /// <summary>Kills the server abruptly, as an outage would.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is null) return;
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        _process.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Starts again on the same port with the same data.</summary>
+    public Task RestartAsync() => StartProcessAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task StartProcessAsync()
+    {
+        var start = _kind == RedisKind.Embedded
+            ? new ProcessStartInfo("dotnet") { ArgumentList = { "exec", EmbeddedAssembly(), "--port", Port.ToString(), "--data", _dataDirectory } }
+            : new ProcessStartInfo(FindOnPath("redis-server") ?? throw new InvalidOperationException("redis-server is not installed"))
+            {
+                ArgumentList = { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", _dataDirectory },
+            };
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start the Redis process");
+        _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{_kind} Redis exited with {_process.ExitCode}: {Output}");
+            }
+            if (await PingAsync().ConfigureAwait(false)) return;
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+        throw new TimeoutException($"{_kind} Redis did not answer PING within 30 s: {Output}");
+    }
+
+    private string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    private async Task<bool> PingAsync()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await client.ConnectAsync("127.0.0.1", Port, timeout.Token).ConfigureAwait(false);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token).ConfigureAwait(false);
+            var buffer = new byte[16];
+            int read = await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static string EmbeddedAssembly() =>
+        typeof(RedisServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "EmbeddedRedisAssembly").Value!;
+
+    private static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+            .Select(dir => Path.Combine(dir, program))
+            .FirstOrDefault(File.Exists);
+}

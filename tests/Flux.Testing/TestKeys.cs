@@ -1,0 +1,15 @@
+using Flux.Protocol.Auth;
+
+namespace Flux.Testing;
+
+/// <summary>One signing key for a test run, and tokens minted with it.</summary>
+public static class TestKeys
+{
+    public static readonly string SigningKey = Flux.Protocol.Auth.SigningKey.Generate();
+
+    public static readonly TokenIssuer Issuer = new(Flux.Protocol.Auth.SigningKey.FromBase64(SigningKey));
+
+    public static string Token(string user, params string[] guilds) => Issuer.Issue(user, guilds);
+
+    public static string Token(string user, Tier tier, params string[] guilds) => Issuer.Issue(user, guilds, tier);
+}
