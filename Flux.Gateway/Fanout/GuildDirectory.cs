@@ -42,7 +42,8 @@ internal sealed class GuildDirectory : IGuildHistory
     {
         while (true)
         {
-            var fanout = _guilds.GetOrAdd(guild, static (id, self) => self.Create(id), this);
+            // GetOrAdd may build a losing instance under a race; it is never started, so it never subscribes.
+            var fanout = _guilds.GetOrAdd(guild, static (id, self) => new GuildFanout(id, self, self._options.ReplayChunk, self._logger), this);
             var member = new GuildMember(fanout, recipient, _options.SendQueueMaxFrames);
             if (!fanout.TryAdd(member))
             {
@@ -50,7 +51,7 @@ internal sealed class GuildDirectory : IGuildHistory
             }
             try
             {
-                await fanout.Started.ConfigureAwait(false);
+                await fanout.EnsureStarted(SubscribeAsync).ConfigureAwait(false);
                 return member;
             }
             catch (Exception ex)
@@ -82,13 +83,6 @@ internal sealed class GuildDirectory : IGuildHistory
 
     Task<HistorySlice> IGuildHistory.ReadHistoryAsync(string guild, long afterSeq, int max) =>
         _backplane.ReadHistoryAsync(guild, afterSeq, max);
-
-    private GuildFanout Create(string id)
-    {
-        var fanout = new GuildFanout(id, this, _options.ReplayChunk, _logger);
-        fanout.Start(SubscribeAsync);
-        return fanout;
-    }
 
     // The subscription starts before the current seq is read, so every later message arrives live
     // (or, if the subscription took a moment to become active, is filled from history).

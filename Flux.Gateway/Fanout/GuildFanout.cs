@@ -21,6 +21,7 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
     private long _lastSeq;
     private long _idleSince = Stopwatch.GetTimestamp();
     private bool _closed;
+    private int _starting;
 
     public string Id { get; } = id;
 
@@ -29,13 +30,36 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
 
     public int MemberCount => Volatile.Read(ref _members).Length;
 
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Completes once the guild is subscribed and its sequencer knows the current seq.</summary>
-    public Task Started { get; private set; } = Task.CompletedTask;
+    public Task Started => _started.Task;
+
+    /// <summary>True once <see cref="EnsureStarted"/> has run.</summary>
+    public bool IsStarted => Volatile.Read(ref _starting) != 0;
 
     /// <summary>The subscription, kept so it can be ended when the guild goes idle.</summary>
     public object? Subscription { get; set; }
 
-    public void Start(Func<GuildFanout, Task> subscribe) => Started = subscribe(this);
+    /// <summary>Subscribes once; only the instance that wins a concurrent get-or-add ever calls this with effect.</summary>
+    public Task EnsureStarted(Func<GuildFanout, Task> subscribe)
+    {
+        if (Interlocked.Exchange(ref _starting, 1) == 0) _ = StartAsync(subscribe);
+        return _started.Task;
+    }
+
+    private async Task StartAsync(Func<GuildFanout, Task> subscribe)
+    {
+        try
+        {
+            await subscribe(this).ConfigureAwait(false);
+            _started.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            _started.TrySetException(ex);
+        }
+    }
 
     /// <summary>Sets where the sequencer starts: messages at or below this seq are not delivered live.</summary>
     public void StartAt(long seq) => Volatile.Write(ref _lastSeq, seq);

@@ -25,6 +25,7 @@ public static class StormPlanMapping
             SlaP95Ms = plan.Sla.P95Ms,
             SlaP99Ms = plan.Sla.P99Ms,
             SlaWindowS = plan.Sla.Window,
+            NoFaults = plan.Faults.Count == 0,
         };
         message.Gateways.AddRange(plan.Gateways);
         message.Faults.AddRange(plan.Faults.Select(f => new FaultMessage
@@ -61,10 +62,10 @@ public static class StormPlanMapping
             Rate = Or(message.Rate, basis.Rate),
             BodyBytes = Or(message.BodyBytes, basis.BodyBytes),
             Duration = Or(message.DurationS, basis.Duration),
-            Ramp = message.RampS > 0 ? message.RampS : basis.Ramp,
+            Ramp = message.HasRampS ? message.RampS : basis.Ramp,
             Tiers = tiersGiven ? new TierMix(message.TierHigh, message.TierNormal, message.TierLow) : basis.Tiers,
             Gateways = message.Gateways.Count > 0 ? message.Gateways.ToArray() : basis.Gateways,
-            Faults = message.Faults.Count > 0 ? message.Faults.Select(ToFault).ToArray() : basis.Faults,
+            Faults = message.Faults.Count > 0 ? message.Faults.Select(ToFault).ToArray() : message.NoFaults ? [] : basis.Faults,
             Sla = slaGiven
                 ? new SlaSpec(Or(message.SlaP95Ms, basis.Sla.P95Ms), Or(message.SlaP99Ms, basis.Sla.P99Ms), Or(message.SlaWindowS, basis.Sla.Window))
                 : basis.Sla,

@@ -132,6 +132,7 @@ public static class ClientFrameReader
         if (reader.ValueTextEquals("heartbeat"u8)) return Op.Heartbeat;
         if (reader.ValueTextEquals("identify"u8)) return Op.Identify;
         if (reader.ValueTextEquals("resume"u8)) return Op.Resume;
+        _ = reader.GetString(); // an op that is not even valid UTF-8 is undecodable (4002), not unknown (4001)
         return Op.Unknown;
     }
 

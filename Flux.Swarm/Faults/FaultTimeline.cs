@@ -1,0 +1,36 @@
+using Flux.Protocol.Storms;
+
+namespace Flux.Swarm.Faults;
+
+/// <summary>
+/// When each planned fault is active, so losses, duplicates and disconnects can be tied to the fault that was
+/// active when they happened. A fault counts as active for a grace period after it ends, while clients recover.
+/// </summary>
+internal sealed class FaultTimeline(IReadOnlyList<FaultSpec> faults)
+{
+    /// <summary>Clients reconnect with back-off and resume after a fault ends; effects until then belong to the fault.</summary>
+    public const double RecoveryGraceSeconds = 5;
+
+    public IReadOnlyList<FaultSpec> Faults { get; } = faults;
+
+    /// <summary>The index of the fault active at <paramref name="second"/>, or -1.</summary>
+    public int ActiveAt(double second)
+    {
+        for (int i = Faults.Count - 1; i >= 0; i--)
+        {
+            var fault = Faults[i];
+            if (second >= fault.At && second <= fault.At + fault.Duration + RecoveryGraceSeconds) return i;
+        }
+        return -1;
+    }
+
+    public IEnumerable<string> ActiveDescriptions(double second)
+    {
+        foreach (var fault in Faults)
+        {
+            if (second >= fault.At && second < fault.At + Math.Max(fault.Duration, 1)) yield return fault.Describe();
+        }
+    }
+
+    public string NameOf(int index) => index < 0 ? "none" : $"{index + 1}: {Faults[index].Describe()}";
+}

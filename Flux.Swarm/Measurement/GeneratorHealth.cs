@@ -1,0 +1,78 @@
+using System.Diagnostics;
+
+namespace Flux.Swarm.Measurement;
+
+/// <summary>
+/// Is the swarm itself keeping up? Send lag (actual minus intended send time), its own GC pauses, its CPU, and its
+/// thread-pool backlog. When these say the generator was the bottleneck, the report says so rather than blaming the gateway.
+/// </summary>
+internal sealed class GeneratorHealth
+{
+    /// <summary>Beyond this send lag at p99 the schedule was not kept.</summary>
+    public const double SaturatedLagMs = 10;
+
+    /// <summary>Above this share of all cores the measurement competes with what it measures.</summary>
+    public const double SaturatedCpuPercent = 90;
+
+    private readonly LatencyHistogram _lag = new();
+    private readonly Process _process = Process.GetCurrentProcess();
+    private readonly TimeSpan _gcPauseAtStart = GC.GetTotalPauseDuration();
+    private readonly TimeSpan _cpuAtStart;
+    private readonly long _startedAt = Stopwatch.GetTimestamp();
+    private TimeSpan _lastCpu;
+    private long _lastSample;
+    private double _maxLagMs;
+    private int _maxThreadPoolQueue;
+
+    public GeneratorHealth()
+    {
+        _cpuAtStart = _process.TotalProcessorTime;
+        _lastCpu = _cpuAtStart;
+        _lastSample = _startedAt;
+    }
+
+    /// <summary>CPU of this process over the last second, as a share of all cores.</summary>
+    public double LastCpuPercent { get; private set; }
+
+    public double LastLagMs { get; private set; }
+
+    public void RecordSendLag(long lagMicroseconds) => _lag.Record(Math.Max(1, lagMicroseconds));
+
+    /// <summary>Called once a second.</summary>
+    public void Sample()
+    {
+        var window = _lag.TakeInterval();
+        LastLagMs = window.P99Ms;
+        _maxLagMs = Math.Max(_maxLagMs, window.MaxMs);
+        _process.Refresh();
+        var cpu = _process.TotalProcessorTime;
+        long now = Stopwatch.GetTimestamp();
+        double wall = Stopwatch.GetElapsedTime(_lastSample, now).TotalSeconds;
+        LastCpuPercent = wall > 0 ? (cpu - _lastCpu).TotalSeconds / wall / Environment.ProcessorCount * 100 : 0;
+        _lastCpu = cpu;
+        _lastSample = now;
+        _maxThreadPoolQueue = Math.Max(_maxThreadPoolQueue, (int)Math.Min(int.MaxValue, ThreadPool.PendingWorkItemCount));
+    }
+
+    public GeneratorReport Report()
+    {
+        double wall = Stopwatch.GetElapsedTime(_startedAt).TotalSeconds;
+        double cpu = wall > 0 ? (_process.TotalProcessorTime - _cpuAtStart).TotalSeconds / wall / Environment.ProcessorCount * 100 : 0;
+        var lag = _lag.Cumulative;
+        var reasons = new List<string>();
+        if (lag.P99Ms > SaturatedLagMs) reasons.Add($"send lag p99 {lag.P99Ms:0.#} ms > {SaturatedLagMs} ms: the schedule was not kept");
+        if (cpu > SaturatedCpuPercent) reasons.Add($"swarm CPU {cpu:0} % of all cores");
+        return new GeneratorReport(
+            MaxLagMs: Math.Max(_maxLagMs, lag.MaxMs),
+            LagP99Ms: lag.P99Ms,
+            GcPauseMs: (GC.GetTotalPauseDuration() - _gcPauseAtStart).TotalMilliseconds,
+            CpuPct: cpu,
+            MaxThreadPoolQueue: _maxThreadPoolQueue,
+            Saturated: reasons.Count > 0,
+            Reason: reasons.Count > 0
+                ? "The swarm itself was a bottleneck (" + string.Join("; ", reasons) + "); latencies are upper bounds for the gateway."
+                : "The swarm kept its schedule; latencies are the system's.");
+    }
+}
+
+internal sealed record GeneratorReport(double MaxLagMs, double LagP99Ms, double GcPauseMs, double CpuPct, int MaxThreadPoolQueue, bool Saturated, string Reason);

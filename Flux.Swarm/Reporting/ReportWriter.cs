@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Flux.Swarm.Reporting;
+
+/// <summary>Writes a report as JSON and as its Markdown twin.</summary>
+internal static class ReportWriter
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+    };
+
+    public static string ToJson(StormReport report) => JsonSerializer.Serialize(report, Json);
+
+    public static StormReport? FromJson(string json) => JsonSerializer.Deserialize<StormReport>(json, Json);
+
+    /// <summary>Writes <paramref name="path"/> and the Markdown twin beside it (same name, .md).</summary>
+    public static string WriteFiles(StormReport report, string path)
+    {
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, ToJson(report));
+        string markdown = Path.ChangeExtension(full, ".md");
+        File.WriteAllText(markdown, ToMarkdown(report));
+        return markdown;
+    }
+
+    public static string ToMarkdown(StormReport r)
+    {
+        var md = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+        md.AppendLine(c, $"# Storm {r.RunId}: {r.Scenario}");
+        md.AppendLine();
+        md.AppendLine(c, $"**Verdict: {r.Verdict}**");
+        md.AppendLine();
+        md.AppendLine(c, $"{r.Users:N0} users in {r.Guilds:N0} guilds, {r.Rate:N0} msg/s planned, {r.RampS:0.#} s ramp then {r.DurationS:0.#} s steady{(r.Stopped ? " (stopped early)" : "")}. Started {r.StartedAt}, finished {r.FinishedAt}.");
+        md.AppendLine();
+        md.AppendLine("| measure | value |");
+        md.AppendLine("|---|---|");
+        Row(md, "sent", r.Sent.ToString("N0", c));
+        Row(md, "expected deliveries", r.ExpectedDeliveries.ToString("N0", c));
+        Row(md, "delivered", r.Delivered.ToString("N0", c));
+        Row(md, "lost", r.Lost.ToString("N0", c));
+        Row(md, "duplicates", r.Duplicates.ToString("N0", c));
+        Row(md, "reordered", r.Reordered.ToString("N0", c));
+        Row(md, "unexpected disconnects", r.UnexpectedDisconnects.ToString("N0", c));
+        Row(md, "injected disconnects", r.InjectedDisconnects.ToString("N0", c));
+        Row(md, "latency p50 / p95 / p99 / p99.9 / max (healthy)", $"{r.LatencyMs.P50:0.##} / {r.LatencyMs.P95:0.##} / {r.LatencyMs.P99:0.##} / {r.LatencyMs.P999:0.##} / {r.LatencyMs.Max:0.##} ms");
+        Row(md, "throughput sent / delivered", $"{r.Throughput.SentPerS:N0} / {r.Throughput.DeliveredPerS:N0} per s");
+        Row(md, "SLA", $"p95 ≤ {r.Sla.P95Ms} ms, p99 ≤ {r.Sla.P99Ms} ms (alert after {r.Sla.WindowS} s): {(r.Sla.Passed ? "held" : "violated")}");
+        Row(md, "generator", $"lag p99 {r.Generator.LagP99Ms:0.##} ms (max {r.Generator.MaxLagMs:0.#}), GC pauses {r.Generator.GcPauseMs:0} ms, CPU {r.Generator.CpuPct:0} %");
+        md.AppendLine();
+        md.AppendLine(r.Generator.Assessment);
+        if (r.Sla.Violations.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("## SLA violations");
+            foreach (var v in r.Sla.Violations) md.AppendLine(c, $"- {v.Description}");
+        }
+        if (r.Cohorts.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("## Users under faults (measured apart from the healthy ones)");
+            md.AppendLine("| cohort | users | delivered | p50 | p99 | max |");
+            md.AppendLine("|---|---|---|---|---|---|");
+            foreach (var (name, block) in r.Cohorts)
+            {
+                md.AppendLine(c, $"| {name} | {block.Users:N0} | {block.Delivered:N0} | {block.LatencyMs.P50:0.##} ms | {block.LatencyMs.P99:0.##} ms | {block.LatencyMs.Max:0.##} ms |");
+            }
+        }
+        md.AppendLine();
+        md.AppendLine("## Faults");
+        md.AppendLine("| fault | lost | duplicates | reordered | unexpected disconnects |");
+        md.AppendLine("|---|---|---|---|---|");
+        foreach (var f in r.Faults.Append(r.OutsideFaults))
+        {
+            md.AppendLine(c, $"| {f.Description} | {f.Lost:N0} | {f.Duplicates:N0} | {f.Reordered:N0} | {f.UnexpectedDisconnects:N0} |");
+        }
+        md.AppendLine();
+        var d = r.Details;
+        md.AppendLine(c, $"Details: {d.Resumes:N0} resumes, {d.SessionsLost:N0} sessions lost, {d.ConnectFailures:N0} connect failures, {d.NotSent:N0} sends not sent ({d.Rejected:N0} refused by the gateway), {d.Unconfirmed:N0} unconfirmed at a partition, {d.SkippedSends:N0} skipped while offline, {d.GapsReported:N0} gaps reported, {d.ShedDisconnects:N0} shed.");
+        foreach (string note in r.Notes) md.AppendLine(c, $"- {note}");
+        md.AppendLine();
+        md.AppendLine("## Timeline");
+        md.AppendLine("| t (s) | phase | connections | sends/s | deliveries/s | p50 | p95 | p99 | max |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var t in r.Timeline)
+        {
+            md.AppendLine(c, $"| {t.T:0} | {t.Phase} | {t.Connections:N0} | {t.SendsPerS:N0} | {t.DeliveriesPerS:N0} | {t.P50Ms:0.##} | {t.P95Ms:0.##} | {t.P99Ms:0.##} | {t.MaxMs:0.##}{(t.SlaBreach ? " ⚠" : "")} |");
+        }
+        return md.ToString();
+    }
+
+    private static void Row(StringBuilder md, string name, string value) => md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
+}

@@ -1,0 +1,160 @@
+using Flux.Swarm.Measurement;
+using Flux.Swarm.Reporting;
+using Flux.Swarm.Users;
+
+namespace Flux.Swarm.Storms;
+
+/// <summary>
+/// The final count, once the run has drained. Every user expected every seq of its guild after the seq it joined at;
+/// whatever did not arrive is lost, and is tied to the fault active when the message was meant to be sent.
+/// A message no one ever received was lost by the system, unless its sender was being cut off by a partition at
+/// that moment: then it never reached a gateway, and it is counted as unconfirmed instead.
+/// </summary>
+internal static class StormAccounting
+{
+    /// <summary>A send this close before a partition cut its sender off may have died in the sender's socket.</summary>
+    private const long CutWindowMicroseconds = 1_000_000;
+
+    public static StormReport Build(StormRun run, IReadOnlyList<SimulatedUser> users, double steadySeconds, IReadOnlyList<string> notes)
+    {
+        var storm = run.Context;
+        var plan = storm.Plan;
+        long[] maxSeq = storm.GuildMaxSeq;
+        var intendedBySeq = IntendedTimes(storm);
+
+        long expected = 0, lost = 0, delivered = 0, duplicates = 0, reordered = 0;
+        foreach (var user in users)
+        {
+            delivered += user.Delivered;
+            duplicates += user.Duplicates;
+            reordered += user.Reordered;
+            if (user.Tracker is not { } tracker) continue; // never connected: it expected nothing
+            long top = maxSeq[user.GuildIndex];
+            expected += Math.Max(0, top - tracker.Base) + tracker.MissedBeforeRebase;
+            lost += tracker.MissedBeforeRebase; // already tied to its fault when the session was lost
+            foreach (long seq in tracker.MissingSeqs(top))
+            {
+                lost++;
+                double at = intendedBySeq.TryGetValue((user.GuildIndex, seq), out long us) ? us / 1e6 : storm.Clock.NowSeconds;
+                storm.Effects.Lost(storm.Faults.ActiveAt(at), 1);
+            }
+        }
+
+        long unconfirmed = 0;
+        var cuts = users.ToDictionary(u => u.Index, u => u.Cuts);
+        for (long id = 0; id < storm.Ledger.Count; id++)
+        {
+            var message = storm.Ledger[id];
+            if (message.Seq != 0 || message.NotSent != 0) continue;
+            long intended = message.IntendedMicroseconds;
+            if (cuts[message.Sender].Any(cut => intended >= cut - CutWindowMicroseconds && intended <= cut))
+            {
+                unconfirmed++;
+                continue;
+            }
+            int recipients = storm.Layout.GuildSizes[message.Guild];
+            expected += recipients;
+            lost += recipients;
+            storm.Effects.Lost(storm.Faults.ActiveAt(message.IntendedMicroseconds / 1e6), recipients);
+        }
+        storm.Metrics.Lost(lost);
+
+        var healthy = storm.Latency[(int)Cohort.Healthy].Cumulative;
+        var sla = run.Sla;
+        bool slaPassed = sla.Violations.Count == 0 && healthy.P95Ms <= plan.Sla.P95Ms && healthy.P99Ms <= plan.Sla.P99Ms;
+        var generator = storm.Generator.Report();
+        var counters = storm.Counters;
+        bool passed = slaPassed && lost == 0;
+        var steadyRows = run.Timeline.Where(r => r.Phase == "steady").ToList();
+        long sent = Interlocked.Read(ref counters.Sent);
+        double sendingSeconds = Math.Max(1, plan.Ramp + steadySeconds);
+
+        return new StormReport
+        {
+            RunId = run.Id,
+            Scenario = plan.Scenario,
+            Users = plan.Users,
+            Guilds = plan.Guilds,
+            Rate = plan.Rate,
+            RampS = plan.Ramp,
+            DurationS = Math.Round(steadySeconds, 1),
+            Sent = sent,
+            ExpectedDeliveries = expected,
+            Delivered = delivered,
+            Lost = lost,
+            Duplicates = duplicates,
+            Reordered = reordered,
+            UnexpectedDisconnects = Interlocked.Read(ref counters.UnexpectedDisconnects),
+            InjectedDisconnects = Interlocked.Read(ref counters.InjectedDisconnects),
+            LatencyMs = Block(healthy),
+            Throughput = steadyRows.Count > 0
+                ? new ThroughputBlock(steadyRows.Average(r => r.SendsPerS), steadyRows.Average(r => r.DeliveriesPerS))
+                : new ThroughputBlock(sent / sendingSeconds, delivered / sendingSeconds),
+            Sla = new SlaBlock(plan.Sla.P95Ms, plan.Sla.P99Ms, plan.Sla.Window, healthy.P95Ms, healthy.P99Ms, slaPassed,
+                sla.Violations.Select(v => new SlaViolationBlock(v.FromS, v.ToS, v.WorstP95Ms, v.WorstP99Ms, v.Description)).ToList()),
+            Generator = new GeneratorBlock(generator.MaxLagMs, generator.LagP99Ms, generator.GcPauseMs, generator.CpuPct,
+                generator.MaxThreadPoolQueue, generator.Saturated, generator.Reason),
+            Cohorts = Cohorts(storm, users),
+            Faults = plan.Faults.Select((fault, i) => FaultBlock(storm, i, fault.Describe(), fault.At, fault.Duration)).ToList(),
+            OutsideFaults = FaultBlock(storm, -1, "no fault active", 0, 0),
+            Details = new DetailsBlock(
+                Interlocked.Read(ref counters.NotSent), Interlocked.Read(ref counters.Rejected), unconfirmed,
+                Interlocked.Read(ref counters.SkippedSends), Interlocked.Read(ref counters.ConnectFailures),
+                Interlocked.Read(ref counters.Resumes), Interlocked.Read(ref counters.SessionsLost),
+                Interlocked.Read(ref counters.GapsReported), Interlocked.Read(ref counters.ShedDisconnects),
+                Interlocked.Read(ref counters.ForeignMessages)),
+            Timeline = [.. run.Timeline],
+            Gateways = storm.Gateways.Select(g => g.WebSocket.ToString()).ToList(),
+            Notes = [.. notes],
+            StartedAt = run.StartedAt.ToString("O"),
+            FinishedAt = DateTimeOffset.UtcNow.ToString("O"),
+            Stopped = run.StopRequested && steadySeconds + 0.5 < plan.Duration,
+            Passed = passed,
+            Verdict = Verdict(slaPassed, lost, sla, healthy, plan.Sla),
+        };
+    }
+
+    private static Dictionary<(int Guild, long Seq), long> IntendedTimes(StormContext storm)
+    {
+        var times = new Dictionary<(int, long), long>((int)Math.Min(storm.Ledger.Count, int.MaxValue / 2));
+        for (long id = 0; id < storm.Ledger.Count; id++)
+        {
+            ref readonly var message = ref storm.Ledger[id];
+            if (message.Seq != 0) times[(message.Guild, message.Seq)] = message.IntendedMicroseconds;
+        }
+        return times;
+    }
+
+    private static Dictionary<string, CohortBlock> Cohorts(StormContext storm, IReadOnlyList<SimulatedUser> users)
+    {
+        var cohorts = new Dictionary<string, CohortBlock>();
+        foreach (var cohort in new[] { Cohort.SlowConsumers, Cohort.Partitioned })
+        {
+            var members = users.Where(u => u.Cohort == cohort).ToList();
+            if (members.Count == 0) continue;
+            cohorts[cohort.ToReportName()] = new CohortBlock(members.Count, members.Sum(u => u.Delivered), Block(storm.Latency[(int)cohort].Cumulative));
+        }
+        return cohorts;
+    }
+
+    private static FaultBlock FaultBlock(StormContext storm, int index, string description, double at, double duration)
+    {
+        var (lost, duplicates, reordered, disconnects) = storm.Effects.For(index);
+        return new FaultBlock(description, at, duration, lost, duplicates, reordered, disconnects);
+    }
+
+    private static LatencyBlock Block(LatencyStats s) => new(s.P50Ms, s.P95Ms, s.P99Ms, s.P999Ms, s.MaxMs, s.Count);
+
+    private static string Verdict(bool slaPassed, long lost, SlaMonitor sla, LatencyStats healthy, Flux.Protocol.Storms.SlaSpec limits)
+    {
+        var problems = new List<string>();
+        if (!slaPassed)
+        {
+            problems.Add(sla.Violations.Count > 0
+                ? $"SLA violated: {sla.Violations[0].Description}"
+                : $"SLA violated: p95 {healthy.P95Ms:0.#} ms / p99 {healthy.P99Ms:0.#} ms over limits {limits.P95Ms:0.#} / {limits.P99Ms:0.#} ms");
+        }
+        if (lost > 0) problems.Add($"{lost:N0} messages lost");
+        return problems.Count == 0 ? "passed" : string.Join("; ", problems);
+    }
+}

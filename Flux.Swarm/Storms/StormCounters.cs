@@ -1,0 +1,21 @@
+namespace Flux.Swarm.Storms;
+
+/// <summary>Run-wide event counts, updated with interlocked operations.</summary>
+internal sealed class StormCounters
+{
+    public long Sent;
+    public long SkippedSends;
+    public long NotSent;
+    public long Rejected;
+    public long UnexpectedDisconnects;
+    public long InjectedDisconnects;
+    public long ShedDisconnects;
+    public long ConnectFailures;
+    public long Resumes;
+    public long SessionsLost;
+    public long GapsReported;
+    public long ForeignMessages;
+    public int Connected;
+
+    public static void Add(ref long counter) => Interlocked.Increment(ref counter);
+}

@@ -1,0 +1,113 @@
+using Flux.Protocol.Auth;
+using Flux.Protocol.Control;
+using Flux.Protocol.Storms;
+using Flux.Swarm.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace Flux.Swarm.Storms;
+
+/// <summary>
+/// The storms of this swarm process: at most one runs at a time (two storms on one small machine would measure
+/// each other). Every status change is saved to <see cref="StormHistoryStore"/>.
+/// </summary>
+internal sealed class StormRegistry(
+    StormHistoryStore history,
+    GatewayDirectory gateways,
+    TokenIssuer tokens,
+    SwarmMetrics metrics,
+    IOptions<SwarmOptions> options,
+    ILogger<StormRegistry> logger)
+{
+    private readonly Dictionary<string, StormRun> _runs = [];
+    private readonly Lock _gate = new();
+    private StormRun? _active;
+
+    /// <summary>Starts a storm. Gateways left out of the plan are the discovered replicas.</summary>
+    /// <exception cref="ArgumentException">The plan is invalid; the message lists every problem.</exception>
+    /// <exception cref="InvalidOperationException">Another storm is running.</exception>
+    public async Task<StormRun> StartAsync(StormPlan plan, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_active is { IsOver: false } running)
+            {
+                throw new InvalidOperationException($"storm {running.Id} is still running; stop it first");
+            }
+        }
+        var discovered = await gateways.ResolveAsync(cancellationToken).ConfigureAwait(false);
+        var targets = plan.Gateways.Count == 0
+            ? discovered
+            : plan.Gateways.Select((url, i) => discovered.FirstOrDefault(g => g.WebSocket == new Uri(url)) ?? new GatewayTarget($"gateway {i}", new Uri(url), null)).ToList();
+        plan = plan with { Gateways = targets.Select(t => t.WebSocket.ToString()).ToArray() };
+        var errors = StormPlanValidator.Validate(plan, options.Value.AllowRemoteGateways);
+        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors));
+
+        StormRun run;
+        lock (_gate)
+        {
+            if (_active is { IsOver: false } running)
+            {
+                throw new InvalidOperationException($"storm {running.Id} is still running; stop it first");
+            }
+            run = StormRun.Start(plan, targets, tokens, metrics, logger);
+            _runs[run.Id] = run;
+            _active = run;
+        }
+        await SaveAsync(run).ConfigureAwait(false);
+        _ = SaveWhenDoneAsync(run);
+        return run;
+    }
+
+    public StormRun? Find(string id)
+    {
+        lock (_gate) return _runs.GetValueOrDefault(id);
+    }
+
+    public async Task<StormStatus?> GetStatusAsync(string id) =>
+        Find(id) is { } run ? StormStatusMapper.ToStatus(run, includeReport: true) : await history.GetAsync(id).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<StormStatus>> ListAsync(int limit)
+    {
+        var stored = await history.ListAsync(limit <= 0 ? options.Value.HistoryLimit : Math.Min(limit, options.Value.HistoryLimit)).ConfigureAwait(false);
+        // Runs of this process are fresher than what was last saved.
+        return stored.Select(s => Find(s.Id) is { } run ? StormStatusMapper.ToStatus(run, includeReport: false) : s).ToList();
+    }
+
+    /// <summary>Runs that a previous swarm process left unfinished can never finish: mark them failed.</summary>
+    public async Task MarkOrphansAsync()
+    {
+        foreach (var status in await history.ListAsync(options.Value.HistoryLimit).ConfigureAwait(false))
+        {
+            if (status.Phase is StormPhase.Finished or StormPhase.Failed || Find(status.Id) is not null) continue;
+            var stored = await history.GetAsync(status.Id).ConfigureAwait(false) ?? status;
+            stored.Phase = StormPhase.Failed;
+            stored.Error = "the swarm restarted during this storm";
+            stored.Verdict = "failed: the swarm restarted during this storm";
+            await history.SaveAsync(stored).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SaveWhenDoneAsync(StormRun run)
+    {
+        try
+        {
+            await run.Completion.ConfigureAwait(false);
+        }
+        finally
+        {
+            await SaveAsync(run).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SaveAsync(StormRun run)
+    {
+        try
+        {
+            await history.SaveAsync(StormStatusMapper.ToStatus(run, includeReport: true)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            logger.LogWarning(ex, "Could not save storm {RunId} to Redis; it stays in this process's memory", run.Id);
+        }
+    }
+}

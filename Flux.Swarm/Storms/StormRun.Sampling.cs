@@ -1,0 +1,127 @@
+using Flux.Protocol.Control;
+using Flux.Protocol.Storms;
+using Flux.Swarm.Measurement;
+using Flux.Swarm.Reporting;
+using Flux.Swarm.Telemetry;
+
+namespace Flux.Swarm.Storms;
+
+internal sealed partial class StormRun
+{
+    /// <summary>A seq counts as lost in live snapshots once its guild has moved this many seconds past it.</summary>
+    private const int LiveLossGraceSeconds = 5;
+
+    private readonly List<TimelineRow> _timeline = [];
+    private readonly Queue<long[]> _guildMaxHistory = new();
+    private long _lastSent;
+    private long _lastDelivered;
+    private double _lastSampleAt;
+
+    internal IReadOnlyList<TimelineRow> Timeline => _timeline;
+
+    private async Task SampleEverySecondAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                PublishSnapshot(BuildSnapshot(final: false));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private StormSnapshot BuildSnapshot(bool final)
+    {
+        double now = _storm.Clock.NowSeconds;
+        var window = LatencyStats.Empty;
+        if (!final || _phase == StormPhase.Failed)
+        {
+            window = _storm.Latency[(int)Cohort.Healthy].TakeInterval();
+            for (int c = 1; c < _storm.Latency.Length; c++) _storm.Latency[c].TakeInterval();
+            _storm.Generator.Sample();
+            if (Sla.Observe(now, window))
+            {
+                Log.SlaAlert(_storm.Logger, Id, Sla.Message);
+                _storm.Metrics.SlaAlert();
+            }
+        }
+        var cumulative = _storm.Latency[(int)Cohort.Healthy].Cumulative;
+        long sent = Interlocked.Read(ref _storm.Counters.Sent);
+        long delivered = 0, duplicates = 0, reordered = 0;
+        foreach (var user in _users)
+        {
+            delivered += user.Delivered;
+            duplicates += user.Duplicates;
+            reordered += user.Reordered;
+        }
+        double elapsed = Math.Max(0.001, now - _lastSampleAt);
+        double sendsPerS = (sent - _lastSent) / elapsed, deliveriesPerS = (delivered - _lastDelivered) / elapsed;
+        if (!final)
+        {
+            (_lastSent, _lastDelivered, _lastSampleAt) = (sent, delivered, now);
+        }
+        int connections = Volatile.Read(ref _storm.Counters.Connected);
+        _storm.Metrics.SetConnections(connections);
+        _storm.Metrics.SetGeneratorLag(_storm.Generator.LastLagMs);
+
+        var snapshot = new StormSnapshot
+        {
+            Id = Id,
+            Phase = _phase,
+            ElapsedS = now,
+            Connections = connections,
+            SendsPerS = final ? 0 : sendsPerS,
+            DeliveriesPerS = final ? 0 : deliveriesPerS,
+            Window = ToMessage(window),
+            Cumulative = ToMessage(cumulative),
+            Sent = sent,
+            Delivered = delivered,
+            Lost = Report?.Lost ?? LiveLost(),
+            Duplicates = duplicates,
+            Reordered = reordered,
+            UnexpectedDisconnects = Interlocked.Read(ref _storm.Counters.UnexpectedDisconnects),
+            InjectedDisconnects = Interlocked.Read(ref _storm.Counters.InjectedDisconnects),
+            SlaViolated = Sla.EverViolated,
+            SlaMessage = Sla.Message,
+            GeneratorLagMs = _storm.Generator.LastLagMs,
+            UnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        };
+        snapshot.ActiveFaults.AddRange(_storm.Faults.ActiveDescriptions(now));
+        if (!final)
+        {
+            _timeline.Add(new TimelineRow(Math.Round(now), StormPhaseNames.ToText(_phase), connections, sendsPerS, deliveriesPerS,
+                window.P50Ms, window.P95Ms, window.P99Ms, window.MaxMs, Sla.Alerting));
+        }
+        return snapshot;
+    }
+
+    // Seqs that a connected user is still missing although its guild moved past them a while ago.
+    private long LiveLost()
+    {
+        _guildMaxHistory.Enqueue((long[])_storm.GuildMaxSeq.Clone());
+        if (_guildMaxHistory.Count <= LiveLossGraceSeconds) return 0;
+        long[] settled = _guildMaxHistory.Dequeue();
+        long lost = 0;
+        foreach (var user in _users)
+        {
+            if (user.IsReady && user.Tracker is { } tracker)
+            {
+                lost += tracker.MissingUpTo(settled[user.GuildIndex]) + tracker.MissedBeforeRebase;
+            }
+        }
+        return lost;
+    }
+
+    private static LatencySummary ToMessage(LatencyStats stats) => new()
+    {
+        Count = stats.Count,
+        P50Ms = stats.P50Ms,
+        P95Ms = stats.P95Ms,
+        P99Ms = stats.P99Ms,
+        MaxMs = stats.MaxMs,
+    };
+}

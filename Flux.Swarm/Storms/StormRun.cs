@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using Flux.Protocol.Auth;
+using Flux.Protocol.Control;
+using Flux.Protocol.Storms;
+using Flux.Swarm.Faults;
+using Flux.Swarm.Measurement;
+using Flux.Swarm.Reporting;
+using Flux.Swarm.Telemetry;
+using Flux.Swarm.Users;
+
+namespace Flux.Swarm.Storms;
+
+/// <summary>
+/// One storm, from ramp to report: users arrive as a Poisson process over the ramp, the scheduler sends at the
+/// planned rate, faults fire on time, and after the steady phase the run drains (sending stops, in-flight
+/// messages and resumes settle), closes every connection and accounts for every message.
+/// Snapshots, one a second, are kept for anyone watching, from the start.
+/// </summary>
+internal sealed partial class StormRun
+{
+    /// <summary>How long the drain waits for in-flight messages and resumes to settle.</summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(20);
+
+    private readonly StormContext _storm;
+    private readonly List<SimulatedUser> _users = [];
+    private readonly CancellationTokenSource _stopRequested = new();
+    private readonly Lock _gate = new();
+    private readonly List<StormSnapshot> _snapshots = [];
+    private TaskCompletionSource _snapshotAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile StormPhase _phase = StormPhase.Idle;
+    private volatile bool _complete;
+
+    private StormRun(StormContext storm)
+    {
+        _storm = storm;
+        Sla = new SlaMonitor(storm.Plan.Sla);
+    }
+
+    public string Id => _storm.RunId;
+
+    public StormPlan Plan => _storm.Plan;
+
+    public StormPhase Phase => _phase;
+
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    public DateTimeOffset? FinishedAt { get; private set; }
+
+    public StormReport? Report { get; private set; }
+
+    public string? Error { get; private set; }
+
+    public bool IsOver => _phase is StormPhase.Finished or StormPhase.Failed;
+
+    /// <summary>Over, and its final snapshot published: watchers can stop.</summary>
+    public bool IsComplete => _complete;
+
+    public Task Completion { get; private set; } = Task.CompletedTask;
+
+    internal SlaMonitor Sla { get; }
+
+    internal StormContext Context => _storm;
+
+    public static StormRun Start(StormPlan plan, IReadOnlyList<GatewayTarget> gateways, TokenIssuer tokens,
+        SwarmMetrics metrics, ILogger logger, string? runId = null, int? seed = null)
+    {
+        string id = runId ?? NewRunId();
+        var storm = new StormContext(id, plan, gateways, tokens, metrics, logger, seed ?? Random.Shared.Next());
+        var run = new StormRun(storm);
+        run.Completion = Task.Run(run.RunAsync);
+        return run;
+    }
+
+    /// <summary>Ends the steady phase now; the run still drains and reports.</summary>
+    public void Stop() => _stopRequested.Cancel();
+
+    public bool StopRequested => _stopRequested.IsCancellationRequested;
+
+    public StormSnapshot? Latest
+    {
+        get
+        {
+            lock (_gate) return _snapshots.Count > 0 ? _snapshots[^1] : null;
+        }
+    }
+
+    /// <summary>Snapshots from index <paramref name="from"/> on, and a task that completes when the next one is added.</summary>
+    public (IReadOnlyList<StormSnapshot> Snapshots, Task Next) SnapshotsFrom(int from)
+    {
+        lock (_gate)
+        {
+            return (from < _snapshots.Count ? _snapshots.GetRange(from, _snapshots.Count - from) : [], _snapshotAdded.Task);
+        }
+    }
+
+    private static string NewRunId() => $"s{DateTime.UtcNow:MMddHHmmss}{Random.Shared.Next(0, 1296):x3}";
+
+    private async Task RunAsync()
+    {
+        Activity.Current = null; // a storm is a trace of its own, not part of the request that started it
+        using var root = SwarmActivities.Source.StartActivity("storm run", ActivityKind.Internal, parentContext: default);
+        root?.SetTag("flux.storm.id", Id);
+        root?.SetTag("flux.storm.scenario", Plan.Scenario);
+        _storm.StormTrace = root?.Context ?? default;
+        var plan = Plan;
+        Log.StormStarting(_storm.Logger, Id, plan.Scenario, plan.Users, plan.Guilds, plan.Rate, _storm.Gateways.Count);
+        var scheduler = new SendScheduler(_storm, _users);
+        var userTasks = new List<Task>(plan.Users);
+        using var sampling = new CancellationTokenSource();
+        Task sampler = Task.CompletedTask;
+        try
+        {
+            for (int i = 0; i < plan.Users; i++) _users.Add(new SimulatedUser(_storm, i));
+            var injector = new FaultInjector(_storm, _users);
+            SetPhase(StormPhase.Ramping);
+            scheduler.Start();
+            sampler = SampleEverySecondAsync(sampling.Token);
+            var faults = injector.RunAsync(_stopRequested.Token);
+
+            using (StartPhaseSpan("storm ramp"))
+            {
+                await RampAsync(userTasks).ConfigureAwait(false);
+                await WaitUntilAsync(plan.Ramp).ConfigureAwait(false);
+            }
+            if (!StopRequested) SetPhase(StormPhase.Steady);
+            using (StartPhaseSpan("storm steady"))
+            {
+                await WaitUntilAsync(plan.TotalSeconds).ConfigureAwait(false);
+            }
+
+            SetPhase(StormPhase.Draining);
+            double steadySeconds = Math.Max(0, _storm.Clock.NowSeconds - plan.Ramp);
+            using (StartPhaseSpan("storm drain"))
+            {
+                scheduler.EndMicroseconds = Math.Min(scheduler.EndMicroseconds, _storm.Clock.NowMicroseconds);
+                _stopRequested.Cancel(); // pending faults are not started any more
+                await QuiesceAsync().ConfigureAwait(false);
+                await Task.WhenAll(_users.Select(u => u.CloseAsync())).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                await _storm.Stopping.CancelAsync().ConfigureAwait(false);
+                scheduler.Stop();
+                await Task.WhenAll(userTasks).WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+                await faults.WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+            }
+            await sampling.CancelAsync().ConfigureAwait(false);
+            await sampler.ConfigureAwait(false);
+            Sla.Finish(_storm.Clock.NowSeconds);
+
+            Report = StormAccounting.Build(this, _users, steadySeconds, injector.Notes);
+            FinishedAt = DateTimeOffset.UtcNow;
+            root?.SetTag("flux.storm.verdict", Report.Verdict);
+            Log.StormFinished(_storm.Logger, Id, Report.Verdict);
+            SetPhase(StormPhase.Finished);
+        }
+        catch (Exception ex)
+        {
+            Error = ex.Message;
+            FinishedAt = DateTimeOffset.UtcNow;
+            Log.StormFailed(_storm.Logger, Id, ex);
+            root?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            await _storm.Stopping.CancelAsync().ConfigureAwait(false);
+            scheduler.Stop();
+            await sampling.CancelAsync().ConfigureAwait(false);
+            SetPhase(StormPhase.Failed);
+        }
+        finally
+        {
+            PublishSnapshot(BuildSnapshot(final: true));
+            _complete = true;
+        }
+    }
+
+    // Connections arrive as a Poisson process over the ramp (uniform order statistics: exactly Users arrivals).
+    private async Task RampAsync(List<Task> userTasks)
+    {
+        var arrivals = PoissonSchedule.Arrivals(new Random(_storm.Seed + 1), _users.Count, Plan.Ramp);
+        for (int i = 0; i < _users.Count && !StopRequested; i++)
+        {
+            var wait = TimeSpan.FromSeconds(arrivals[i] - _storm.Clock.NowSeconds);
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait, _stopRequested.Token).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+            userTasks.Add(_users[i].RunAsync());
+        }
+    }
+
+    private async Task WaitUntilAsync(double second)
+    {
+        var wait = TimeSpan.FromSeconds(second - _storm.Clock.NowSeconds);
+        if (wait <= TimeSpan.Zero || StopRequested) return;
+        await Task.Delay(wait, _stopRequested.Token).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+    }
+
+    // In-flight messages and resumes settle: every user that ever joined is connected again and has every seq
+    // its guild reached, and deliveries have stopped changing. Bounded by DrainTimeout.
+    private async Task QuiesceAsync()
+    {
+        var deadline = Stopwatch.StartNew();
+        long lastDelivered = -1;
+        while (deadline.Elapsed < DrainTimeout)
+        {
+            await Task.Delay(250).ConfigureAwait(false);
+            long delivered = _users.Sum(u => u.Delivered);
+            bool settled = delivered == lastDelivered && _users.All(u =>
+                u.Tracker is null || (u.IsReady && u.Tracker.Highest >= Volatile.Read(ref _storm.GuildMaxSeq[u.GuildIndex])));
+            if (settled) return;
+            lastDelivered = delivered;
+        }
+    }
+
+    private Activity? StartPhaseSpan(string name) =>
+        SwarmActivities.Source.StartActivity(name, ActivityKind.Internal, _storm.StormTrace);
+
+    private void SetPhase(StormPhase phase)
+    {
+        _phase = phase;
+        Log.StormPhase(_storm.Logger, Id, StormPhaseNames.ToText(phase));
+    }
+
+    private void PublishSnapshot(StormSnapshot snapshot)
+    {
+        TaskCompletionSource added;
+        lock (_gate)
+        {
+            _snapshots.Add(snapshot);
+            added = _snapshotAdded;
+            _snapshotAdded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        added.TrySetResult();
+    }
+}

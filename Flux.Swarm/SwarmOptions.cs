@@ -1,0 +1,16 @@
+namespace Flux.Swarm;
+
+/// <summary>Settings of the swarm service, bound from the <c>Swarm</c> configuration section.</summary>
+public sealed class SwarmOptions
+{
+    public const string Section = "Swarm";
+
+    /// <summary>Gateway resource names resolved through service discovery (the AppHost sets them), e.g. <c>gateway-1</c>.</summary>
+    public List<string> Gateways { get; set; } = [];
+
+    /// <summary>Storms target loopback addresses only, unless this is set.</summary>
+    public bool AllowRemoteGateways { get; set; }
+
+    /// <summary>How many finished storms ListStorms returns at most.</summary>
+    public int HistoryLimit { get; set; } = 100;
+}

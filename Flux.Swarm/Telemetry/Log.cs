@@ -1,0 +1,29 @@
+namespace Flux.Swarm.Telemetry;
+
+/// <summary>Swarm log events.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Storm {RunId} ({Scenario}) starting: {Users} users, {Guilds} guilds, {Rate} msg/s on {Gateways} gateways")]
+    public static partial void StormStarting(ILogger logger, string runId, string scenario, int users, int guilds, double rate, int gateways);
+
+    [LoggerMessage(2, LogLevel.Information, "Storm {RunId} is {Phase}")]
+    public static partial void StormPhase(ILogger logger, string runId, string phase);
+
+    [LoggerMessage(3, LogLevel.Warning, "Storm {RunId}: SLA alert: {Message}")]
+    public static partial void SlaAlert(ILogger logger, string runId, string message);
+
+    [LoggerMessage(4, LogLevel.Information, "Storm {RunId}: fault {Fault} starting")]
+    public static partial void FaultStarting(ILogger logger, string runId, string fault);
+
+    [LoggerMessage(5, LogLevel.Warning, "Storm {RunId}: fault {Fault} could not be injected: {Reason}")]
+    public static partial void FaultFailed(ILogger logger, string runId, string fault, string reason);
+
+    [LoggerMessage(6, LogLevel.Information, "Storm {RunId} finished: {Verdict}")]
+    public static partial void StormFinished(ILogger logger, string runId, string verdict);
+
+    [LoggerMessage(7, LogLevel.Error, "Storm {RunId} failed")]
+    public static partial void StormFailed(ILogger logger, string runId, Exception exception);
+
+    [LoggerMessage(8, LogLevel.Debug, "User {User} disconnected ({Reason}); reconnecting")]
+    public static partial void UserDisconnected(ILogger logger, string user, string reason);
+}

@@ -1,0 +1,174 @@
+using System.Buffers.Text;
+using System.Text.Json;
+using Flux.Protocol.Wire;
+using Flux.Swarm.Measurement;
+using Flux.Swarm.Telemetry;
+
+namespace Flux.Swarm.Users;
+
+internal sealed partial class SimulatedUser
+{
+    private readonly byte[] _guildUtf8;
+    private SeqTracker? _tracker;
+    private long _delivered;
+    private long _duplicates;
+    private long _reordered;
+
+    /// <summary>This user's view of its guild's seqs; null until its first ready.</summary>
+    public SeqTracker? Tracker => _tracker;
+
+    public long Delivered => Volatile.Read(ref _delivered);
+
+    public long Duplicates => Volatile.Read(ref _duplicates);
+
+    public long Reordered => Volatile.Read(ref _reordered);
+
+    // Returns true when this frame made the connection ready (ready or resumed).
+    private bool HandleFrame(ReadOnlySpan<byte> frame)
+    {
+        ServerOp op;
+        MessageView message;
+        try
+        {
+            op = ServerFrameReader.Peek(frame, out message);
+        }
+        catch (JsonException)
+        {
+            Interlocked.Increment(ref _storm.Counters.ForeignMessages);
+            return false;
+        }
+        switch (op)
+        {
+            case ServerOp.Message:
+                OnMessage(message);
+                return false;
+            case ServerOp.HeartbeatAck:
+                return false;
+            default:
+                return OnControl(ServerFrameReader.Read(frame));
+        }
+    }
+
+    private void OnMessage(in MessageView message)
+    {
+        if (_tracker is null || !message.Guild.SequenceEqual(_guildUtf8))
+        {
+            Interlocked.Increment(ref _storm.Counters.ForeignMessages);
+            return;
+        }
+        long now = _storm.Clock.NowMicroseconds;
+        var arrival = _tracker.Record(message.Seq);
+        if (arrival == SeqArrival.Duplicate)
+        {
+            _duplicates++;
+            _storm.Effects.Duplicate(_storm.ActiveFault);
+            _storm.Metrics.Duplicate();
+            return;
+        }
+        if (arrival == SeqArrival.Late)
+        {
+            _reordered++;
+            _storm.Effects.Reordered(_storm.ActiveFault);
+        }
+        _delivered++;
+        _storm.ObserveSeq(GuildIndex, message.Seq);
+        if (Utf8Parser.TryParse(message.Nonce, out long messageId, out _))
+        {
+            _storm.Ledger.MarkDelivered(messageId, message.Seq);
+        }
+        if (Utf8Parser.TryParse(message.Ts, out long intendedUs, out _))
+        {
+            // From the intended send time, not the actual one: a stalled sender cannot hide latency.
+            long latency = now - intendedUs;
+            _storm.Latency[(int)Cohort].Record(latency);
+            _storm.Metrics.Delivered(Cohort, latency);
+            if (!message.Trace.IsEmpty) SwarmActivities.RecordReceive(message.Trace, Id, message.Seq, latency / 1000.0);
+        }
+    }
+
+    private bool OnControl(ServerFrame frame)
+    {
+        switch (frame.Op)
+        {
+            case ServerOp.Hello:
+                _heartbeatMs = frame.HeartbeatMs;
+                byte[] answer = _session is null
+                    ? ClientFrameWriter.Identify(Token)
+                    : ClientFrameWriter.Resume(Token, _session, [new(Guild, _tracker?.Highest ?? 0)]);
+                _ = SendFrameAsync(answer, messageId: -1);
+                return false;
+            case ServerOp.Ready:
+                _session = frame.Session;
+                long seq = frame.Guilds.FirstOrDefault(g => g.Guild == Guild).Seq;
+                if (_tracker is null)
+                {
+                    _tracker = new SeqTracker(seq);
+                }
+                else
+                {
+                    // A new session after the old one was lost: what was missed in between is lost for this user.
+                    long missed = _tracker.Rebase(seq);
+                    if (missed > 0) _storm.Effects.Lost(_storm.ActiveFault, missed);
+                }
+                BecomeReady();
+                return true;
+            case ServerOp.Resumed:
+                Interlocked.Increment(ref _storm.Counters.Resumes);
+                BecomeReady();
+                return true;
+            case ServerOp.Gap:
+                Interlocked.Increment(ref _storm.Counters.GapsReported);
+                return false;
+            case ServerOp.Error:
+                if (frame.Nonce is not null && long.TryParse(frame.Nonce, out long messageId)) _storm.Ledger.MarkNotSent(messageId);
+                Interlocked.Increment(ref _storm.Counters.Rejected);
+                return false;
+            default:
+                Interlocked.Increment(ref _storm.Counters.ForeignMessages);
+                return false;
+        }
+    }
+
+    private void BecomeReady()
+    {
+        _ready = true;
+        Interlocked.Increment(ref _storm.Counters.Connected);
+        ScheduleHeartbeat();
+    }
+
+    // Decides whether a disconnect was one the plan caused, and counts it.
+    private void Classify(Outcome outcome)
+    {
+        var counters = _storm.Counters;
+        string reason = outcome.CloseCode is { } code ? $"{code} {CloseCodes.Name(code)}" : outcome.Error ?? "closed";
+        if (_disconnectPlanned)
+        {
+            Interlocked.Increment(ref counters.InjectedDisconnects);
+        }
+        else if (outcome.CloseCode == CloseCodes.Draining && _storm.DrainStarted)
+        {
+            Cohort = Cohort.Partitioned;
+            Interlocked.Increment(ref counters.InjectedDisconnects);
+        }
+        else if (outcome.CloseCode == CloseCodes.SlowConsumer && Cohort == Cohort.SlowConsumers)
+        {
+            Interlocked.Increment(ref counters.InjectedDisconnects);
+        }
+        else if (!outcome.WasReady && outcome.CloseCode is null)
+        {
+            // Could not connect at all: counted as a connect failure, not a disconnect.
+        }
+        else
+        {
+            if (outcome.CloseCode == CloseCodes.Shed) Interlocked.Increment(ref counters.ShedDisconnects);
+            Interlocked.Increment(ref counters.UnexpectedDisconnects);
+            _storm.Effects.UnexpectedDisconnect(_storm.ActiveFault);
+        }
+        if (outcome.CloseCode == CloseCodes.InvalidSession)
+        {
+            _session = null;
+            Interlocked.Increment(ref counters.SessionsLost);
+        }
+        Log.UserDisconnected(_storm.Logger, Id, reason);
+    }
+}

@@ -1,0 +1,292 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using Flux.Protocol.Wire;
+using Flux.Swarm.Measurement;
+using Flux.Swarm.Storms;
+using Flux.Swarm.Telemetry;
+
+namespace Flux.Swarm.Users;
+
+/// <summary>
+/// One simulated user: a WebSocket with one receive loop (zero-byte reads, pooled buffers), identify or resume,
+/// heartbeats from the shared wheel, and sends from the shared scheduler. After any disconnect it reconnects to
+/// the next gateway with jittered back-off and resumes from the last seq it saw, as a real client would.
+/// </summary>
+internal sealed partial class SimulatedUser
+{
+    private const int ConnectTimeoutMs = 10_000;
+    private const int ReceiveBufferBytes = 4096;
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    private readonly StormContext _storm;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly Random _random;
+    private ClientWebSocket? _socket;
+    private string? _session;
+    private int _gatewayIndex;
+    private int _heartbeatMs;
+    private volatile bool _ready;
+    private volatile bool _disconnectPlanned;
+    private volatile bool _finished;
+    private long _partitionedUntilUs;
+    private long _pauseReadingUntilUs;
+    private readonly List<long> _cuts = [];
+
+    public SimulatedUser(StormContext storm, int index)
+    {
+        _storm = storm;
+        Index = index;
+        Id = $"u{index}";
+        GuildIndex = storm.Layout.UserGuild[index];
+        Guild = storm.Layout.GuildIds[GuildIndex];
+        _guildUtf8 = System.Text.Encoding.UTF8.GetBytes(Guild);
+        _gatewayIndex = index % storm.Gateways.Count;
+        _random = new Random(storm.Seed ^ index);
+        Token = storm.Tokens.Issue(Id, [Guild], storm.Layout.UserTier[index], TimeSpan.FromHours(2));
+    }
+
+    public int Index { get; }
+
+    public string Id { get; }
+
+    public int GuildIndex { get; }
+
+    public string Guild { get; }
+
+    public string Token { get; }
+
+    /// <summary>Which measurements this user's deliveries count towards; set when a fault picks it.</summary>
+    public Cohort Cohort { get; set; }
+
+    /// <summary>When partitions cut this user off, in run microseconds.</summary>
+    public IReadOnlyList<long> Cuts
+    {
+        get
+        {
+            lock (_cuts) return [.. _cuts];
+        }
+    }
+
+    /// <summary>Connected, identified or resumed, and not cut off: it may send.</summary>
+    public bool IsReady => _ready;
+
+    /// <summary>Connects and keeps reconnecting until the run stops.</summary>
+    public async Task RunAsync()
+    {
+        var stopping = _storm.Stopping.Token;
+        int failures = 0;
+        while (!stopping.IsCancellationRequested && !_finished)
+        {
+            await WaitOutPartitionAsync(stopping).ConfigureAwait(false);
+            if (stopping.IsCancellationRequested || _finished) break;
+            var gateway = _storm.Gateways[_gatewayIndex % _storm.Gateways.Count];
+            var outcome = await ConnectAndServeAsync(gateway.WebSocket, stopping).ConfigureAwait(false);
+            if (stopping.IsCancellationRequested || _finished) break;
+            Classify(outcome);
+            failures = outcome.WasReady ? 0 : failures + 1;
+            _gatewayIndex++; // resume on another replica, as a client would after losing one
+            if (outcome.CloseCode == CloseCodes.InvalidSession) continue; // identify afresh at once
+            await Task.Delay(Backoff(failures), stopping).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The partition fault: the connection drops abruptly and stays down for <paramref name="seconds"/>.</summary>
+    public void Partition(double seconds)
+    {
+        Cohort = Cohort.Partitioned;
+        lock (_cuts) _cuts.Add(_storm.Clock.NowMicroseconds);
+        Volatile.Write(ref _partitionedUntilUs, _storm.Clock.NowMicroseconds + (long)(seconds * 1e6));
+        _disconnectPlanned = true;
+        _ready = false;
+        _socket?.Abort();
+    }
+
+    /// <summary>The slow-consumer fault: stop reading for <paramref name="seconds"/>; sending and heartbeats go on.</summary>
+    public void PauseReading(double seconds)
+    {
+        Cohort = Cohort.SlowConsumers;
+        Volatile.Write(ref _pauseReadingUntilUs, _storm.Clock.NowMicroseconds + (long)(seconds * 1e6));
+    }
+
+    /// <summary>Sends message <paramref name="messageId"/>, intended at <paramref name="intendedUs"/>. False if the user cannot send now.</summary>
+    public bool TrySend(long messageId, long intendedUs, bool traced)
+    {
+        if (!_ready) return false;
+        string nonce = messageId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string? trace = null;
+        using var activity = traced ? SwarmActivities.StartMessageSend(_storm.StormTrace, Guild, messageId) : null;
+        if (activity is not null) trace = activity.Id;
+        var frame = ClientFrameWriter.Send(Guild, nonce, _storm.Body, intendedUs, trace);
+        _ = SendFrameAsync(frame, messageId);
+        return true;
+    }
+
+    /// <summary>Called by the heartbeat wheel.</summary>
+    public void SendHeartbeat()
+    {
+        if (!_ready || _heartbeatMs <= 0) return;
+        _ = SendFrameAsync(ClientFrameWriter.Heartbeat, messageId: -1);
+        ScheduleHeartbeat();
+    }
+
+    /// <summary>Closes the connection normally at the end of the run.</summary>
+    public async Task CloseAsync()
+    {
+        _finished = true;
+        _ready = false;
+        _disconnectPlanned = true;
+        var socket = _socket;
+        if (socket is null || socket.State != WebSocketState.Open) return;
+        await _sendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "storm over", timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private async Task<Outcome> ConnectAndServeAsync(Uri uri, CancellationToken stopping)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        _disconnectPlanned = false;
+        bool wasReady = false;
+        try
+        {
+            using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+            {
+                connectTimeout.CancelAfter(ConnectTimeoutMs);
+                await socket.ConnectAsync(uri, connectTimeout.Token).ConfigureAwait(false);
+            }
+            _socket = socket;
+            if (Volatile.Read(ref _partitionedUntilUs) > _storm.Clock.NowMicroseconds) socket.Abort(); // cut off while connecting
+            await ReceiveLoopAsync(socket, stopping, () => wasReady = true).ConfigureAwait(false);
+            return new Outcome(wasReady, (int?)socket.CloseStatus, null);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            if (!wasReady && _socket != socket) Interlocked.Increment(ref _storm.Counters.ConnectFailures);
+            return new Outcome(wasReady, (int?)socket.CloseStatus, ex.GetType().Name);
+        }
+        finally
+        {
+            if (_ready)
+            {
+                _ready = false;
+            }
+            if (wasReady) Interlocked.Decrement(ref _storm.Counters.Connected);
+            _socket = null;
+            socket.Dispose();
+        }
+    }
+
+    private async Task ReceiveLoopAsync(ClientWebSocket socket, CancellationToken stopping, Action onReady)
+    {
+        byte[] buffer = [];
+        while (true)
+        {
+            long pauseUntil = Volatile.Read(ref _pauseReadingUntilUs);
+            long now = _storm.Clock.NowMicroseconds;
+            if (pauseUntil > now)
+            {
+                await Task.Delay(TimeSpan.FromMicroseconds(pauseUntil - now), stopping).ConfigureAwait(false);
+            }
+            // Wait for data without a buffer: idle users hold no receive memory.
+            var peek = await socket.ReceiveAsync(Memory<byte>.Empty, stopping).ConfigureAwait(false);
+            if (peek.MessageType == WebSocketMessageType.Close) return;
+            buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
+            try
+            {
+                int length = 0;
+                while (true)
+                {
+                    if (length == buffer.Length) buffer = Grow(buffer);
+                    var result = await socket.ReceiveAsync(buffer.AsMemory(length), stopping).ConfigureAwait(false);
+                    if (result.MessageType == WebSocketMessageType.Close) return;
+                    length += result.Count;
+                    if (result.EndOfMessage) break;
+                }
+                if (HandleFrame(buffer.AsSpan(0, length))) onReady();
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private async Task SendFrameAsync(byte[] frame, long messageId)
+    {
+        var socket = _socket;
+        if (socket is null)
+        {
+            NotSent(messageId);
+            return;
+        }
+        if (!_sendLock.Wait(0)) await _sendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+            if (messageId >= 0)
+            {
+                Interlocked.Increment(ref _storm.Counters.Sent);
+                _storm.Metrics.Sent();
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException or InvalidOperationException)
+        {
+            NotSent(messageId);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private void NotSent(long messageId)
+    {
+        if (messageId < 0) return;
+        _storm.Ledger.MarkNotSent(messageId);
+        Interlocked.Increment(ref _storm.Counters.NotSent);
+    }
+
+    private async Task WaitOutPartitionAsync(CancellationToken stopping)
+    {
+        long until = Volatile.Read(ref _partitionedUntilUs);
+        long now = _storm.Clock.NowMicroseconds;
+        if (until <= now) return;
+        // Reconnect with jitter after the partition heals, so a hundred clients do not arrive in the same millisecond.
+        var wait = TimeSpan.FromMicroseconds(until - now) + TimeSpan.FromMilliseconds(_random.Next(0, 500));
+        await Task.Delay(wait, stopping).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+    }
+
+    private TimeSpan Backoff(int failures)
+    {
+        double ms = Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(failures, 6)));
+        return TimeSpan.FromMilliseconds(ms * (0.5 + _random.NextDouble() / 2));
+    }
+
+    private void ScheduleHeartbeat()
+    {
+        // Three quarters of the interval, so a late tick never costs the connection (the gateway allows two).
+        long dueMs = _storm.Clock.NowMicroseconds / 1000 + _heartbeatMs * 3 / 4;
+        _storm.Heartbeats.Schedule(this, dueMs);
+    }
+
+    private static byte[] Grow(byte[] buffer)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+        buffer.CopyTo(larger, 0);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return larger;
+    }
+
+    private readonly record struct Outcome(bool WasReady, int? CloseCode, string? Error);
+}

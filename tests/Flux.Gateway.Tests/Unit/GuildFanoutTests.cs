@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using Flux.Gateway.Fanout;
+using Flux.Protocol.Wire;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Flux.Gateway.Tests.Unit;
+
+/// <summary>The per-guild sequencer: every member gets every seq once, in order, filling what the subscription missed.</summary>
+public sealed class GuildFanoutTests
+{
+    private const string Guild = "g1";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private readonly InMemoryGuildHistory _history = new(Guild);
+
+    [Fact]
+    public async Task In_order_seqs_are_delivered_to_every_member_without_reading_history()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0, members: 2);
+
+        for (int i = 0; i < 3; i++) await PublishLive(fanout);
+
+        Assert.All(recipients, r => Assert.Equal([1, 2, 3], r.MessageSeqs));
+        Assert.Equal(3, fanout.LastSeq);
+        Assert.Equal(0, _history.Reads);
+    }
+
+    [Fact]
+    public async Task Seqs_at_or_below_the_start_are_not_delivered()
+    {
+        _history.PublishThrough(5);
+        var (fanout, recipients) = NewFanout(startAt: 5);
+
+        await Process(fanout, 4);
+        await Process(fanout, 5);
+        await PublishLive(fanout);
+
+        Assert.Equal([6], recipients[0].MessageSeqs);
+    }
+
+    [Fact]
+    public async Task Duplicate_and_older_seqs_are_dropped()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0);
+        await PublishLive(fanout);
+        await PublishLive(fanout);
+
+        await Process(fanout, 2);
+        await Process(fanout, 1);
+        await PublishLive(fanout);
+        await Process(fanout, 3);
+
+        Assert.Equal([1, 2, 3], recipients[0].MessageSeqs);
+    }
+
+    [Fact]
+    public async Task A_seq_that_skips_ahead_first_fills_the_missing_seqs_from_history_in_order()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0, members: 2);
+        await PublishLive(fanout);
+        _history.PublishThrough(4); // 2..4 never arrive live
+
+        await PublishLive(fanout);
+
+        Assert.All(recipients, r => Assert.Equal([1, 2, 3, 4, 5], r.MessageSeqs));
+        Assert.True(_history.Reads >= 1);
+        Assert.Equal(5, fanout.LastSeq);
+    }
+
+    [Fact]
+    public async Task A_long_fill_reads_history_in_chunks_and_stays_in_order()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0, historyChunk: 3);
+        _history.PublishThrough(10);
+
+        await PublishLive(fanout);
+
+        Assert.Equal(Enumerable.Range(1, 11).Select(s => (long)s), recipients[0].MessageSeqs);
+        Assert.Equal(4, _history.Reads); // 1-3, 4-6, 7-9, 10
+    }
+
+    [Fact]
+    public async Task Seqs_history_no_longer_holds_are_announced_with_a_gap_frame()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0);
+        _history.PublishThrough(9);
+        _history.TrimTo(4); // holds 6..9
+
+        await PublishLive(fanout);
+
+        var frames = recipients[0].Frames;
+        var gap = frames[0];
+        Assert.Equal(ServerOp.Gap, gap.Op);
+        Assert.Equal((Guild, 1L, 5L), (gap.Guild, gap.GapFrom, gap.GapTo));
+        Assert.Equal([6, 7, 8, 9, 10], recipients[0].MessageSeqs);
+        Assert.Equal(6, frames.Count);
+    }
+
+    [Fact]
+    public async Task A_gap_reaching_up_to_the_live_seq_is_announced_once_then_the_live_seq_follows()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 2);
+        _history.PublishThrough(7);
+        _history.TrimTo(0);
+
+        await PublishLive(fanout); // seq 8; history holds only 8
+
+        var frames = recipients[0].Frames;
+        Assert.Equal(2, frames.Count);
+        Assert.Equal((ServerOp.Gap, 3L, 7L), (frames[0].Op, frames[0].GapFrom, frames[0].GapTo));
+        Assert.Equal((ServerOp.Message, 8L), (frames[1].Op, frames[1].Seq));
+    }
+
+    [Fact]
+    public async Task A_message_arriving_during_a_fill_waits_for_it_and_keeps_its_place()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0);
+        _history.PublishThrough(2);
+        _history.HoldReads();
+
+        var filling = PublishLive(fanout); // seq 3 needs 1..2 from history
+        var next = PublishLive(fanout);    // seq 4 arrives while the fill waits
+        Assert.False(filling.IsCompleted);
+        Assert.False(next.IsCompleted);
+        Assert.Equal(0, recipients[0].DeliveredCount);
+
+        _history.ReleaseReads();
+        await filling.WaitAsync(Timeout);
+        await next.WaitAsync(Timeout);
+
+        Assert.Equal([1, 2, 3, 4], recipients[0].MessageSeqs);
+    }
+
+    [Fact]
+    public async Task A_failed_fill_delivers_nothing_and_the_next_message_fills_again()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0);
+        _history.PublishThrough(2);
+        _history.FailNextReads(1);
+
+        await PublishLive(fanout); // seq 3: the fill fails
+        Assert.Equal(0, recipients[0].DeliveredCount);
+        Assert.Equal(0, fanout.LastSeq);
+
+        await PublishLive(fanout); // seq 4: fills 1..3
+
+        Assert.Equal([1, 2, 3, 4], recipients[0].MessageSeqs);
+    }
+
+    [Fact]
+    public async Task CatchUp_delivers_what_was_published_while_not_listening()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0);
+        await PublishLive(fanout);
+        await PublishLive(fanout);
+        _history.PublishThrough(6);
+
+        await fanout.CatchUpAsync().WaitAsync(Timeout);
+
+        Assert.Equal([1, 2, 3, 4, 5, 6], recipients[0].MessageSeqs);
+        Assert.Equal(6, fanout.LastSeq);
+        Assert.Empty(recipients[0].LostGuilds);
+    }
+
+    [Fact]
+    public async Task CatchUp_with_nothing_missed_delivers_nothing()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0);
+        await PublishLive(fanout);
+
+        await fanout.CatchUpAsync().WaitAsync(Timeout);
+
+        Assert.Equal([1], recipients[0].MessageSeqs);
+    }
+
+    [Fact]
+    public async Task CatchUp_announces_a_gap_when_history_was_trimmed_meanwhile()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0);
+        await PublishLive(fanout);
+        _history.PublishThrough(10);
+        _history.TrimTo(3); // holds 8..10
+
+        await fanout.CatchUpAsync().WaitAsync(Timeout);
+
+        var frames = recipients[0].Frames;
+        Assert.Equal((ServerOp.Gap, 2L, 7L), (frames[1].Op, frames[1].GapFrom, frames[1].GapTo));
+        Assert.Equal([1, 8, 9, 10], recipients[0].MessageSeqs);
+    }
+
+    [Fact]
+    public async Task CatchUp_after_the_guild_state_was_lost_tells_every_member_and_restarts_from_the_new_seq()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0, members: 2);
+        for (int i = 0; i < 5; i++) await PublishLive(fanout);
+        _history.Reset(latest: 2); // Redis restarted without persistence; two new messages since
+
+        await fanout.CatchUpAsync().WaitAsync(Timeout);
+
+        Assert.All(recipients, r => Assert.Equal([Guild], r.LostGuilds));
+        Assert.All(recipients, r => Assert.Equal([1, 2, 3, 4, 5], r.MessageSeqs));
+        Assert.Equal(2, fanout.LastSeq);
+    }
+
+    [Fact]
+    public async Task A_member_added_later_gets_only_later_seqs_and_a_removed_member_gets_none()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0);
+        await PublishLive(fanout);
+        var late = AddLiveMember(fanout, cursor: fanout.LastSeq);
+
+        await PublishLive(fanout);
+        fanout.Remove(late.Member);
+        await PublishLive(fanout);
+
+        Assert.Equal([1, 2, 3], recipients[0].MessageSeqs);
+        Assert.Equal([2], late.Recipient.MessageSeqs);
+        Assert.Equal(1, fanout.MemberCount);
+    }
+
+    [Fact]
+    public void A_guild_idle_for_the_grace_period_is_closed_and_takes_no_new_members()
+    {
+        var (fanout, _) = NewFanout(startAt: 0, members: 0);
+
+        Assert.True(fanout.TryCloseIfIdle(TimeSpan.Zero));
+
+        var member = new GuildMember(fanout, new RecordingRecipient(), 10);
+        Assert.False(fanout.TryAdd(member));
+        Assert.Equal(0, fanout.MemberCount);
+    }
+
+    [Fact]
+    public void A_guild_with_members_is_not_closed_as_idle()
+    {
+        var (fanout, _) = NewFanout(startAt: 0, members: 1);
+
+        Assert.False(fanout.TryCloseIfIdle(TimeSpan.Zero));
+    }
+
+    private (GuildFanout Fanout, RecordingRecipient[] Recipients) NewFanout(long startAt, int members = 1, int historyChunk = 100)
+    {
+        var fanout = new GuildFanout(Guild, _history, historyChunk, NullLogger.Instance);
+        fanout.StartAt(startAt);
+        var recipients = new RecordingRecipient[members];
+        for (int i = 0; i < members; i++) recipients[i] = AddLiveMember(fanout, startAt).Recipient;
+        return (fanout, recipients);
+    }
+
+    private static (GuildMember Member, RecordingRecipient Recipient) AddLiveMember(GuildFanout fanout, long cursor)
+    {
+        var recipient = new RecordingRecipient();
+        var member = new GuildMember(fanout, recipient, stashLimit: 1_000);
+        Assert.True(fanout.TryAdd(member));
+        member.GoLive(cursor);
+        return (member, recipient);
+    }
+
+    // What the subscription hands over: the next seq the publish script assigned.
+    private Task PublishLive(GuildFanout fanout)
+    {
+        byte[] frame = _history.Publish();
+        return fanout.ProcessAsync(_history.Latest, default, frame, Stopwatch.GetTimestamp());
+    }
+
+    private static Task Process(GuildFanout fanout, long seq) =>
+        fanout.ProcessAsync(seq, default, MessageFrames.Bytes(Guild, seq), Stopwatch.GetTimestamp());
+}

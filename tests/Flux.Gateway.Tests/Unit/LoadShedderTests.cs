@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using Flux.Gateway.Shedding;
+using Flux.Gateway.Telemetry;
+using Flux.Protocol.Auth;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Flux.Gateway.Tests.Unit;
+
+/// <summary>Shedding rises with pressure at once, and falls one level at a time after pressure has stayed low.</summary>
+public sealed class LoadShedderTests
+{
+    private const long Level1Bytes = 1_000;
+    private const long Level2Bytes = 4_000;
+    private static readonly TimeSpan Level1Lag = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan Level2Lag = TimeSpan.FromMilliseconds(400);
+
+    private readonly GatewayCounters _counters = new();
+
+    [Theory]
+    [InlineData(0L, 0, 0)]
+    [InlineData(999L, 99, 0)]
+    [InlineData(1_000L, 0, 1)]
+    [InlineData(0L, 100, 1)]
+    [InlineData(3_999L, 399, 1)]
+    [InlineData(4_000L, 0, 2)]
+    [InlineData(0L, 400, 2)]
+    [InlineData(500L, 5_000, 2)]
+    public void The_level_follows_the_worse_of_queued_bytes_and_fanout_lag(long queuedBytes, int lagMs, int level)
+    {
+        var shedder = NewShedder();
+
+        shedder.Evaluate(queuedBytes, TimeSpan.FromMilliseconds(lagMs));
+
+        Assert.Equal(level, shedder.Level);
+    }
+
+    [Fact]
+    public void The_level_rises_step_by_step_as_pressure_grows()
+    {
+        var shedder = NewShedder();
+
+        shedder.Evaluate(Level1Bytes, TimeSpan.Zero);
+        Assert.Equal(1, shedder.Level);
+        shedder.Evaluate(Level1Bytes, Level2Lag);
+        Assert.Equal(2, shedder.Level);
+        Assert.Contains("fan-out lag 400 ms", shedder.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0, false, false, false)]
+    [InlineData(1, true, false, false)]
+    [InlineData(2, true, true, false)]
+    public void Each_level_refuses_its_tiers_and_high_is_never_refused(int level, bool low, bool normal, bool high)
+    {
+        var shedder = NewShedder();
+
+        shedder.Set(auto: false, level);
+
+        Assert.Equal(low, shedder.Refuses(Tier.Low));
+        Assert.Equal(normal, shedder.Refuses(Tier.Normal));
+        Assert.Equal(high, shedder.Refuses(Tier.High));
+    }
+
+    [Fact]
+    public void A_forced_level_holds_whatever_the_pressure()
+    {
+        var shedder = NewShedder();
+
+        shedder.Set(auto: false, 1);
+        shedder.Evaluate(Level2Bytes * 10, Level2Lag);
+        Assert.Equal(1, shedder.Level);
+        Assert.False(shedder.IsAuto);
+        Assert.Equal("forced by an operator", shedder.Reason);
+
+        shedder.Set(auto: false, 0);
+        shedder.Evaluate(Level2Bytes * 10, Level2Lag);
+        Assert.Equal(0, shedder.Level);
+    }
+
+    [Theory]
+    [InlineData(-3, 0)]
+    [InlineData(7, 2)]
+    public void A_forced_level_is_clamped_to_the_known_levels(int requested, int level)
+    {
+        var shedder = NewShedder();
+
+        shedder.Set(auto: false, requested);
+
+        Assert.Equal(level, shedder.Level);
+    }
+
+    [Fact]
+    public void Returning_to_auto_lets_measured_pressure_decide_again()
+    {
+        var shedder = NewShedder();
+        shedder.Set(auto: false, 0);
+
+        shedder.Set(auto: true, 0);
+        shedder.Evaluate(Level2Bytes, TimeSpan.Zero);
+
+        Assert.True(shedder.IsAuto);
+        Assert.Equal(2, shedder.Level);
+    }
+
+    [Fact]
+    public void Pressure_between_the_recover_fraction_and_the_threshold_keeps_the_level()
+    {
+        var shedder = NewShedder(recoverAfterMs: 0);
+        shedder.Evaluate(Level1Bytes, TimeSpan.Zero);
+
+        for (int i = 0; i < 5; i++) shedder.Evaluate(Level1Bytes / 2, TimeSpan.Zero); // 0.5 of the threshold is not below it
+        for (int i = 0; i < 5; i++) shedder.Evaluate(0, Level1Lag / 2);
+
+        Assert.Equal(1, shedder.Level);
+    }
+
+    [Fact]
+    public void The_level_drops_one_step_at_a_time_once_pressure_is_below_the_recover_fraction()
+    {
+        var shedder = NewShedder(recoverAfterMs: 0);
+        shedder.Evaluate(Level2Bytes, TimeSpan.Zero);
+
+        shedder.Evaluate(0, TimeSpan.Zero); // calm starts
+        Assert.Equal(2, shedder.Level);
+        shedder.Evaluate(0, TimeSpan.Zero);
+        Assert.Equal(1, shedder.Level);
+        shedder.Evaluate(0, TimeSpan.Zero); // calm starts again at the new level
+        Assert.Equal(1, shedder.Level);
+        shedder.Evaluate(0, TimeSpan.Zero);
+        Assert.Equal(0, shedder.Level);
+    }
+
+    [Fact]
+    public void Recovery_is_judged_against_the_current_levels_thresholds()
+    {
+        var shedder = NewShedder(recoverAfterMs: 0);
+        shedder.Evaluate(Level2Bytes, TimeSpan.Zero);
+        const long between = 1_500; // below half of level 2's threshold, above half of level 1's
+
+        for (int i = 0; i < 6; i++) shedder.Evaluate(between, TimeSpan.Zero);
+
+        Assert.Equal(1, shedder.Level);
+    }
+
+    [Fact]
+    public void A_moment_of_pressure_restarts_the_calm_period()
+    {
+        var shedder = NewShedder(recoverAfterMs: 0);
+        shedder.Evaluate(Level1Bytes, TimeSpan.Zero);
+
+        shedder.Evaluate(0, TimeSpan.Zero);              // calm starts
+        shedder.Evaluate(Level1Bytes / 2, TimeSpan.Zero); // not calm: calm is reset
+        shedder.Evaluate(0, TimeSpan.Zero);              // calm starts again, so no drop yet
+
+        Assert.Equal(1, shedder.Level);
+        shedder.Evaluate(0, TimeSpan.Zero);
+        Assert.Equal(0, shedder.Level);
+    }
+
+    [Fact]
+    public void The_level_does_not_drop_before_RecoverAfterMs_of_calm()
+    {
+        // Tolerance: assumes the evaluations below run within 10 s of each other.
+        var shedder = NewShedder(recoverAfterMs: 10_000);
+        shedder.Evaluate(Level1Bytes, TimeSpan.Zero);
+
+        for (int i = 0; i < 100; i++) shedder.Evaluate(0, TimeSpan.Zero);
+
+        Assert.Equal(1, shedder.Level);
+    }
+
+    [Fact]
+    public void The_level_drops_after_RecoverAfterMs_of_calm()
+    {
+        const int recoverAfterMs = 30;
+        var shedder = NewShedder(recoverAfterMs);
+        shedder.Evaluate(Level1Bytes, TimeSpan.Zero);
+
+        long calmFrom = Stopwatch.GetTimestamp();
+        shedder.Evaluate(0, TimeSpan.Zero);
+        var deadline = TimeSpan.FromSeconds(10);
+        while (shedder.Level == 1 && Stopwatch.GetElapsedTime(calmFrom) < deadline)
+        {
+            Thread.Sleep(1);
+            shedder.Evaluate(0, TimeSpan.Zero);
+        }
+
+        Assert.Equal(0, shedder.Level);
+        Assert.True(Stopwatch.GetElapsedTime(calmFrom).TotalMilliseconds >= recoverAfterMs);
+    }
+
+    [Fact]
+    public void Fanout_lag_is_taken_as_the_maximum_since_the_last_take()
+    {
+        var shedder = NewShedder();
+        _counters.FanoutLag(Stopwatch.Frequency / 10);
+        _counters.FanoutLag(Stopwatch.Frequency / 2);
+        _counters.FanoutLag(Stopwatch.Frequency / 5);
+
+        Assert.Equal(500, shedder.TakeFanoutLag().TotalMilliseconds, precision: 3);
+        Assert.Equal(TimeSpan.Zero, shedder.TakeFanoutLag());
+    }
+
+    private LoadShedder NewShedder(int recoverAfterMs = 0) =>
+        new(Options.Create(new GatewayOptions
+        {
+            Shedding = new SheddingOptions
+            {
+                Level1QueuedBytes = Level1Bytes,
+                Level2QueuedBytes = Level2Bytes,
+                Level1FanoutLagMs = (int)Level1Lag.TotalMilliseconds,
+                Level2FanoutLagMs = (int)Level2Lag.TotalMilliseconds,
+                RecoverFraction = 0.5,
+                RecoverAfterMs = recoverAfterMs,
+            },
+        }), _counters, NullLogger<LoadShedder>.Instance);
+}
