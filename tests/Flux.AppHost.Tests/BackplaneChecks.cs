@@ -1,0 +1,48 @@
+using Flux.Gateway.Backplane;
+using StackExchange.Redis;
+
+namespace Flux.AppHost.Tests;
+
+/// <summary>What the services need from the <c>redis</c> connection string, checked against the real server behind it.</summary>
+internal static class BackplaneChecks
+{
+    public static async Task AssertServerWorksAsync(string connectionString)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(connectionString);
+        var db = redis.GetDatabase();
+
+        var ping = await db.PingAsync();
+        Assert.True(ping < TimeSpan.FromSeconds(5));
+
+        string key = $"test:{Guid.NewGuid():N}";
+        Assert.True(await db.StringSetAsync(key, "value"));
+        Assert.Equal("value", (string?)await db.StringGetAsync(key));
+
+        // Publish/subscribe: a message published on the channel arrives at the subscriber.
+        var channel = RedisChannel.Literal($"test:{Guid.NewGuid():N}");
+        var queue = await redis.GetSubscriber().SubscribeAsync(channel);
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.OnMessage(message => received.TrySetResult(message.Message!));
+        long subscribers = 0;
+        for (int attempt = 0; attempt < 50 && subscribers == 0; attempt++)
+        {
+            subscribers = await redis.GetSubscriber().PublishAsync(channel, "hello");
+            if (subscribers == 0) await Task.Delay(100); // the SUBSCRIBE may still be in flight
+        }
+        Assert.Equal("hello", await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        // The gateway's own publish script: INCR, RPUSH, LTRIM, EXPIRE and PUBLISH in one atomic EVAL.
+        string guild = $"apphost-test-{Guid.NewGuid():N}";
+        var guildQueue = await redis.GetSubscriber().SubscribeAsync(BackplaneKeys.Channel(guild));
+        var published = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        guildQueue.OnMessage(message => published.TrySetResult((byte[])message.Message!));
+        await Task.Delay(200);
+        var result = await db.ScriptEvaluateAsync(BackplaneScripts.Publish,
+            [BackplaneKeys.Seq(guild), BackplaneKeys.History(guild)],
+            ["""{"op":"msg","seq":""", ""","body":"b"}""", 1000, BackplaneKeys.Channel(guild).ToString(), "", 600]);
+        Assert.Equal(1, (long)result);
+        Assert.Equal("""{"op":"msg","seq":1,"body":"b"}""", (string?)await db.ListGetByIndexAsync(BackplaneKeys.History(guild), 0));
+        var envelope = System.Text.Encoding.UTF8.GetString(await published.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("1\n\n{\"op\":\"msg\",\"seq\":1,\"body\":\"b\"}", envelope);
+    }
+}

@@ -1,0 +1,37 @@
+using Aspire.Hosting.Testing;
+
+namespace Flux.AppHost.Tests;
+
+/// <summary>The whole AppHost in its default mode: embedded Garnet, two gateways, swarm, dashboard.</summary>
+public sealed class EmbeddedModeTests(EmbeddedRedisApp fixture) : IClassFixture<EmbeddedRedisApp>
+{
+    [Theory]
+    [InlineData("gateway-1")]
+    [InlineData("gateway-2")]
+    [InlineData("swarm")]
+    [InlineData("dashboard")]
+    public async Task Every_service_is_healthy(string resource)
+    {
+        using var http = fixture.App.CreateHttpClient(resource, "http");
+        var response = await http.GetAsync("/health");
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{resource}: {(int)response.StatusCode} {body}");
+        Assert.Contains("Healthy", body);
+    }
+
+    [Fact]
+    public async Task Gateways_report_redis_among_their_health_checks()
+    {
+        using var http = fixture.App.CreateHttpClient("gateway-1", "http");
+        string body = await http.GetStringAsync("/health");
+        Assert.Contains("StackExchange.Redis", body);
+    }
+
+    [Fact]
+    public async Task The_redis_connection_string_reaches_a_server_with_pubsub_and_lua()
+    {
+        string? connectionString = await fixture.App.GetConnectionStringAsync("redis");
+        Assert.False(string.IsNullOrEmpty(connectionString));
+        await BackplaneChecks.AssertServerWorksAsync(connectionString!);
+    }
+}
