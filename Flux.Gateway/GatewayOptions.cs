@@ -51,11 +51,11 @@ public sealed class GatewayOptions
     [Range(1, 86_400)]
     public int ResumeWindowSeconds { get; set; } = 60;
 
-    /// <summary>Messages kept per guild in Redis for resume.</summary>
+    /// <summary>Messages kept per guild in Redis for resume (at least this many; up to a sixteenth more before a trim).</summary>
     [Range(1, 1_000_000)]
     public int HistoryLength { get; set; } = 1_000;
 
-    /// <summary>A guild's seq counter and history expire after this long without a message.</summary>
+    /// <summary>A guild's history expires after this long without a message (within an hour); its seq counter never does.</summary>
     [Range(60, 365 * 86_400)]
     public int HistoryTtlSeconds { get; set; } = 7 * 86_400;
 

@@ -23,6 +23,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 out=$(mktemp -d /tmp/flux-storm.XXXXXX)
+echo "logs in $out" >&2
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -30,8 +31,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-dotnet build -c "$config" Flux.Gateway Flux.Swarm Flux.EmbeddedRedis -v quiet -nologo >/dev/null 2>&1 || \
-  { dotnet build -c "$config" Flux.Gateway -nologo; dotnet build -c "$config" Flux.Swarm -nologo; dotnet build -c "$config" Flux.EmbeddedRedis -nologo; }
+for project in Flux.Gateway Flux.Swarm Flux.EmbeddedRedis; do
+  dotnet build -c "$config" "$project" -nologo -v quiet >"$out/build-$project.log" 2>&1 || { cat "$out/build-$project.log"; exit 2; }
+done
 
 export Auth__SigningKey=${Auth__SigningKey:-$(head -c 32 /dev/urandom | base64)}
 redis_port=${REDIS_PORT:-16379}
@@ -41,7 +43,7 @@ if [[ $redis_mode == server ]]; then
 else
   dotnet "Flux.EmbeddedRedis/bin/$config/net10.0/Flux.EmbeddedRedis.dll" --port "$redis_port" --data "$out/redis" >"$out/redis.log" 2>&1 &
 fi
-pids+=($!)
+pids+=($!); names=("redis")
 for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.2; done 2>/dev/null || sleep 3
 
 storm_args=()
@@ -50,16 +52,36 @@ for i in $(seq 1 "$gateways"); do
   ASPNETCORE_URLS="http://127.0.0.1:$http" GRPC_PORT=$grpc ConnectionStrings__redis="127.0.0.1:$redis_port" \
     Logging__LogLevel__Default=Warning \
     "Flux.Gateway/bin/$config/net10.0/Flux.Gateway" >"$out/gateway-$i.log" 2>&1 &
-  pids+=($!)
+  pids+=($!); names+=("gateway-$i")
   storm_args+=(--gateway "ws://127.0.0.1:$http/gateway?v=1" --admin "http://127.0.0.1:$grpc")
 done
 for i in $(seq 1 "$gateways"); do
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((15000 + i))/health" >/dev/null && break; sleep 0.2; done
 done
 
-echo "logs in $out" >&2
+# CPU seconds (user+system) and resident memory of a process, from /proc.
+usage() {
+  local pid=$1 name=$2
+  [ -r "/proc/$pid/stat" ] || return 0
+  local ticks rss
+  ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+  printf '%-14s cpu %7.1f s   peak rss %6d MB\n' "$name" "$(echo "$ticks / $(getconf CLK_TCK)" | bc -l)" $((rss / 1024))
+}
+snapshot() { for i in "${!pids[@]}"; do usage "${pids[$i]}" "${names[$i]}"; done; }
+
 set +e
-"Flux.Swarm/bin/$config/net10.0/Flux.Swarm" storm "${storm_args[@]}" "$@"
+"Flux.Swarm/bin/$config/net10.0/Flux.Swarm" storm "${storm_args[@]}" "$@" &
+swarm=$!
+pids+=("$swarm"); names+=("swarm")
+# Sample just before the swarm exits, while /proc still has it.
+while kill -0 "$swarm" 2>/dev/null; do
+  snapshot >"$out/usage.txt"
+  sleep 1
+done
+wait "$swarm"
 code=$?
+echo "== process usage over the run (last sample)" >&2
+cat "$out/usage.txt" >&2
 echo "storm exit code $code" >&2
 exit $code

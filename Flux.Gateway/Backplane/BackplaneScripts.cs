@@ -7,19 +7,23 @@ namespace Flux.Gateway.Backplane;
 internal static class BackplaneScripts
 {
     /// <summary>
-    /// Assigns the next seq, appends the finished frame to history (trimmed to a length), and publishes
-    /// <c>seq \n traceparent \n frame</c>. Because seq assignment and publish happen in one script,
-    /// subscribers receive a guild's messages in seq order, and history always holds a gap-free run of seqs
-    /// ending at the current seq.
-    /// KEYS: seq, history. ARGV: frame prefix, frame suffix, history length, channel, traceparent, history ttl.
+    /// Assigns the next seq, appends the finished frame to history, and publishes <c>seq \n traceparent \n frame</c>.
+    /// Because seq assignment and publish happen in one script, subscribers receive a guild's messages in seq order,
+    /// and history always holds a gap-free run of seqs ending at the current seq.
+    /// History is trimmed back to its length only once it is a slack over it, and its expiry is refreshed only when
+    /// the caller asks: LTRIM and EXPIRE on every call made the script three times slower on Garnet
+    /// (docs/benchmarks.md).
+    /// KEYS: seq, history. ARGV: frame prefix, frame suffix, history length, channel, traceparent,
+    /// history ttl in seconds (0: leave the expiry alone), trim slack.
     /// Returns the seq.
     /// </summary>
     public const string Publish = """
         local seq = redis.call('INCR', KEYS[1])
         local frame = ARGV[1] .. seq .. ARGV[2]
-        redis.call('RPUSH', KEYS[2], frame)
-        redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
-        redis.call('EXPIRE', KEYS[2], ARGV[6])
+        local length = redis.call('RPUSH', KEYS[2], frame)
+        local keep = tonumber(ARGV[3])
+        if length > keep + tonumber(ARGV[7]) then redis.call('LTRIM', KEYS[2], -keep, -1) end
+        if ARGV[6] ~= '0' then redis.call('EXPIRE', KEYS[2], ARGV[6]) end
         redis.call('PUBLISH', ARGV[4], seq .. '\n' .. ARGV[5] .. '\n' .. frame)
         return seq
         """;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Flux.Gateway.Telemetry;
 using Flux.Protocol.Wire;
@@ -9,7 +10,11 @@ namespace Flux.Gateway.Backplane;
 /// <summary>The gateway's only door to Redis: publish, history, subscriptions and sessions.</summary>
 internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<GatewayOptions> options, GatewayMetrics metrics)
 {
+    /// <summary>How often this replica refreshes a guild's history expiry while the guild is active.</summary>
+    public static readonly TimeSpan ExpiryRefreshInterval = TimeSpan.FromHours(1);
+
     private readonly GatewayOptions _options = options.Value;
+    private readonly ConcurrentDictionary<string, long> _expiryRefreshedAt = new(StringComparer.Ordinal);
     private IDatabase Database => redis.GetDatabase();
 
     public bool IsConnected => redis.IsConnected;
@@ -29,7 +34,7 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
                 [BackplaneKeys.Seq(guild), BackplaneKeys.History(guild)],
                 [
                     frame.Prefix, frame.Suffix, _options.HistoryLength, BackplaneKeys.Channel(guild).ToString(),
-                    traceparent ?? string.Empty, _options.HistoryTtlSeconds,
+                    traceparent ?? string.Empty, ExpiryDue(guild) ? _options.HistoryTtlSeconds : 0, TrimSlack,
                 ]).ConfigureAwait(false);
             metrics.Published(Stopwatch.GetElapsedTime(started));
             return (long)result;
@@ -38,6 +43,22 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
         {
             throw new BackplaneUnavailableException(ex.Message, ex);
         }
+    }
+
+    // History may grow this far past its length before it is trimmed back.
+    private int TrimSlack => Math.Max(16, _options.HistoryLength / 16);
+
+    // True about once an hour per guild: a guild's history expires HistoryTtlSeconds after it was last active,
+    // give or take the refresh interval.
+    private bool ExpiryDue(string guild)
+    {
+        long now = Stopwatch.GetTimestamp();
+        if (_expiryRefreshedAt.TryGetValue(guild, out long last) && Stopwatch.GetElapsedTime(last, now) < ExpiryRefreshInterval)
+        {
+            return false;
+        }
+        _expiryRefreshedAt[guild] = now;
+        return true;
     }
 
     /// <summary>Up to <paramref name="max"/> frames after <paramref name="afterSeq"/>, with the guild's latest seq.</summary>

@@ -23,7 +23,7 @@ internal sealed partial class ClientConnection
         {
             case HeartbeatFrame:
                 Volatile.Write(ref _lastHeartbeat, _services.Time.GetTimestamp());
-                _queue.EnqueueControl(ServerFrameWriter.HeartbeatAck);
+                Send(ServerFrameWriter.HeartbeatAck);
                 return Task.CompletedTask;
             case SendFrame send:
                 CheckRate();
@@ -83,5 +83,5 @@ internal sealed partial class ClientConnection
     }
 
     private void SendError(string code, string? nonce, string reason) =>
-        _queue.EnqueueControl(ServerFrameWriter.Error(code, nonce, reason));
+        Send(ServerFrameWriter.Error(code, nonce, reason));
 }

@@ -24,7 +24,7 @@ internal sealed partial class ClientConnection
 
         var positions = new GuildPosition[members.Count];
         for (int i = 0; i < members.Count; i++) positions[i] = new GuildPosition(members[i].Guild.Id, latest[i]);
-        _queue.EnqueueControl(ServerFrameWriter.Ready(session, identity.User, positions));
+        Send(ServerFrameWriter.Ready(session, identity.User, positions));
         for (int i = 0; i < members.Count; i++) members[i].GoLive(latest[i]);
     }
 
@@ -59,7 +59,7 @@ internal sealed partial class ClientConnection
             }
             if (IsClosing) return;
         }
-        _queue.EnqueueControl(ServerFrameWriter.Resumed(replayed));
+        Send(ServerFrameWriter.Resumed(replayed));
         for (int i = 0; i < members.Count; i++) members[i].GoLive(cursors[i]);
     }
 
@@ -112,12 +112,12 @@ internal sealed partial class ClientConnection
             }
             if (slice.FromSeq > cursor + 1)
             {
-                _queue.EnqueueControl(ServerFrameWriter.Gap(guild, cursor + 1, slice.FromSeq - 1));
+                Send(ServerFrameWriter.Gap(guild, cursor + 1, slice.FromSeq - 1));
                 cursor = slice.FromSeq - 1;
             }
             foreach (var frame in slice.Frames)
             {
-                _queue.EnqueueControl(frame);
+                Send(frame);
             }
             replayed += slice.Frames.Length;
             cursor += slice.Frames.Length;

@@ -57,8 +57,7 @@ internal sealed partial class ClientConnection : IGuildRecipient
     public async Task RunAsync()
     {
         _services.Registry.Add(this);
-        Task writer = WriteLoopAsync();
-        _queue.EnqueueControl(ServerFrameWriter.Hello(_options.HeartbeatIntervalMs));
+        Send(ServerFrameWriter.Hello(_options.HeartbeatIntervalMs));
         try
         {
             await ReceiveLoopAsync().ConfigureAwait(false);
@@ -79,7 +78,7 @@ internal sealed partial class ClientConnection : IGuildRecipient
         }
         finally
         {
-            await FinishAsync(writer).ConfigureAwait(false);
+            await FinishAsync().ConfigureAwait(false);
         }
     }
 
@@ -102,8 +101,10 @@ internal sealed partial class ClientConnection : IGuildRecipient
         }
         else
         {
+            _discardOnClose = true;
             _queue.Discard();
         }
+        Flush(); // the writer sends the close frame once the queue is empty
         // If the client never reads (or never acknowledges the close), the socket is aborted.
         int grace = (flush ? _options.DrainTimeoutMs : _options.SlowConsumerCloseGraceMs) + ClientCloseAckTimeoutMs;
         _ = AbortAfterAsync(grace);
@@ -127,7 +128,18 @@ internal sealed partial class ClientConnection : IGuildRecipient
         }
     }
 
-    EnqueueResult IGuildRecipient.Deliver(in OutboundFrame frame) => _queue.TryEnqueue(frame);
+    EnqueueResult IGuildRecipient.Deliver(in OutboundFrame frame)
+    {
+        var result = _queue.TryEnqueue(frame);
+        if (result == EnqueueResult.Enqueued) Flush();
+        return result;
+    }
+
+    /// <summary>Queues a control frame (outside the queue's bounds) and makes sure it is written.</summary>
+    private void Send(ReadOnlyMemory<byte> frame)
+    {
+        if (_queue.EnqueueControl(frame)) Flush();
+    }
 
     void IGuildRecipient.OnOverflow()
     {
@@ -214,7 +226,7 @@ internal sealed partial class ClientConnection : IGuildRecipient
         if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted)) _socket.Abort();
     }
 
-    private async Task FinishAsync(Task writer)
+    private async Task FinishAsync()
     {
         if (!IsClosing)
         {
@@ -222,9 +234,11 @@ internal sealed partial class ClientConnection : IGuildRecipient
             Interlocked.Exchange(ref _closeRequested, 1);
             _services.Counters.Closed("disconnected");
             LeaveGuilds();
+            _discardOnClose = true;
             _queue.Discard();
+            Flush();
         }
-        await writer.ConfigureAwait(false);
+        await _writerDone.Task.ConfigureAwait(false);
         if (_socket.State == WebSocketState.CloseSent)
         {
             // Give the client a moment to acknowledge our close frame before the socket is disposed.

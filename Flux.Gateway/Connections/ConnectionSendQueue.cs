@@ -1,17 +1,16 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Flux.Gateway.Telemetry;
 
 namespace Flux.Gateway.Connections;
 
 /// <summary>
-/// A connection's bounded send queue, by frames and by bytes. The fan-out never waits on it: when a frame
-/// would exceed either bound, <see cref="TryEnqueue"/> refuses it and reports <see cref="EnqueueResult.Overflow"/>,
-/// and the connection is closed as a slow consumer (4012). One writer loop drains it in batches.
+/// A connection's bounded send queue, by frames and by bytes. The fan-out never waits on it: when a frame would
+/// exceed either bound, <see cref="TryEnqueue"/> refuses it and reports <see cref="EnqueueResult.Overflow"/>,
+/// and the connection is closed as a slow consumer (4012). Many threads enqueue; one writer at a time dequeues.
 /// </summary>
 internal sealed class ConnectionSendQueue(int maxFrames, long maxBytes, GatewayCounters counters)
 {
-    private readonly Channel<OutboundFrame> _frames = Channel.CreateUnbounded<OutboundFrame>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
+    private readonly ConcurrentQueue<OutboundFrame> _frames = new();
     private int _count;
     private long _bytes;
     private int _completed;
@@ -32,12 +31,7 @@ internal sealed class ConnectionSendQueue(int maxFrames, long maxBytes, GatewayC
             Interlocked.Add(ref _bytes, -length);
             return EnqueueResult.Overflow;
         }
-        if (!_frames.Writer.TryWrite(frame))
-        {
-            Interlocked.Decrement(ref _count);
-            Interlocked.Add(ref _bytes, -length);
-            return EnqueueResult.Closed;
-        }
+        _frames.Enqueue(frame);
         counters.Enqueued(length);
         return EnqueueResult.Enqueued;
     }
@@ -45,33 +39,27 @@ internal sealed class ConnectionSendQueue(int maxFrames, long maxBytes, GatewayC
     /// <summary>Queues a frame regardless of the bounds: for the few control frames the gateway itself decides to send.</summary>
     public bool EnqueueControl(ReadOnlyMemory<byte> frame)
     {
-        if (IsCompleted || !_frames.Writer.TryWrite(new OutboundFrame(frame))) return false;
+        if (IsCompleted) return false;
         Interlocked.Increment(ref _count);
         Interlocked.Add(ref _bytes, frame.Length);
+        _frames.Enqueue(new OutboundFrame(frame));
         counters.Enqueued(frame.Length);
         return true;
     }
 
-    /// <summary>Waits until a frame is queued; false once the queue is completed and empty.</summary>
-    public ValueTask<bool> WaitToReadAsync() => _frames.Reader.WaitToReadAsync();
-
     public bool TryDequeue(out OutboundFrame frame)
     {
-        if (!_frames.Reader.TryRead(out frame)) return false;
+        if (!_frames.TryDequeue(out frame)) return false;
         Interlocked.Decrement(ref _count);
         Interlocked.Add(ref _bytes, -frame.Bytes.Length);
         counters.Dequeued(frame.Bytes.Length);
         return true;
     }
 
+    public bool IsEmpty => _frames.IsEmpty;
+
     /// <summary>No more frames are accepted; those queued can still be read.</summary>
-    public void Complete()
-    {
-        if (Interlocked.Exchange(ref _completed, 1) == 0)
-        {
-            _frames.Writer.TryComplete();
-        }
-    }
+    public void Complete() => Volatile.Write(ref _completed, 1);
 
     /// <summary>Completes the queue and discards what it holds. Returns the number of frames discarded.</summary>
     public int Discard()
@@ -79,7 +67,7 @@ internal sealed class ConnectionSendQueue(int maxFrames, long maxBytes, GatewayC
         Complete();
         int dropped = 0;
         long bytes = 0;
-        while (_frames.Reader.TryRead(out var frame))
+        while (_frames.TryDequeue(out var frame))
         {
             dropped++;
             bytes += frame.Bytes.Length;

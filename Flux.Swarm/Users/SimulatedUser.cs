@@ -1,5 +1,4 @@
-using System.Buffers;
-using System.Net.WebSockets;
+using System.Net.Sockets;
 using Flux.Protocol.Wire;
 using Flux.Swarm.Measurement;
 using Flux.Swarm.Storms;
@@ -15,13 +14,13 @@ namespace Flux.Swarm.Users;
 internal sealed partial class SimulatedUser
 {
     private const int ConnectTimeoutMs = 10_000;
-    private const int ReceiveBufferBytes = 4096;
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     private readonly StormContext _storm;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly Random _random;
-    private ClientWebSocket? _socket;
+    private readonly Action<ReadOnlySpan<byte>> _onFrame;
+    private GatewaySocket? _socket;
+    private bool _readyOnThisConnection;
     private string? _session;
     private int _gatewayIndex;
     private int _heartbeatMs;
@@ -43,6 +42,10 @@ internal sealed partial class SimulatedUser
         _gatewayIndex = index % storm.Gateways.Count;
         _random = new Random(storm.Seed ^ index);
         Token = storm.Tokens.Issue(Id, [Guild], storm.Layout.UserTier[index], TimeSpan.FromHours(2));
+        _onFrame = frame =>
+        {
+            if (HandleFrame(frame)) _readyOnThisConnection = true;
+        };
     }
 
     public int Index { get; }
@@ -135,61 +138,54 @@ internal sealed partial class SimulatedUser
         _finished = true;
         _ready = false;
         _disconnectPlanned = true;
-        var socket = _socket;
-        if (socket is null || socket.State != WebSocketState.Open) return;
-        await _sendLock.WaitAsync().ConfigureAwait(false);
+        if (_socket is not { } socket) return;
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "storm over", timeout.Token).ConfigureAwait(false);
+            await socket.CloseAsync(1000, "storm over").WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException or TimeoutException)
         {
-        }
-        finally
-        {
-            _sendLock.Release();
         }
     }
 
     private async Task<Outcome> ConnectAndServeAsync(Uri uri, CancellationToken stopping)
     {
-        var socket = new ClientWebSocket();
-        socket.Options.KeepAliveInterval = TimeSpan.Zero;
         _disconnectPlanned = false;
-        bool wasReady = false;
+        _readyOnThisConnection = false;
+        GatewaySocket socket;
         try
         {
-            using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping))
-            {
-                connectTimeout.CancelAfter(ConnectTimeoutMs);
-                await socket.ConnectAsync(uri, connectTimeout.Token).ConfigureAwait(false);
-            }
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            connectTimeout.CancelAfter(ConnectTimeoutMs);
+            socket = await GatewaySocket.ConnectAsync(uri, connectTimeout.Token).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            Interlocked.Increment(ref _storm.Counters.ConnectFailures);
+            return new Outcome(false, null, ex.Message);
+        }
+        try
+        {
             _socket = socket;
             if (Volatile.Read(ref _partitionedUntilUs) > _storm.Clock.NowMicroseconds) socket.Abort(); // cut off while connecting
-            await ReceiveLoopAsync(socket, stopping, () => wasReady = true).ConfigureAwait(false);
-            return new Outcome(wasReady, (int?)socket.CloseStatus, null);
+            await ReceiveLoopAsync(socket, stopping).ConfigureAwait(false);
+            return new Outcome(_readyOnThisConnection, socket.CloseStatus, null);
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
-            if (!wasReady && _socket != socket) Interlocked.Increment(ref _storm.Counters.ConnectFailures);
-            return new Outcome(wasReady, (int?)socket.CloseStatus, ex.GetType().Name);
+            return new Outcome(_readyOnThisConnection, socket.CloseStatus, ex.GetType().Name);
         }
         finally
         {
-            if (_ready)
-            {
-                _ready = false;
-            }
-            if (wasReady) Interlocked.Decrement(ref _storm.Counters.Connected);
+            _ready = false;
+            if (_readyOnThisConnection) Interlocked.Decrement(ref _storm.Counters.Connected);
             _socket = null;
             socket.Dispose();
         }
     }
 
-    private async Task ReceiveLoopAsync(ClientWebSocket socket, CancellationToken stopping, Action onReady)
+    private async Task ReceiveLoopAsync(GatewaySocket socket, CancellationToken stopping)
     {
-        byte[] buffer = [];
         while (true)
         {
             long pauseUntil = Volatile.Read(ref _pauseReadingUntilUs);
@@ -198,55 +194,29 @@ internal sealed partial class SimulatedUser
             {
                 await Task.Delay(TimeSpan.FromMicroseconds(pauseUntil - now), stopping).ConfigureAwait(false);
             }
-            // Wait for data without a buffer: idle users hold no receive memory.
-            var peek = await socket.ReceiveAsync(Memory<byte>.Empty, stopping).ConfigureAwait(false);
-            if (peek.MessageType == WebSocketMessageType.Close) return;
-            buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
-            try
-            {
-                int length = 0;
-                while (true)
-                {
-                    if (length == buffer.Length) buffer = Grow(buffer);
-                    var result = await socket.ReceiveAsync(buffer.AsMemory(length), stopping).ConfigureAwait(false);
-                    if (result.MessageType == WebSocketMessageType.Close) return;
-                    length += result.Count;
-                    if (result.EndOfMessage) break;
-                }
-                if (HandleFrame(buffer.AsSpan(0, length))) onReady();
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            if (!await socket.ReceiveAsync(_onFrame, stopping).ConfigureAwait(false)) return;
         }
     }
 
     private async Task SendFrameAsync(byte[] frame, long messageId)
     {
-        var socket = _socket;
-        if (socket is null)
+        if (_socket is not { } socket)
         {
             NotSent(messageId);
             return;
         }
-        if (!_sendLock.Wait(0)) await _sendLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+            await socket.SendTextAsync(frame).ConfigureAwait(false);
             if (messageId >= 0)
             {
                 Interlocked.Increment(ref _storm.Counters.Sent);
                 _storm.Metrics.Sent();
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
             NotSent(messageId);
-        }
-        finally
-        {
-            _sendLock.Release();
         }
     }
 
@@ -278,14 +248,6 @@ internal sealed partial class SimulatedUser
         // Three quarters of the interval, so a late tick never costs the connection (the gateway allows two).
         long dueMs = _storm.Clock.NowMicroseconds / 1000 + _heartbeatMs * 3 / 4;
         _storm.Heartbeats.Schedule(this, dueMs);
-    }
-
-    private static byte[] Grow(byte[] buffer)
-    {
-        var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-        buffer.CopyTo(larger, 0);
-        ArrayPool<byte>.Shared.Return(buffer);
-        return larger;
     }
 
     private readonly record struct Outcome(bool WasReady, int? CloseCode, string? Error);

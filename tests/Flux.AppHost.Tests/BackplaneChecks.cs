@@ -39,7 +39,7 @@ internal static class BackplaneChecks
         await Task.Delay(200);
         var result = await db.ScriptEvaluateAsync(BackplaneScripts.Publish,
             [BackplaneKeys.Seq(guild), BackplaneKeys.History(guild)],
-            ["""{"op":"msg","seq":""", ""","body":"b"}""", 1000, BackplaneKeys.Channel(guild).ToString(), "", 600]);
+            ["""{"op":"msg","seq":""", ""","body":"b"}""", 1000, BackplaneKeys.Channel(guild).ToString(), "", 600, 64]);
         Assert.Equal(1, (long)result);
         Assert.Equal("""{"op":"msg","seq":1,"body":"b"}""", (string?)await db.ListGetByIndexAsync(BackplaneKeys.History(guild), 0));
         var envelope = System.Text.Encoding.UTF8.GetString(await published.Task.WaitAsync(TimeSpan.FromSeconds(10)));

@@ -81,7 +81,7 @@ public sealed class ConnectionSendQueueTests
     }
 
     [Fact]
-    public async Task Complete_refuses_new_frames_but_queued_ones_can_still_be_read()
+    public void Complete_refuses_new_frames_but_queued_ones_can_still_be_read()
     {
         var queue = new ConnectionSendQueue(maxFrames: 10, maxBytes: 1_000, _counters);
         queue.TryEnqueue(Frame(10, tag: 1));
@@ -92,25 +92,25 @@ public sealed class ConnectionSendQueueTests
         Assert.True(queue.IsCompleted);
         Assert.Equal(EnqueueResult.Closed, queue.TryEnqueue(Frame(10, tag: 3)));
         Assert.False(queue.EnqueueControl(Frame(10, tag: 4).Bytes));
-        Assert.True(await queue.WaitToReadAsync());
+        Assert.False(queue.IsEmpty);
         Assert.Equal([1, 2], DrainTags(queue));
-        Assert.False(await queue.WaitToReadAsync());
+        Assert.True(queue.IsEmpty);
     }
 
     [Fact]
-    public async Task A_waiting_reader_wakes_when_a_frame_is_queued()
+    public void Frames_come_out_in_the_order_they_were_queued_control_frames_included()
     {
         var queue = new ConnectionSendQueue(maxFrames: 10, maxBytes: 1_000, _counters);
-        var waiting = queue.WaitToReadAsync().AsTask();
-        Assert.False(waiting.IsCompleted);
-
         queue.TryEnqueue(Frame(10, tag: 1));
+        queue.EnqueueControl(Frame(10, tag: 2).Bytes);
+        queue.TryEnqueue(Frame(10, tag: 3));
 
-        Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal([1, 2, 3], DrainTags(queue));
+        Assert.Equal((0, 0L), (queue.Count, queue.Bytes));
     }
 
     [Fact]
-    public async Task Discard_drops_every_queued_frame_and_reports_how_many()
+    public void Discard_drops_every_queued_frame_and_reports_how_many()
     {
         var queue = new ConnectionSendQueue(maxFrames: 10, maxBytes: 1_000, _counters);
         queue.TryEnqueue(Frame(10, tag: 1));
@@ -124,7 +124,7 @@ public sealed class ConnectionSendQueueTests
         Assert.Equal(3, _counters.DroppedFrames);
         Assert.Equal(EnqueueResult.Closed, queue.TryEnqueue(Frame(10, tag: 4)));
         Assert.False(queue.TryDequeue(out _));
-        Assert.False(await queue.WaitToReadAsync());
+        Assert.True(queue.IsEmpty);
     }
 
     [Fact]
