@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
+using Flux.AppHost.Commands;
 using Flux.AppHost.Redis;
+using Flux.Protocol.Storms;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -27,7 +29,8 @@ var swarm = builder.AddProject<Projects.Flux_Swarm>("swarm", project => project.
     .WithHttpEndpoint(name: "grpc", env: "GRPC_PORT")
     .WithReference(redis).WaitFor(redis)
     .WithEnvironment("Auth__SigningKey", signingKey)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithStartStormCommand(StormPresets.Seed);
 for (int i = 0; i < gateways.Count; i++)
 {
     swarm.WithReference(gateways[i]).WaitFor(gateways[i])

@@ -1,5 +1,40 @@
+using Flux.Dashboard;
+using Flux.Dashboard.Components;
+using Flux.Dashboard.Gateways;
+using Flux.Dashboard.Reports;
+using Flux.Dashboard.Storms;
+using Flux.Protocol.Admin;
+using Flux.Protocol.Control;
+
 var builder = WebApplication.CreateBuilder(args);
+// Serve the framework's script and this app's static files straight from the build output, in any environment.
+builder.WebHost.UseStaticWebAssets();
 builder.AddServiceDefaults();
+builder.Services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section);
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+
+var dashboard = builder.Configuration.GetSection(DashboardOptions.Section).Get<DashboardOptions>() ?? new DashboardOptions();
+// WatchStorm streams for minutes: the default HTTP resilience (10 s attempts, 30 s in all) would cut it, so gRPC clients go
+// without. RemoveAllResilienceHandlers is marked experimental (EXTEXP0001); it is the documented way to opt a client out.
+#pragma warning disable EXTEXP0001
+builder.Services.AddGrpcClient<SwarmControl.SwarmControlClient>(o => o.Address = new Uri(dashboard.SwarmAddress)).RemoveAllResilienceHandlers();
+foreach (string gateway in dashboard.Gateways)
+{
+    builder.Services.AddGrpcClient<GatewayAdmin.GatewayAdminClient>(gateway, o => o.Address = new Uri($"http://_grpc.{gateway}")).RemoveAllResilienceHandlers();
+}
+#pragma warning restore EXTEXP0001
+builder.Services.AddSingleton<StormWatcher>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<StormWatcher>());
+builder.Services.AddSingleton<GatewayStatsPoller>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayStatsPoller>());
+
 var app = builder.Build();
+app.UseAntiforgery();
+app.MapStaticAssets();
 app.MapDefaultEndpoints();
+app.MapReports();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
+
+/// <summary>The entry point, visible to the component tests.</summary>
+public partial class Program;

@@ -7,7 +7,8 @@ public static class StormPlanValidator
     public const double MaxRate = 200_000;
     public const double MaxSeconds = 3_600;
 
-    public static IReadOnlyList<string> Validate(StormPlan plan, bool allowRemoteGateways = false)
+    /// <param name="gatewaysRequired">False where the swarm fills in the gateways it discovered (the dashboard form).</param>
+    public static IReadOnlyList<string> Validate(StormPlan plan, bool allowRemoteGateways = false, bool gatewaysRequired = true)
     {
         var errors = new List<string>();
         void Check(bool ok, string message)
@@ -26,7 +27,7 @@ public static class StormPlanValidator
             "tier shares must be non-negative and not all zero.");
         Check(plan.Sla.P95Ms > 0 && plan.Sla.P99Ms > 0, "SLA p95 and p99 limits must be above 0 ms.");
         Check(plan.Sla.Window is > 0 and <= MaxSeconds, "SLA window must be above 0 s.");
-        Check(plan.Gateways.Count >= 1, "at least one gateway URL is required.");
+        Check(!gatewaysRequired || plan.Gateways.Count >= 1, "at least one gateway URL is required.");
         foreach (string gateway in plan.Gateways)
         {
             if (!Uri.TryCreate(gateway, UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss"))

@@ -1,0 +1,16 @@
+namespace Flux.Dashboard;
+
+/// <summary>Settings of the dashboard, bound from the <c>Dashboard</c> configuration section.</summary>
+public sealed class DashboardOptions
+{
+    public const string Section = "Dashboard";
+
+    /// <summary>The swarm's gRPC address; by default found through service discovery (<c>http://_grpc.swarm</c>).</summary>
+    public string SwarmAddress { get; set; } = "http://_grpc.swarm";
+
+    /// <summary>Gateway resource names (the AppHost sets them); each is polled for its stats over gRPC.</summary>
+    public List<string> Gateways { get; set; } = [];
+
+    /// <summary>How many past storms the history shows.</summary>
+    public int HistoryLimit { get; set; } = 30;
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using Aspire.Hosting.Testing;
+using Flux.AppHost.Tests;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Flux.Dashboard.Tests;
+
+/// <summary>
+/// The whole AppHost, and the dashboard driven in a real headless Chromium: start a smoke storm from the page,
+/// watch it live, stop it, find it in the history with its verdict.
+/// Locally this skips when /usr/bin/chromium is missing; CI installs it and sets FLUX_REQUIRE_BROWSER=1.
+/// </summary>
+public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture<EmbeddedRedisApp>
+{
+    private const string Chromium = "/usr/bin/chromium";
+    // CI collects what lands in FLUX_TEST_ARTIFACTS; locally the screenshots stay next to the test binaries.
+    private static readonly string ArtifactDirectory =
+        Environment.GetEnvironmentVariable("FLUX_TEST_ARTIFACTS") ?? Path.Combine(AppContext.BaseDirectory, "artifacts");
+
+    [SkippableFact]
+    public async Task A_smoke_storm_started_from_the_page_runs_live_and_lands_in_the_history()
+    {
+        bool required = Environment.GetEnvironmentVariable("FLUX_REQUIRE_BROWSER") == "1";
+        Skip.If(!File.Exists(Chromium) && !required, $"{Chromium} is not installed (apt-get install -y chromium); CI installs it and runs this test");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        var dashboard = app.App.GetEndpoint("dashboard", "http");
+
+        await page.GotoAsync(dashboard.ToString());
+        // Clicks before the interactive circuit is up would be lost.
+        await Expect(page.Locator("[data-interactive=true]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+        await page.GetByTestId("preset").SelectOptionAsync("smoke");
+        await Expect(page.GetByTestId("start-storm")).ToBeEnabledAsync();
+        await page.GetByTestId("start-storm").ClickAsync();
+
+        await Expect(page.GetByTestId("storm-state")).ToHaveTextAsync("steady", new() { Timeout = 60_000 });
+        string stormId = (await page.GetByTestId("current-storm").InnerTextAsync()).Trim();
+        double first = await ReadNumberAsync(page, "p99-ms");
+        double changed = first;
+        for (int i = 0; i < 30 && changed == first; i++)
+        {
+            await page.WaitForTimeoutAsync(500);
+            changed = await ReadNumberAsync(page, "p99-ms");
+        }
+        Assert.NotEqual(first, changed); // live: the number moves without a reload
+        Assert.True(await ReadNumberAsync(page, "connections") > 0);
+
+        Directory.CreateDirectory(ArtifactDirectory);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactDirectory, "dashboard-live.png"), FullPage = true });
+
+        await page.GetByTestId("stop-storm").ClickAsync();
+        await Expect(page.GetByTestId("storm-state")).ToHaveTextAsync("finished", new() { Timeout = 90_000 });
+        var row = page.Locator($"[data-testid=history-row][data-storm-id='{stormId}']");
+        await Expect(row).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(row.GetByTestId("verdict")).Not.ToBeEmptyAsync(new() { Timeout = 30_000 });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactDirectory, "dashboard-finished.png"), FullPage = true });
+
+        // The report opens as a page.
+        await row.Locator("a").First.ClickAsync();
+        await Expect(page.GetByTestId("report")).ToContainTextAsync(stormId, new() { Timeout = 30_000 });
+    }
+
+    private static async Task<double> ReadNumberAsync(IPage page, string testId)
+    {
+        string text = (await page.GetByTestId(testId).InnerTextAsync()).Trim();
+        return double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out double value) ? value : double.NaN;
+    }
+}

@@ -1,0 +1,87 @@
+using Bunit;
+using Flux.Dashboard.Components.Storms;
+using Flux.Protocol.Storms;
+
+namespace Flux.Dashboard.Tests;
+
+/// <summary>The storm form: presets fill it, bad values are explained, and Start hands over the plan as shown.</summary>
+public sealed class StormFormTests : BunitContext
+{
+    [Fact]
+    public void Starts_with_the_smoke_preset_and_no_errors()
+    {
+        var form = Render<StormForm>();
+
+        Assert.Equal("100", form.Find("[data-testid=users]").GetAttribute("value"));
+        Assert.Empty(form.FindAll("[data-testid=plan-errors] li"));
+        Assert.False(form.Find("[data-testid=start-storm]").HasAttribute("disabled"));
+        Assert.True(form.Find("[data-testid=stop-storm]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void Choosing_a_preset_fills_every_field()
+    {
+        var form = Render<StormForm>();
+
+        form.Find("[data-testid=preset]").Change(StormPresets.Seed);
+
+        var seed = StormPresets.Get(StormPresets.Seed);
+        Assert.Equal(seed.Users.ToString(), form.Find("[data-testid=users]").GetAttribute("value"));
+        Assert.Equal(seed.Rate.ToString(), form.Find("[data-testid=rate]").GetAttribute("value"));
+        Assert.Equal(seed.Faults.Count, form.FindAll(".faults-table tbody tr").Count);
+        var plan = form.Instance.Model.ToPlan();
+        Assert.Equal(seed.Faults, plan.Faults);
+        string[] none = [];
+        Assert.Equal(seed with { Gateways = none, Faults = [] }, plan with { Gateways = none, Faults = [] });
+    }
+
+    [Theory]
+    [InlineData("users", "0", "users must be between")]
+    [InlineData("users", "200000", "users must be between")]
+    [InlineData("rate", "-5", "rate must be above 0")]
+    [InlineData("duration", "0", "duration must be between")]
+    [InlineData("guilds", "500", "guilds must be at least 1 and at most the number of users")]
+    public void A_bad_value_is_explained_and_start_is_disabled(string field, string value, string message)
+    {
+        var form = Render<StormForm>();
+
+        form.Find($"[data-testid={field}]").Change(value);
+
+        var errors = form.FindAll("[data-testid=plan-errors] li").Select(li => li.TextContent).ToList();
+        Assert.Contains(errors, e => e.Contains(message, StringComparison.Ordinal));
+        Assert.True(form.Find("[data-testid=start-storm]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void A_fault_outside_the_run_is_explained()
+    {
+        var form = Render<StormForm>();
+        form.Find("[data-testid=duration]").Change("3"); // the smoke preset's faults start at 4 and 6 s; the run is now 5 s
+
+        var errors = form.FindAll("[data-testid=plan-errors] li").Select(li => li.TextContent).ToList();
+        Assert.Contains(errors, e => e.Contains("start must be within the run", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Start_hands_over_the_plan_with_the_edited_values()
+    {
+        StormPlan? started = null;
+        var form = Render<StormForm>(p => p.Add(f => f.OnStart, (StormPlan plan) => started = plan));
+        form.Find("[data-testid=users]").Change("80");
+
+        form.Find("[data-testid=start-storm]").Click();
+
+        Assert.NotNull(started);
+        Assert.Equal(80, started.Users);
+        Assert.Equal(StormPresets.Smoke, started.Scenario);
+    }
+
+    [Fact]
+    public void While_a_storm_runs_only_stop_is_enabled()
+    {
+        var form = Render<StormForm>(p => p.Add(f => f.Running, true));
+
+        Assert.True(form.Find("[data-testid=start-storm]").HasAttribute("disabled"));
+        Assert.False(form.Find("[data-testid=stop-storm]").HasAttribute("disabled"));
+    }
+}
