@@ -41,6 +41,9 @@ internal sealed class GatewayAdminService(
             FramesSent = counters.FramesSent,
             FanoutLagMs = monitor.LastFanoutLag.TotalMilliseconds,
             UptimeS = Stopwatch.GetElapsedTime(instance.StartedAt).TotalSeconds,
+            GcHeapBytes = GC.GetGCMemoryInfo().HeapSizeBytes,
+            WorkingSetBytes = Environment.WorkingSet,
+            ConnectionsOpen = registry.Count,
         };
         foreach (var (reason, count) in counters.ClosesByReason) stats.ClosesByReason[reason] = count;
         return Task.FromResult(stats);

@@ -26,6 +26,8 @@ internal sealed partial class ClientConnection
         for (int i = 0; i < members.Count; i++) positions[i] = new GuildPosition(members[i].Guild.Id, latest[i]);
         Send(ServerFrameWriter.Ready(session, identity.User, positions));
         for (int i = 0; i < members.Count; i++) members[i].GoLive(latest[i]);
+        // The client could not heartbeat while its join was handled; the interval starts now.
+        Volatile.Write(ref _lastHeartbeat, _services.Time.GetTimestamp());
     }
 
     private async Task ResumeAsync(ResumeFrame resume)
@@ -61,6 +63,8 @@ internal sealed partial class ClientConnection
         }
         Send(ServerFrameWriter.Resumed(replayed));
         for (int i = 0; i < members.Count; i++) members[i].GoLive(cursors[i]);
+        // Frames are not read during a replay, so a long one must not count as missed heartbeats.
+        Volatile.Write(ref _lastHeartbeat, _services.Time.GetTimestamp());
     }
 
     // Shedding refuses new connections of the tiers it currently sheds.
@@ -133,6 +137,17 @@ internal sealed partial class ClientConnection
         {
             await Task.Delay(5).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Keeps the session resumable while the connection is up, so a connection that dies without this replica
+    /// noticing (a crash, a silent partition) can still be resumed elsewhere. The sweeper calls this every half
+    /// resume window; each call renews the session for a full window.
+    /// </summary>
+    public void KeepSessionAlive()
+    {
+        if (IsClosing || _session is null || Identity is null) return;
+        _ = RefreshSessionAsync();
     }
 
     // The resume window starts at disconnect: the session is kept for that long from now.

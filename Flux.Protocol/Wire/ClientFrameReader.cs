@@ -43,7 +43,7 @@ public static class ClientFrameReader
             if (reader.ValueTextEquals("op"u8)) fields.Op = ReadOp(ref reader);
             else if (reader.ValueTextEquals("token"u8)) fields.Token = ReadString(ref reader);
             else if (reader.ValueTextEquals("session"u8)) fields.Session = ReadString(ref reader);
-            else if (reader.ValueTextEquals("seqs"u8)) fields.Seqs = ReadSeqs(ref reader);
+            else if (reader.ValueTextEquals("seqs"u8)) fields.Seqs = ReadSeqs(ref reader, ref fields.SeqsInvalid);
             else if (reader.ValueTextEquals("guild"u8)) fields.Guild = ReadString(ref reader);
             else if (reader.ValueTextEquals("nonce"u8)) fields.Nonce = ReadString(ref reader);
             else if (reader.ValueTextEquals("body"u8)) fields.Body = ReadString(ref reader);
@@ -72,7 +72,8 @@ public static class ClientFrameReader
             Op.Resume => new ResumeFrame(
                 Required(fields.Token, "token"),
                 Required(fields.Session, "session"),
-                fields.Seqs ?? throw Undecodable("missing field 'seqs'")),
+                fields.SeqsInvalid ? throw Undecodable("field 'seqs' must be an object of non-negative integers")
+                    : fields.Seqs ?? throw Undecodable("missing field 'seqs'")),
             Op.Heartbeat => HeartbeatFrame.Instance,
             Op.Send => ToSend(fields),
             _ => throw new ProtocolViolationException(CloseCodes.UnknownOp, "unknown op"),
@@ -93,7 +94,7 @@ public static class ClientFrameReader
         }
         if (fields.Guild.Value is not { Length: > 0 and <= ProtocolLimits.MaxGuildIdChars } guild)
         {
-            return Reject(nonce, ErrorCodes.InvalidField, "'guild' must be a non-empty string");
+            return Reject(nonce, ErrorCodes.InvalidField, $"'guild' must be a string of 1 to {ProtocolLimits.MaxGuildIdChars} characters");
         }
         if (fields.Body.Value is not { } body) return Reject(nonce, ErrorCodes.InvalidField, "'body' must be a string");
         if (body.Length > ProtocolLimits.MaxBodyChars)
@@ -166,10 +167,16 @@ public static class ClientFrameReader
         }
     }
 
-    private static Dictionary<string, long> ReadSeqs(ref Utf8JsonReader reader)
+    // Only a resume reads 'seqs'; in any other frame a malformed one is just an unknown field, so it is noted, not thrown.
+    private static Dictionary<string, long>? ReadSeqs(ref Utf8JsonReader reader, ref bool invalid)
     {
         reader.Read();
-        if (reader.TokenType != JsonTokenType.StartObject) throw Undecodable("field 'seqs' must be an object");
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            invalid = true;
+            return null;
+        }
         var seqs = new Dictionary<string, long>(StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -177,7 +184,9 @@ public static class ClientFrameReader
             reader.Read();
             if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long seq) || seq < 0)
             {
-                throw Undecodable("each value of 'seqs' must be a non-negative integer");
+                reader.Skip();
+                invalid = true;
+                continue;
             }
             seqs[guild] = seq;
         }
@@ -200,5 +209,6 @@ public static class ClientFrameReader
         public Field<string> Token, Session, Guild, Nonce, Body, Trace;
         public Field<byte[]> Ts;
         public Dictionary<string, long>? Seqs;
+        public bool SeqsInvalid;
     }
 }

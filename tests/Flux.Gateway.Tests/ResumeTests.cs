@@ -82,6 +82,24 @@ public sealed class ResumeTests(RedisFixture fixture) : IClassFixture<RedisFixtu
     }
 
     [Fact]
+    public async Task A_connected_session_is_renewed_so_it_outlives_the_resume_window()
+    {
+        var shortWindow = new Dictionary<string, string?> { ["Gateway:ResumeWindowSeconds"] = "2" };
+        await using var gateway = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString, shortWindow);
+        await using var client = await TestClient.IdentifyAsync(gateway.WebSocketUri, TestKeys.Token("ruth", RedisFixture.NewGuild()));
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString);
+        var key = (StackExchange.Redis.RedisKey)$"flux:session:{client.Ready!.Session}";
+
+        // Three windows pass while the connection stays up; the sweeper renews the session every half window.
+        var until = DateTime.UtcNow.AddSeconds(6);
+        while (DateTime.UtcNow < until)
+        {
+            Assert.True(await redis.GetDatabase().KeyExistsAsync(key), "the session expired while its connection was up");
+            await Task.Delay(250);
+        }
+    }
+
+    [Fact]
     public async Task Resume_of_an_unknown_session_closes_with_4007()
     {
         await using var gateway = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString);

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Reflection;
+using System.Text;
+using Flux.Protocol.Admin;
+using Flux.Protocol.Auth;
+using Flux.Protocol.Wire;
+using Grpc.Net.Client;
+
+namespace Flux.Benchmarks;
+
+/// <summary>
+/// Memory per idle connection: a gateway process (with Garnet beside it) takes N identified connections that then
+/// stay silent, and its resident memory and managed heap are read before and after through GatewayAdmin.GetStats.
+/// The clients live in this process, so their memory is not counted.
+/// </summary>
+internal static class IdleConnections
+{
+    private const int Guilds = 200;
+    private const int ConnectConcurrency = 64;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        int connections = args.Length >= 2 && args[0] == "--connections" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000;
+        string signingKey = SigningKey.Generate();
+        var tokens = new TokenIssuer(SigningKey.FromBase64(signingKey));
+        int redisPort = FreePort(), httpPort = FreePort(), grpcPort = FreePort();
+        string data = Path.Combine(Path.GetTempPath(), $"flux-idle-{Guid.NewGuid():N}");
+
+        using var redis = Start("dotnet", ["exec", Metadata("EmbeddedRedisAssembly"), "--port", $"{redisPort}", "--data", data], []);
+        using var gateway = Start("dotnet", ["exec", Metadata("GatewayAssembly")], new()
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
+            ["GRPC_PORT"] = $"{grpcPort}",
+            ["ConnectionStrings__redis"] = $"127.0.0.1:{redisPort}",
+            ["Auth__SigningKey"] = signingKey,
+            ["Logging__LogLevel__Default"] = "Warning",
+            // Idle means idle: no heartbeats needed during the measurement.
+            ["Gateway__HeartbeatIntervalMs"] = "600000",
+        });
+        try
+        {
+            await WaitForHealthAsync(httpPort);
+            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+            var admin = new GatewayAdmin.GatewayAdminClient(channel);
+            var uri = new Uri($"ws://127.0.0.1:{httpPort}/gateway?v=1");
+
+            // Warm up (JIT, pools, a first subscription per guild), then let it settle.
+            var warm = await ConnectAsync(uri, tokens, Math.Min(Guilds, connections), offset: connections);
+            foreach (var socket in warm) socket.Abort();
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var before = await admin.GetStatsAsync(new GetStatsRequest());
+
+            var started = Stopwatch.StartNew();
+            var sockets = await ConnectAsync(uri, tokens, connections, offset: 0);
+            var connectTime = started.Elapsed;
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            var after = await admin.GetStatsAsync(new GetStatsRequest());
+
+            Console.WriteLine($"idle connections: {after.ConnectionsOpen:N0} open ({connections:N0} asked), connected in {connectTime.TotalSeconds:0.0} s");
+            Console.WriteLine($"gateway resident memory: {Mb(before.WorkingSetBytes)} -> {Mb(after.WorkingSetBytes)} = {Per(after.WorkingSetBytes - before.WorkingSetBytes, connections)} per connection");
+            Console.WriteLine($"gateway managed heap (after last GC): {Mb(before.GcHeapBytes)} -> {Mb(after.GcHeapBytes)} = {Per(after.GcHeapBytes - before.GcHeapBytes, connections)} per connection");
+            foreach (var socket in sockets) socket.Abort();
+            return after.ConnectionsOpen >= connections ? 0 : 1;
+        }
+        finally
+        {
+            gateway.Kill(entireProcessTree: true);
+            redis.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static async Task<List<WebSocket>> ConnectAsync(Uri uri, TokenIssuer tokens, int count, int offset)
+    {
+        var sockets = new WebSocket[count];
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = ConnectConcurrency }, async (i, ct) =>
+        {
+            var socket = new ClientWebSocket();
+            socket.Options.KeepAliveInterval = TimeSpan.Zero;
+            await socket.ConnectAsync(uri, ct);
+            var frame = new byte[4096];
+            await socket.ReceiveAsync(frame, ct); // hello
+            string user = $"idle{i + offset}";
+            await socket.SendAsync(ClientFrameWriter.Identify(tokens.Issue(user, [$"idle-g{i % Guilds}"])), WebSocketMessageType.Text, true, ct);
+            var ready = await socket.ReceiveAsync(frame, ct);
+            if (!Encoding.UTF8.GetString(frame, 0, ready.Count).Contains("\"ready\"", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"{user} was not made ready: {Encoding.UTF8.GetString(frame, 0, ready.Count)}");
+            }
+            sockets[i] = socket;
+        });
+        return [.. sockets];
+    }
+
+    private static string Metadata(string key) =>
+        typeof(IdleConnections).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+
+    private static Process Start(string file, string[] args, Dictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in args) info.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment) info.Environment[key] = value;
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitForHealthAsync(int port)
+    {
+        using var http = new HttpClient();
+        for (int i = 0; i < 300; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{port}/health")).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException("the gateway did not become healthy");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string Mb(long bytes) => $"{bytes / 1048576.0:0.0} MB";
+
+    private static string Per(long bytes, int connections) => $"{bytes / (double)connections / 1024:0.00} KB";
+}
