@@ -23,6 +23,11 @@ internal sealed class GatewayAdminService(
 {
     public override Task<GatewayStats> GetStats(GetStatsRequest request, ServerCallContext context)
     {
+        if (request.FullGc)
+        {
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
         var (high, normal, low) = registry.CountByTier();
         var stats = new GatewayStats
         {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Flux.Gateway.Telemetry;
 
 namespace Flux.Gateway.Connections;
@@ -10,7 +9,7 @@ namespace Flux.Gateway.Connections;
 /// </summary>
 internal sealed class ConnectionSendQueue(int maxFrames, long maxBytes, GatewayCounters counters)
 {
-    private readonly ConcurrentQueue<OutboundFrame> _frames = new();
+    private readonly FrameRing _frames = new();
     private int _count;
     private long _bytes;
     private int _completed;
@@ -56,7 +55,7 @@ internal sealed class ConnectionSendQueue(int maxFrames, long maxBytes, GatewayC
         return true;
     }
 
-    public bool IsEmpty => _frames.IsEmpty;
+    public bool IsEmpty => _frames.Count == 0;
 
     /// <summary>No more frames are accepted; those queued can still be read.</summary>
     public void Complete() => Volatile.Write(ref _completed, 1);

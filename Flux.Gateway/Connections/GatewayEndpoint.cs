@@ -39,6 +39,9 @@ internal static class GatewayEndpoint
             // The protocol has its own heartbeats; WebSocket pings would only add traffic.
             KeepAliveInterval = TimeSpan.Zero,
         }).ConfigureAwait(false);
+        // The request's span would live as long as the connection, and Redis calls made under it would be profiled
+        // against it for just as long (memory held per idle connection); messages are traced on their own instead.
+        System.Diagnostics.Activity.Current = null;
         var connection = new ClientConnection(socket, services);
         await connection.RunAsync().ConfigureAwait(false);
     }

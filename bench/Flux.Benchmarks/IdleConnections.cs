@@ -23,7 +23,8 @@ internal static class IdleConnections
 
     public static async Task<int> RunAsync(string[] args)
     {
-        int connections = args.Length >= 2 && args[0] == "--connections" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000;
+        int connections = Option(args, "--connections") ?? 10_000;
+        int holdSeconds = Option(args, "--hold") ?? 0; // keep the connections open, e.g. to take a GC dump of the gateway
         string signingKey = SigningKey.Generate();
         var tokens = new TokenIssuer(SigningKey.FromBase64(signingKey));
         int redisPort = FreePort(), httpPort = FreePort(), grpcPort = FreePort();
@@ -51,17 +52,22 @@ internal static class IdleConnections
             var warm = await ConnectAsync(uri, tokens, Math.Min(Guilds, connections), offset: connections);
             foreach (var socket in warm) socket.Abort();
             await Task.Delay(TimeSpan.FromSeconds(3));
-            var before = await admin.GetStatsAsync(new GetStatsRequest());
+            var before = await admin.GetStatsAsync(new GetStatsRequest { FullGc = true });
 
             var started = Stopwatch.StartNew();
             var sockets = await ConnectAsync(uri, tokens, connections, offset: 0);
             var connectTime = started.Elapsed;
             await Task.Delay(TimeSpan.FromSeconds(5));
-            var after = await admin.GetStatsAsync(new GetStatsRequest());
+            var after = await admin.GetStatsAsync(new GetStatsRequest { FullGc = true });
 
             Console.WriteLine($"idle connections: {after.ConnectionsOpen:N0} open ({connections:N0} asked), connected in {connectTime.TotalSeconds:0.0} s");
             Console.WriteLine($"gateway resident memory: {Mb(before.WorkingSetBytes)} -> {Mb(after.WorkingSetBytes)} = {Per(after.WorkingSetBytes - before.WorkingSetBytes, connections)} per connection");
-            Console.WriteLine($"gateway managed heap (after last GC): {Mb(before.GcHeapBytes)} -> {Mb(after.GcHeapBytes)} = {Per(after.GcHeapBytes - before.GcHeapBytes, connections)} per connection");
+            Console.WriteLine($"gateway managed heap (live, after a full GC): {Mb(before.GcHeapBytes)} -> {Mb(after.GcHeapBytes)} = {Per(after.GcHeapBytes - before.GcHeapBytes, connections)} per connection");
+            if (holdSeconds > 0)
+            {
+                Console.WriteLine($"holding {connections:N0} connections for {holdSeconds} s; gateway pid {gateway.Id}");
+                await Task.Delay(TimeSpan.FromSeconds(holdSeconds));
+            }
             foreach (var socket in sockets) socket.Abort();
             return after.ConnectionsOpen >= connections ? 0 : 1;
         }
@@ -92,6 +98,12 @@ internal static class IdleConnections
             sockets[i] = socket;
         });
         return [.. sockets];
+    }
+
+    private static int? Option(string[] args, string name)
+    {
+        int index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : null;
     }
 
     private static string Metadata(string key) =>
