@@ -10,6 +10,7 @@ internal sealed class SlaMonitor(SlaSpec sla)
 {
     private readonly List<SlaViolation> _violations = [];
     private double? _breachStart;
+    private double _lastBreachSecond;
     private double _worstP95, _worstP99;
     private bool _alerting;
 
@@ -29,10 +30,11 @@ internal sealed class SlaMonitor(SlaSpec sla)
         bool breaching = window.Count > 0 && (window.P95Ms > sla.P95Ms || window.P99Ms > sla.P99Ms);
         if (!breaching)
         {
-            EndBreach(second);
+            EndBreach();
             return false;
         }
         _breachStart ??= second - 1;
+        _lastBreachSecond = second;
         _worstP95 = Math.Max(_worstP95, window.P95Ms);
         _worstP99 = Math.Max(_worstP99, window.P99Ms);
         if (!_alerting && second - _breachStart.Value >= sla.Window)
@@ -46,13 +48,14 @@ internal sealed class SlaMonitor(SlaSpec sla)
     }
 
     /// <summary>Closes a breach still open when the run ends.</summary>
-    public void Finish(double second) => EndBreach(second);
+    public void Finish() => EndBreach();
 
-    private void EndBreach(double second)
+    // A breach ends with the last second that breached, not with the healthy second (or the run's end) after it.
+    private void EndBreach()
     {
         if (_alerting && _breachStart is { } start)
         {
-            _violations.Add(new SlaViolation(start, second, _worstP95, _worstP99, Describe(start, second)));
+            _violations.Add(new SlaViolation(start, _lastBreachSecond, _worstP95, _worstP99, Describe(start, _lastBreachSecond)));
         }
         _alerting = false;
         _breachStart = null;

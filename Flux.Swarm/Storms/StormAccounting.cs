@@ -130,9 +130,11 @@ internal static class StormAccounting
         var cohorts = new Dictionary<string, CohortBlock>();
         foreach (var cohort in new[] { Cohort.SlowConsumers, Cohort.Partitioned })
         {
-            var members = users.Where(u => u.Cohort == cohort).ToList();
-            if (members.Count == 0) continue;
-            cohorts[cohort.ToReportName()] = new CohortBlock(members.Count, members.Sum(u => u.Delivered), Block(storm.Latency[(int)cohort].Cumulative));
+            int members = users.Count(u => u.Cohort == cohort);
+            if (members == 0) continue;
+            // Deliveries since the fault picked them: those before were healthy ones, counted in the healthy block.
+            var latency = storm.Latency[(int)cohort].Cumulative;
+            cohorts[cohort.ToReportName()] = new CohortBlock(members, latency.Count, Block(latency));
         }
         return cohorts;
     }

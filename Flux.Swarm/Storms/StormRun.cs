@@ -143,7 +143,9 @@ internal sealed partial class StormRun
             }
             await sampling.CancelAsync().ConfigureAwait(false);
             await sampler.ConfigureAwait(false);
-            Sla.Finish(_storm.Clock.NowSeconds);
+            // Deliveries since the last one-second sample (resumes that finished late in the drain) count too.
+            foreach (var latency in _storm.Latency) latency.TakeInterval();
+            Sla.Finish();
 
             Report = StormAccounting.Build(this, _users, steadySeconds, injector.Notes);
             FinishedAt = DateTimeOffset.UtcNow;

@@ -1,0 +1,33 @@
+using System.Diagnostics.Metrics;
+using Flux.Protocol.Storms;
+using Flux.Swarm.Reporting;
+using Flux.Swarm.Storms;
+using Flux.Swarm.Telemetry;
+using Flux.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
+
+namespace Flux.Swarm.Tests;
+
+/// <summary>Runs a storm plan in this process against the fixture's gateways, as the CLI and the swarm service do.</summary>
+internal static class InProcessStorm
+{
+    /// <summary>Beyond the plan's own length: the drain (bounded by StormRun.DrainTimeout) and the closes after it.</summary>
+    private static readonly TimeSpan Overrun = StormRun.DrainTimeout + TimeSpan.FromSeconds(20);
+
+    public static async Task<StormReport> RunAsync(StormPlan plan, GatewayPairFixture gateways, ITestOutputHelper output)
+    {
+        plan = plan with { Gateways = gateways.WebSocketUrls };
+        Assert.Empty(StormPlanValidator.Validate(plan));
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var metrics = new SwarmMetrics(services.GetRequiredService<IMeterFactory>());
+
+        var run = StormRun.Start(plan, gateways.Targets, TestKeys.Issuer, metrics, NullLogger.Instance, seed: 42);
+        await run.Completion.WaitAsync(TimeSpan.FromSeconds(plan.TotalSeconds) + Overrun);
+
+        Assert.True(run.Report is not null, $"the storm failed: {run.Error}");
+        output.WriteLine(ReportWriter.ToJson(run.Report)); // shown when a test fails
+        return run.Report;
+    }
+}

@@ -1,0 +1,85 @@
+using Flux.Protocol.Storms;
+using Flux.Swarm.Faults;
+
+namespace Flux.Swarm.Tests.Unit;
+
+/// <summary>Which fault an effect belongs to: a fault is active from its start to its end plus the recovery grace.</summary>
+public sealed class FaultTimelineTests
+{
+    private const double Grace = FaultTimeline.RecoveryGraceSeconds;
+
+    private static readonly FaultSpec Slow = new(FaultKind.SlowConsumers, At: 4, Duration: 2, Clients: 2);
+    private static readonly FaultSpec Cut = new(FaultKind.Partition, At: 20, Duration: 3, Clients: 5);
+    private static readonly FaultSpec Drain = new(FaultKind.Drain, At: 40, Duration: 0);
+
+    [Theory]
+    [InlineData(0, -1)]
+    [InlineData(3.99, -1)]
+    [InlineData(4, 0)]
+    [InlineData(6, 0)]
+    [InlineData(6 + Grace, 0)]          // recovering: effects still belong to the fault
+    [InlineData(6 + Grace + 0.01, -1)]
+    [InlineData(20, 1)]
+    [InlineData(23 + Grace, 1)]
+    [InlineData(28.5, -1)]
+    [InlineData(40, 2)]
+    [InlineData(40 + Grace, 2)]         // a drain has no duration, only the grace
+    [InlineData(45.5, -1)]
+    public void ActiveAt_covers_each_fault_and_its_recovery_grace(double second, int expected)
+    {
+        var timeline = new FaultTimeline([Slow, Cut, Drain]);
+
+        Assert.Equal(expected, timeline.ActiveAt(second));
+    }
+
+    [Fact]
+    public void Where_faults_overlap_the_later_one_is_active()
+    {
+        var early = new FaultSpec(FaultKind.SlowConsumers, At: 4, Duration: 2, Clients: 2);
+        var late = new FaultSpec(FaultKind.Partition, At: 6, Duration: 2, Clients: 5);
+        var timeline = new FaultTimeline([early, late]);
+
+        Assert.Equal(0, timeline.ActiveAt(5.9));
+        Assert.Equal(1, timeline.ActiveAt(6));       // the slow consumers are still in their grace
+        Assert.Equal(1, timeline.ActiveAt(8 + Grace));
+        Assert.Equal(-1, timeline.ActiveAt(8 + Grace + 0.1));
+    }
+
+    [Fact]
+    public void ActiveAt_is_minus_one_without_faults()
+    {
+        Assert.Equal(-1, new FaultTimeline([]).ActiveAt(10));
+    }
+
+    [Fact]
+    public void ActiveDescriptions_lists_faults_while_they_run_without_the_grace()
+    {
+        var timeline = new FaultTimeline([Slow, Cut, Drain]);
+
+        Assert.Empty(timeline.ActiveDescriptions(3.5));
+        Assert.Equal(["slow consumers: 2 × 2 s"], timeline.ActiveDescriptions(4));
+        Assert.Equal(["slow consumers: 2 × 2 s"], timeline.ActiveDescriptions(5.99));
+        Assert.Empty(timeline.ActiveDescriptions(6));  // ended; the grace is for accounting, not for display
+        Assert.Equal(["partition: 5 × 3 s"], timeline.ActiveDescriptions(22));
+        Assert.Equal(["drain: all gateways"], timeline.ActiveDescriptions(40.5)); // shown for a second
+        Assert.Empty(timeline.ActiveDescriptions(41));
+    }
+
+    [Fact]
+    public void ActiveDescriptions_lists_every_overlapping_fault()
+    {
+        var gc = new FaultSpec(FaultKind.GcPressure, At: 5, Duration: 4, MegabytesPerSecond: 200, Gateway: 1);
+        var timeline = new FaultTimeline([Slow, gc]);
+
+        Assert.Equal(["slow consumers: 2 × 2 s", "gc pressure: 200 MB/s × 4 s on gateway 1"], timeline.ActiveDescriptions(5.5));
+    }
+
+    [Fact]
+    public void NameOf_numbers_faults_from_one()
+    {
+        var timeline = new FaultTimeline([Slow, Cut]);
+
+        Assert.Equal("none", timeline.NameOf(-1));
+        Assert.Equal("2: partition: 5 × 3 s", timeline.NameOf(1));
+    }
+}

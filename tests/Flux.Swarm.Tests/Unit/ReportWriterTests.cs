@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Flux.Swarm.Reporting;
+
+namespace Flux.Swarm.Tests.Unit;
+
+/// <summary>The report's JSON (the snake_case names the issue fixes), its round trip, and its Markdown twin.</summary>
+public sealed class ReportWriterTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "flux-tests", "reports-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
+    }
+
+    [Theory]
+    [InlineData("scenario", JsonValueKind.String)]
+    [InlineData("users", JsonValueKind.Number)]
+    [InlineData("guilds", JsonValueKind.Number)]
+    [InlineData("duration_s", JsonValueKind.Number)]
+    [InlineData("sent", JsonValueKind.Number)]
+    [InlineData("expected_deliveries", JsonValueKind.Number)]
+    [InlineData("delivered", JsonValueKind.Number)]
+    [InlineData("lost", JsonValueKind.Number)]
+    [InlineData("duplicates", JsonValueKind.Number)]
+    [InlineData("reordered", JsonValueKind.Number)]
+    [InlineData("unexpected_disconnects", JsonValueKind.Number)]
+    [InlineData("injected_disconnects", JsonValueKind.Number)]
+    [InlineData("latency_ms.p50", JsonValueKind.Number)]
+    [InlineData("latency_ms.p95", JsonValueKind.Number)]
+    [InlineData("latency_ms.p99", JsonValueKind.Number)]
+    [InlineData("latency_ms.p999", JsonValueKind.Number)]
+    [InlineData("latency_ms.max", JsonValueKind.Number)]
+    [InlineData("throughput.sent_per_s", JsonValueKind.Number)]
+    [InlineData("throughput.delivered_per_s", JsonValueKind.Number)]
+    [InlineData("sla.p95_ms", JsonValueKind.Number)]
+    [InlineData("sla.p99_ms", JsonValueKind.Number)]
+    [InlineData("sla.passed", JsonValueKind.False)]
+    [InlineData("sla.violations", JsonValueKind.Array)]
+    [InlineData("generator.max_lag_ms", JsonValueKind.Number)]
+    [InlineData("generator.gc_pause_ms", JsonValueKind.Number)]
+    [InlineData("generator.cpu_pct", JsonValueKind.Number)]
+    public void Json_has_the_field_the_issue_requires(string path, JsonValueKind kind)
+    {
+        using var json = JsonDocument.Parse(ReportWriter.ToJson(SampleReport.Create()));
+
+        var element = json.RootElement;
+        foreach (string name in path.Split('.'))
+        {
+            Assert.True(element.TryGetProperty(name, out element), $"'{path}' is missing at '{name}'");
+        }
+        Assert.Equal(kind, element.ValueKind);
+    }
+
+    [Fact]
+    public void Json_values_are_the_reports()
+    {
+        using var json = JsonDocument.Parse(ReportWriter.ToJson(SampleReport.Create()));
+        var root = json.RootElement;
+
+        Assert.Equal("smoke", root.GetProperty("scenario").GetString());
+        Assert.Equal(29_750, root.GetProperty("expected_deliveries").GetInt64());
+        Assert.Equal(12.5, root.GetProperty("latency_ms").GetProperty("p999").GetDouble());
+        Assert.Equal(40.125, root.GetProperty("latency_ms").GetProperty("max").GetDouble());
+        Assert.Equal(2_480.25, root.GetProperty("throughput").GetProperty("delivered_per_s").GetDouble());
+        Assert.Equal(35, root.GetProperty("generator").GetProperty("cpu_pct").GetDouble());
+        var violation = Assert.Single(root.GetProperty("sla").GetProperty("violations").EnumerateArray().ToList());
+        Assert.Equal((5.0, 17.0), (violation.GetProperty("from_s").GetDouble(), violation.GetProperty("to_s").GetDouble()));
+        Assert.Equal(2, root.GetProperty("cohorts").GetProperty("slow_consumers").GetProperty("users").GetInt32());
+    }
+
+    [Fact]
+    public void FromJson_round_trips_every_field()
+    {
+        var report = SampleReport.Create();
+        string json = ReportWriter.ToJson(report);
+
+        var read = ReportWriter.FromJson(json);
+
+        Assert.NotNull(read);
+        Assert.Equal(json, ReportWriter.ToJson(read)); // every field, nested blocks and lists included
+        Assert.Equal(report.LatencyMs, read.LatencyMs);
+        Assert.Equal(report.Details, read.Details);
+        Assert.Equal(report.Cohorts["partitioned"], read.Cohorts["partitioned"]);
+        Assert.Equal(report.Timeline, read.Timeline);
+    }
+
+    [Fact]
+    public void WriteFiles_writes_the_json_and_the_markdown_twin_next_to_it()
+    {
+        var report = SampleReport.Create();
+        string path = Path.Combine(_directory, "nested", "storm.json");
+
+        string markdownPath = ReportWriter.WriteFiles(report, path);
+
+        Assert.Equal(Path.Combine(_directory, "nested", "storm.md"), markdownPath);
+        Assert.True(File.Exists(path), "the JSON report was not written");
+        Assert.True(File.Exists(markdownPath), "the Markdown twin was not written");
+        Assert.Equal(report.RunId, ReportWriter.FromJson(File.ReadAllText(path))!.RunId);
+        Assert.Equal(ReportWriter.ToMarkdown(report), File.ReadAllText(markdownPath));
+    }
+
+    [Fact]
+    public void Markdown_contains_the_verdict_the_timeline_and_the_cohorts()
+    {
+        string markdown = ReportWriter.ToMarkdown(SampleReport.Create());
+
+        Assert.Contains("**Verdict: SLA violated: P95 > 50 ms for 12 s; 10 messages lost**", markdown);
+        Assert.Contains("| 3 | steady | 100 | 101 | 2,500 | 1.5 | 3 | 4.25 | 9 |", markdown);
+        Assert.Contains("| 7 | steady | 95 | 99 | 2,300 | 30 | 80 | 120 | 150 ⚠ |", markdown); // a breaching second is marked
+        Assert.Contains("| slow_consumers | 2 | 400 | 900 ms | 1950 ms | 2000 ms |", markdown);
+        Assert.Contains("- P95 > 50 ms for 12 s (t = 5–17 s; worst p95 80 ms, p99 120 ms)", markdown);
+        Assert.Contains("| partition: 5 × 2 s | 10 | 3 | 2 | 1 |", markdown);
+    }
+}

@@ -1,0 +1,57 @@
+using Flux.Swarm.Reporting;
+
+namespace Flux.Swarm.Tests.Unit;
+
+/// <summary>A report with every block filled in and distinct values, so a field written in the wrong place shows.</summary>
+internal static class SampleReport
+{
+    public static StormReport Create() => new()
+    {
+        RunId = "s0102030405abc",
+        Scenario = "smoke",
+        Users = 100,
+        Guilds = 4,
+        Rate = 100,
+        RampS = 2,
+        DurationS = 10,
+        Sent = 1_190,
+        ExpectedDeliveries = 29_750,
+        Delivered = 29_740,
+        Lost = 10,
+        Duplicates = 3,
+        Reordered = 2,
+        UnexpectedDisconnects = 1,
+        InjectedDisconnects = 5,
+        LatencyMs = new LatencyBlock(P50: 1.25, P95: 3.5, P99: 7.75, P999: 12.5, Max: 40.125, Count: 29_000),
+        Throughput = new ThroughputBlock(SentPerS: 99.5, DeliveredPerS: 2_480.25),
+        Sla = new SlaBlock(P95Ms: 50, P99Ms: 100, WindowS: 10, MeasuredP95Ms: 3.5, MeasuredP99Ms: 7.75, Passed: false,
+            [new SlaViolationBlock(5, 17, 80, 120, "P95 > 50 ms for 12 s (t = 5–17 s; worst p95 80 ms, p99 120 ms)")]),
+        Generator = new GeneratorBlock(MaxLagMs: 2.5, LagP99Ms: 1.5, GcPauseMs: 12, CpuPct: 35, MaxThreadPoolQueue: 4, Saturated: false,
+            "The swarm kept its schedule; latencies are the system's."),
+        Cohorts = new()
+        {
+            ["slow_consumers"] = new CohortBlock(2, 400, new LatencyBlock(900, 1_800, 1_950, 1_990, 2_000, 400)),
+            ["partitioned"] = new CohortBlock(5, 340, new LatencyBlock(2, 2_100, 2_300, 2_400, 2_500, 340)),
+        },
+        Faults =
+        [
+            new FaultBlock("slow consumers: 2 × 2 s", 4, 2, 0, 0, 0, 0),
+            new FaultBlock("partition: 5 × 2 s", 6, 2, 10, 3, 2, 1),
+        ],
+        OutsideFaults = new FaultBlock("no fault active", 0, 0, 0, 0, 0, 0),
+        Details = new DetailsBlock(NotSent: 4, Rejected: 1, Unconfirmed: 2, SkippedSends: 30, ConnectFailures: 0, Resumes: 5,
+            SessionsLost: 0, GapsReported: 0, ShedDisconnects: 0, ForeignFrames: 0),
+        Timeline =
+        [
+            new TimelineRow(1, "ramping", 60, 45, 900, 1.2, 2.5, 3, 4, false),
+            new TimelineRow(3, "steady", 100, 101, 2_500, 1.5, 3, 4.25, 9, false),
+            new TimelineRow(7, "steady", 95, 99, 2_300, 30, 80, 120, 150, true),
+        ],
+        Gateways = ["ws://127.0.0.1:5000/gateway?v=1", "ws://127.0.0.1:5002/gateway?v=1"],
+        Notes = ["fault 3: gc pressure: gateway 0 has no admin endpoint"],
+        StartedAt = "2025-01-02T03:04:05.0000000+00:00",
+        FinishedAt = "2025-01-02T03:04:20.0000000+00:00",
+        Passed = false,
+        Verdict = "SLA violated: P95 > 50 ms for 12 s; 10 messages lost",
+    };
+}
