@@ -13,7 +13,8 @@ public static class SwarmApp
         var builder = WebApplication.CreateBuilder(args);
         builder.AddServiceDefaults();
         builder.AddGrpcEndpoint();
-        builder.AddRedisClient("redis", configureOptions: redis => redis.AbortOnConnectFail = false);
+        builder.AddRedisClient("redis", configureSettings: settings => settings.DisableTracing = true,
+            configureOptions: redis => redis.AbortOnConnectFail = false);
         builder.Services.AddOptions<SwarmOptions>().BindConfiguration(SwarmOptions.Section);
         builder.Services.AddSingleton(_ => new TokenIssuer(SigningKey.FromBase64(builder.Configuration[TokenContract.SigningKeyConfigKey])));
         builder.Services.AddSingleton<SwarmMetrics>();

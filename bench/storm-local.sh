@@ -76,7 +76,9 @@ swarm=$!
 pids+=("$swarm"); names+=("swarm")
 # Sample just before the swarm exits, while /proc still has it.
 while kill -0 "$swarm" 2>/dev/null; do
-  snapshot >"$out/usage.txt"
+  snapshot >"$out/usage.next"
+  # Keep the last complete sample: one taken while the swarm was exiting lacks its numbers.
+  kill -0 "$swarm" 2>/dev/null && mv "$out/usage.next" "$out/usage.txt"
   sleep 1
 done
 wait "$swarm"

@@ -26,6 +26,7 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
     public async Task<long> PublishAsync(string guild, MessageFrameTemplate frame, string? traceparent)
     {
         if (!redis.IsConnected) throw new BackplaneUnavailableException("Redis is not connected");
+        using var span = GatewayActivities.StartRedisPublish(guild);
         long started = Stopwatch.GetTimestamp();
         try
         {

@@ -17,6 +17,17 @@ internal static class GatewayActivities
         return activity;
     }
 
+    /// <summary>The Redis step of a sampled message: the script that assigns its seq, stores and publishes it.</summary>
+    public static Activity? StartRedisPublish(string guild)
+    {
+        if (Activity.Current is not { Source.Name: SourceName, DisplayName: "message publish" }) return null;
+        var activity = Source.StartActivity("redis publish script", ActivityKind.Client);
+        activity?.SetTag("db.system.name", "redis");
+        activity?.SetTag("db.operation.name", "EVALSHA");
+        activity?.SetTag("messaging.destination.name", guild);
+        return activity;
+    }
+
     public static Activity? StartFanout(ReadOnlySpan<byte> traceparent, string guild, long seq, int recipients)
     {
         if (traceparent.IsEmpty) return null;

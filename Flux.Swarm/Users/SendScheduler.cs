@@ -38,6 +38,9 @@ internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedU
 
     private void Run()
     {
+        // The thread inherits the storm's span as its ambient activity; sampled messages start traces of their own
+        // (linked to the storm), not thousands of spans inside the storm's trace.
+        System.Diagnostics.Activity.Current = null;
         double next = PoissonSchedule.NextGapMicroseconds(_random, storm.Plan.Rate);
         var clock = storm.Clock;
         while (!_stop && !storm.Stopping.IsCancellationRequested)
