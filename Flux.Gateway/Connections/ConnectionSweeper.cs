@@ -5,8 +5,9 @@ namespace Flux.Gateway.Connections;
 
 /// <summary>
 /// One timer for the whole replica instead of one per connection: once a second it closes connections that
-/// missed their identify or heartbeat deadlines and unsubscribes guilds that stayed empty; every half resume
-/// window it renews the sessions of the connections that are up.
+/// missed their identify or heartbeat deadlines and unsubscribes guilds that stayed empty. It also renews the
+/// sessions of the connections that are up, each once per half resume window, spread over that interval so that
+/// 10,000 connections mean a few hundred renewals a second rather than 10,000 at once.
 /// </summary>
 internal sealed class ConnectionSweeper(ConnectionRegistry registry, GuildDirectory guilds, IOptions<GatewayOptions> options, TimeProvider time)
     : BackgroundService
@@ -16,17 +17,17 @@ internal sealed class ConnectionSweeper(ConnectionRegistry registry, GuildDirect
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, time);
-        var sessionRenewal = TimeSpan.FromSeconds(options.Value.ResumeWindowSeconds / 2.0);
-        long renewedAt = time.GetTimestamp();
+        // Each connection renews on the tick matching its slot: once per half window (at least every second tick).
+        uint slots = (uint)Math.Max(1, options.Value.ResumeWindowSeconds / 2);
+        uint tick = 0;
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             long now = time.GetTimestamp();
-            bool renew = time.GetElapsedTime(renewedAt, now) >= sessionRenewal;
-            if (renew) renewedAt = now;
+            uint slot = tick++ % slots;
             foreach (var connection in registry.Snapshot())
             {
                 connection.CheckTimers(now);
-                if (renew) connection.KeepSessionAlive();
+                if ((uint)connection.Id.GetHashCode() % slots == slot) connection.KeepSessionAlive();
             }
             guilds.SweepIdle();
         }
