@@ -25,9 +25,10 @@ internal sealed partial class ClientConnection
         {
             WriteInline();
         }
-        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException or InvalidOperationException)
+        catch (Exception ex)
         {
-            WriterFailed();
+            // Runs on the fan-out's thread: whatever one socket throws must not reach the other members' delivery.
+            WriterFailed(ex);
         }
     }
 
@@ -92,9 +93,9 @@ internal sealed partial class ClientConnection
             }
             while (ReleaseOrContinue());
         }
-        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException or InvalidOperationException or OperationCanceledException)
+        catch (Exception ex)
         {
-            WriterFailed();
+            WriterFailed(ex);
         }
     }
 
@@ -121,11 +122,17 @@ internal sealed partial class ClientConnection
         _writerDone.TrySetResult();
     }
 
-    private void WriterFailed()
+    private void WriterFailed(Exception ex)
     {
-        // The socket broke or was aborted; the receive loop ends too.
+        // The socket broke or was aborted (expected; the receive loop ends too), or something unexpected failed:
+        // either way nothing more is written, and the connection is torn down.
+        if (ex is not (WebSocketException or ObjectDisposedException or IOException or InvalidOperationException or OperationCanceledException))
+        {
+            Telemetry.Log.ConnectionFailed(_services.Logger, Id, ex);
+        }
         _queue.Discard();
         _writerDone.TrySetResult();
+        if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted)) _socket.Abort();
     }
 
     private void Sent(in OutboundFrame frame)
