@@ -9,6 +9,8 @@ var builder = DistributedApplication.CreateBuilder(args);
 var signingKey = builder.AddParameter("signing-key",
     // 44 letters and digits are valid base64 for 33 random bytes, the key size Auth:SigningKey requires.
     new GenerateParameterDefault { MinLength = 44, Special = false }, secret: true, persist: true);
+// The shared secret of every gateway's admin service (drain, shedding, faults); the swarm and the dashboard present it.
+var adminKey = builder.AddParameter("admin-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 var redis = builder.AddRedisBackplane("redis");
 
 // Services: gateway replicas, each its own resource so the swarm and dashboard can reach every one of them.
@@ -21,6 +23,7 @@ for (int replica = 1; replica <= builder.Configuration.GetValue("Flux:Gateway:Re
         .WithHttpEndpoint(name: "grpc", env: "GRPC_PORT")
         .WithReference(redis).WaitFor(redis)
         .WithEnvironment("Auth__SigningKey", signingKey)
+        .WithEnvironment("Admin__Key", adminKey)
         .WithHttpHealthCheck("/health"));
 }
 
@@ -29,6 +32,7 @@ var swarm = builder.AddProject<Projects.Flux_Swarm>("swarm", project => project.
     .WithHttpEndpoint(name: "grpc", env: "GRPC_PORT")
     .WithReference(redis).WaitFor(redis)
     .WithEnvironment("Auth__SigningKey", signingKey)
+    .WithEnvironment("Admin__Key", adminKey)
     .WithHttpHealthCheck("/health")
     .WithStartStormCommand(StormPresets.Seed);
 for (int i = 0; i < gateways.Count; i++)
@@ -41,6 +45,7 @@ for (int i = 0; i < gateways.Count; i++)
 var dashboard = builder.AddProject<Projects.Flux_Dashboard>("dashboard", project => project.ExcludeLaunchProfile = true)
     .WithHttpEndpoint(name: "http", port: DashboardPort(builder), isProxied: false)
     .WithReference(swarm).WaitFor(swarm)
+    .WithEnvironment("Admin__Key", adminKey)
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", url => url.DisplayText = "Flux dashboard");
 for (int i = 0; i < gateways.Count; i++)

@@ -20,7 +20,9 @@ var dashboard = builder.Configuration.GetSection(DashboardOptions.Section).Get<D
 builder.Services.AddGrpcClient<SwarmControl.SwarmControlClient>(o => o.Address = new Uri(dashboard.SwarmAddress)).RemoveAllResilienceHandlers();
 foreach (string gateway in dashboard.Gateways)
 {
-    builder.Services.AddGrpcClient<GatewayAdmin.GatewayAdminClient>(gateway, o => o.Address = new Uri($"http://_grpc.{gateway}")).RemoveAllResilienceHandlers();
+    builder.Services.AddGrpcClient<GatewayAdmin.GatewayAdminClient>(gateway, o => o.Address = new Uri($"http://_grpc.{gateway}"))
+        .AddInterceptor(() => AdminKey.Interceptor(builder.Configuration[AdminKey.ConfigKey] ?? ""))
+        .RemoveAllResilienceHandlers();
 }
 #pragma warning restore EXTEXP0001
 builder.Services.AddSingleton<StormWatcher>();

@@ -3,10 +3,12 @@ using Flux.Gateway.Auth;
 using Flux.Gateway.Backplane;
 using Flux.Gateway.Connections;
 using Flux.Gateway.Fanout;
+using Flux.Gateway.Limits;
 using Flux.Gateway.Shedding;
 using Flux.Gateway.Telemetry;
 using Flux.Protocol.Auth;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Flux.Gateway;
@@ -18,7 +20,7 @@ public static class GatewayApp
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddServiceDefaults();
-        builder.AddGrpcEndpoint();
+        bool adminEndpoint = builder.AddGrpcEndpoint();
         // Redis command tracing would turn every send's EVAL into a trace of its own (a thousand a second in a storm,
         // most of the Aspire dashboard's CPU); sampled messages get their own Redis span instead (RedisBackplane).
         builder.AddRedisClient("redis", configureSettings: settings => settings.DisableTracing = true, configureOptions: redis =>
@@ -29,24 +31,43 @@ public static class GatewayApp
         });
         configure?.Invoke(builder);
 
-        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
+        if (adminEndpoint)
+        {
+            builder.Services.AddOptions<AdminOptions>().Validate(admin => !string.IsNullOrEmpty(admin.Key),
+                $"Admin:Key (env Admin__Key) is required when the admin endpoint (GRPC_PORT) is served: every GatewayAdmin call must present it");
+        }
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var gateway = context.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+            kestrel.Limits.MaxConcurrentUpgradedConnections = gateway.Limits.MaxConnections;
+            // Connections on the admin endpoint are marked, so GatewayAdmin answers there and nowhere else.
+            kestrel.Configure(context.Configuration.GetSection("Kestrel"))
+                .Endpoint(GrpcEndpointExtensions.GrpcEndpointName, endpoint => AdminAccess.MarkConnections(endpoint.ListenOptions));
+        });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => new TokenValidator(SigningKey.FromBase64(builder.Configuration[TokenContract.SigningKeyConfigKey])));
-        builder.Services.AddSingleton<GatewayCounters>();
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<GatewayInstance>();
         builder.Services.AddSingleton<RedisBackplane>();
         builder.Services.AddSingleton<GuildDirectory>();
         builder.Services.AddSingleton<ConnectionRegistry>();
+        builder.Services.AddSingleton<ClientLimits>();
         builder.Services.AddSingleton<LoadShedder>();
         builder.Services.AddSingleton<DrainCoordinator>();
         builder.Services.AddSingleton<GcPressureInjector>();
+        builder.Services.AddSingleton<ProcessKiller>();
         builder.Services.AddSingleton<GatewayServices>();
         builder.Services.AddSingleton<SheddingMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SheddingMonitor>());
         builder.Services.AddHostedService<ConnectionSweeper>();
-        builder.Services.AddGrpc();
+        // Drains in StoppingAsync, before the web server stops: Kestrel still answers (503) during the drain.
+        builder.Services.AddHostedService<DrainOnShutdown>();
+        builder.Services.AddGrpc().AddServiceOptions<GatewayAdminService>(grpc => grpc.Interceptors.Add<AdminAccess.KeyInterceptor>());
         builder.Services.AddHealthChecks().AddCheck<DrainingHealthCheck>("draining");
 
         var app = builder.Build();
@@ -56,12 +77,12 @@ public static class GatewayApp
         app.UseWebSockets();
         app.MapDefaultEndpoints();
         app.MapGateway();
-        app.MapGrpcService<GatewayAdminService>();
+        if (adminEndpoint)
+        {
+            app.UseAdminEndpointOnly();
+            app.MapGrpcService<GatewayAdminService>();
+        }
         app.MapGet("/", () => "Flux gateway. Connect a WebSocket to /gateway?v=1; the protocol is in docs/protocol.md.");
-
-        // SIGTERM: drain first (clients resume elsewhere); Kestrel then waits for the closing connections.
-        var drain = app.Services.GetRequiredService<DrainCoordinator>();
-        app.Lifetime.ApplicationStopping.Register(() => _ = drain.DrainAsync(null, CancellationToken.None));
         return app;
     }
 

@@ -1,9 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using Flux.Protocol.Wire;
+using Microsoft.Extensions.Options;
 
 namespace Flux.Gateway;
 
-/// <summary>Settings of one gateway replica, bound from the <c>Gateway</c> configuration section.</summary>
+/// <summary>Settings of one gateway replica, bound from the <c>Gateway</c> configuration section and checked at start-up.</summary>
 public sealed class GatewayOptions
 {
     public const string Section = "Gateway";
@@ -11,6 +12,10 @@ public sealed class GatewayOptions
     /// <summary>Sent in <c>hello</c>; a client that misses two intervals is closed with 4009.</summary>
     [Range(100, 600_000)]
     public int HeartbeatIntervalMs { get; set; } = 15_000;
+
+    /// <summary>More heartbeats than this within one heartbeat interval close the connection with 4008.</summary>
+    [Range(1, 1_000_000)]
+    public int HeartbeatMaxPerInterval { get; set; } = 5;
 
     /// <summary>A client must identify or resume this soon after <c>hello</c>, or it is closed with 4003.</summary>
     [Range(100, 600_000)]
@@ -20,6 +25,10 @@ public sealed class GatewayOptions
     [Range(256, 1 << 20)]
     public int MaxClientFrameBytes { get; set; } = ProtocolLimits.DefaultMaxClientFrameBytes;
 
+    /// <summary>A client message split into more WebSocket frames than this closes the connection with 1009.</summary>
+    [Range(1, 4_096)]
+    public int MaxFragmentsPerMessage { get; set; } = 32;
+
     /// <summary>Send-queue bound in frames; overflow closes the connection with 4012.</summary>
     [Range(16, 1 << 20)]
     public int SendQueueMaxFrames { get; set; } = 4_096;
@@ -28,11 +37,11 @@ public sealed class GatewayOptions
     [Range(4_096, 1L << 32)]
     public long SendQueueMaxBytes { get; set; } = 1 << 20;
 
-    /// <summary>The writer loop sends at most this many frames before it flushes.</summary>
+    /// <summary>The writer sends at most this many frames on the caller's thread before it hands the rest to a task.</summary>
     [Range(1, 4_096)]
     public int SendBatchMaxFrames { get; set; } = 64;
 
-    /// <summary>The writer loop sends at most this many bytes before it flushes.</summary>
+    /// <summary>The writer sends at most this many bytes on the caller's thread before it hands the rest to a task.</summary>
     [Range(1_024, 1 << 24)]
     public int SendBatchMaxBytes { get; set; } = 64 * 1024;
 
@@ -40,7 +49,15 @@ public sealed class GatewayOptions
     [Range(0, 600_000)]
     public int SlowConsumerCloseGraceMs { get; set; } = 10_000;
 
-    /// <summary>More sends than this within <see cref="RateLimitWindowSeconds"/> close the connection with 4008.</summary>
+    /// <summary>
+    /// After the gateway sends its close frame, how long it keeps reading (and discarding) what the client still sends,
+    /// waiting for the client's close frame, before it closes the socket. Closing with unread input would reset the
+    /// connection, and the client would lose the close frame.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int CloseGraceMs { get; set; } = 2_000;
+
+    /// <summary>More sends than this within <see cref="RateLimitWindowSeconds"/>, by one user on this replica, close the connection with 4008.</summary>
     [Range(1, 1_000_000)]
     public int RateLimitSends { get; set; } = 120;
 
@@ -71,7 +88,15 @@ public sealed class GatewayOptions
     [Range(0, 3_600_000)]
     public int GuildIdleUnsubscribeMs { get; set; } = 30_000;
 
+    [ValidateObjectMembers]
     public SheddingOptions Shedding { get; set; } = new();
+
+    [ValidateObjectMembers]
+    public LimitsOptions Limits { get; set; } = new();
+
+    /// <summary>The limits advertised in <c>hello</c>.</summary>
+    public GatewayLimits Advertised() => new(RateLimitSends, RateLimitWindowSeconds, MaxClientFrameBytes, ProtocolLimits.MaxBodyChars,
+        HeartbeatMaxPerInterval, Limits.MaxConnectionsPerUser);
 }
 
 /// <summary>When the gateway sheds load. Level 1 sheds <c>low</c>; level 2 also sheds <c>normal</c>; <c>high</c> is never shed.</summary>
@@ -102,4 +127,39 @@ public sealed class SheddingOptions
 
     [Range(0, 600_000)]
     public int RecoverAfterMs { get; set; } = 5_000;
+
+    /// <summary>
+    /// When queued bytes would raise the level and one connection holds at least this share of them, that connection
+    /// is closed as a slow consumer (4012) first, and the tier is shed only if the pressure stays.
+    /// </summary>
+    [Range(0.01, 1.0)]
+    public double SingleConnectionShare { get; set; } = 0.5;
 }
+
+/// <summary>Limits per user and per client address on this replica (docs/protocol.md, "Limits").</summary>
+public sealed class LimitsOptions
+{
+    /// <summary>Identified connections one user may hold on this replica; one more is closed with 4010.</summary>
+    [Range(1, 100_000)]
+    public int MaxConnectionsPerUser { get; set; } = 5;
+
+    /// <summary>Open WebSockets from one client address; one more is closed with 4011. 0 turns the cap off.</summary>
+    [Range(0, 10_000_000)]
+    public int MaxConnectionsPerIp { get; set; } = 10_000;
+
+    /// <summary>Identify and resume attempts one client address may make per second, on average; beyond it, close 4008.</summary>
+    [Range(0.001, 1_000_000)]
+    public double IdentifyPerIpPerSecond { get; set; } = 500;
+
+    /// <summary>How many identify and resume attempts one client address may make at once, before the rate applies.</summary>
+    [Range(1, 1_000_000)]
+    public int IdentifyBurstPerIp { get; set; } = 2_000;
+
+    /// <summary>Kestrel's cap on upgraded (WebSocket) connections for the whole replica; unset means no cap.</summary>
+    [Range(1, 10_000_000)]
+    public int? MaxConnections { get; set; }
+}
+
+/// <summary>Checks <see cref="GatewayOptions"/> and its nested options at start-up (the options validation source generator).</summary>
+[OptionsValidator]
+internal sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOptions>;

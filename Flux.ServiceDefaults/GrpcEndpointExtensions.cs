@@ -13,6 +13,9 @@ public static class GrpcEndpointExtensions
     /// <summary>The port variable Aspire sets for an endpoint declared with <c>env: "GRPC_PORT"</c>.</summary>
     public const string GrpcPortVariable = "GRPC_PORT";
 
+    /// <summary>The Kestrel endpoint name of the gRPC port (<c>Kestrel:Endpoints:grpc</c>).</summary>
+    public const string GrpcEndpointName = "grpc";
+
     /// <summary>
     /// When <c>GRPC_PORT</c> is set, listens on it with HTTP/2 only, and keeps listening on the usual
     /// <c>ASPNETCORE_URLS</c> (explicit Kestrel endpoints would otherwise replace them).
@@ -36,8 +39,8 @@ public static class GrpcEndpointExtensions
             i++;
         }
         string grpcHost = grpcPort == "0" ? "127.0.0.1" : "localhost";
-        endpoints["Kestrel:Endpoints:grpc:Url"] = $"http://{grpcHost}:{grpcPort}";
-        endpoints["Kestrel:Endpoints:grpc:Protocols"] = "Http2";
+        endpoints[$"Kestrel:Endpoints:{GrpcEndpointName}:Url"] = $"http://{grpcHost}:{grpcPort}";
+        endpoints[$"Kestrel:Endpoints:{GrpcEndpointName}:Protocols"] = "Http2";
         builder.Configuration.AddInMemoryCollection(endpoints);
         return true;
     }

@@ -36,6 +36,7 @@ for project in Flux.Gateway Flux.Swarm Flux.EmbeddedRedis; do
 done
 
 export Auth__SigningKey=${Auth__SigningKey:-$(head -c 32 /dev/urandom | base64)}
+export Admin__Key=${Admin__Key:-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')}
 redis_port=${REDIS_PORT:-16379}
 if [[ $redis_mode == server ]]; then
   mkdir -p "$out/redis"

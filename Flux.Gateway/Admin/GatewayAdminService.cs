@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Flux.Gateway.Backplane;
 using Flux.Gateway.Connections;
 using Flux.Gateway.Fanout;
@@ -9,15 +8,19 @@ using Grpc.Core;
 
 namespace Flux.Gateway.Admin;
 
-/// <summary>The gRPC admin service (GatewayAdmin in gateway_admin.proto).</summary>
+/// <summary>
+/// The gRPC admin service (GatewayAdmin in gateway_admin.proto). Mapped on the admin endpoint only, and every call is
+/// authenticated by <see cref="AdminAccess.KeyInterceptor"/>.
+/// </summary>
 internal sealed class GatewayAdminService(
     ConnectionRegistry registry,
     GuildDirectory guilds,
-    GatewayCounters counters,
+    GatewayMetrics metrics,
     LoadShedder shedder,
     SheddingMonitor monitor,
     DrainCoordinator drain,
     GcPressureInjector gcPressure,
+    ProcessKiller killer,
     RedisBackplane backplane,
     GatewayInstance instance) : GatewayAdmin.GatewayAdminBase
 {
@@ -36,21 +39,21 @@ internal sealed class GatewayAdminService(
             ConnectionsNormal = normal,
             ConnectionsLow = low,
             Guilds = guilds.Count,
-            QueuedBytes = counters.QueuedBytes,
-            QueuedFrames = counters.QueuedFrames,
-            DroppedFrames = counters.DroppedFrames,
+            QueuedBytes = metrics.QueuedBytes,
+            QueuedFrames = metrics.QueuedFrames,
+            DroppedFrames = metrics.DroppedFrames,
             Shedding = SheddingState(),
             Draining = drain.IsDraining,
             RedisConnected = backplane.IsConnected,
-            MessagesPublished = counters.Published,
-            FramesSent = counters.FramesSent,
+            MessagesPublished = metrics.MessagesPublished,
+            FramesSent = metrics.FramesSent,
             FanoutLagMs = monitor.LastFanoutLag.TotalMilliseconds,
-            UptimeS = Stopwatch.GetElapsedTime(instance.StartedAt).TotalSeconds,
+            UptimeS = instance.Uptime.TotalSeconds,
             GcHeapBytes = GC.GetGCMemoryInfo().HeapSizeBytes,
             WorkingSetBytes = Environment.WorkingSet,
             ConnectionsOpen = registry.Count,
         };
-        foreach (var (reason, count) in counters.ClosesByReason) stats.ClosesByReason[reason] = count;
+        foreach (var (reason, count) in metrics.ClosesByReason) stats.ClosesByReason[reason] = count;
         return Task.FromResult(stats);
     }
 
@@ -58,7 +61,7 @@ internal sealed class GatewayAdminService(
     {
         TimeSpan? timeout = request.TimeoutMs > 0 ? TimeSpan.FromMilliseconds(request.TimeoutMs) : null;
         var (closed, flushed) = await drain.DrainAsync(timeout, context.CancellationToken).ConfigureAwait(false);
-        return new DrainReply { ConnectionsClosed = closed, FramesFlushed = flushed };
+        return new DrainReply { ConnectionsClosed = closed, FramesFlushed = Math.Max(0, flushed) };
     }
 
     public override Task<SheddingState> SetShedding(SetSheddingRequest request, ServerCallContext context)
@@ -71,13 +74,15 @@ internal sealed class GatewayAdminService(
         return Task.FromResult(SheddingState());
     }
 
-    public override Task<InjectFaultReply> InjectFault(InjectFaultRequest request, ServerCallContext context)
+    public override Task<InjectFaultReply> InjectFault(InjectFaultRequest request, ServerCallContext context) => request.FaultCase switch
     {
-        if (request.FaultCase != InjectFaultRequest.FaultOneofCase.GcPressure)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "no fault given; supported: gc_pressure"));
-        }
-        var gc = request.GcPressure;
+        InjectFaultRequest.FaultOneofCase.GcPressure => Task.FromResult(StartGcPressure(request.GcPressure)),
+        InjectFaultRequest.FaultOneofCase.Kill => Task.FromResult(Kill(request.Kill)),
+        _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "no fault given; supported: gc_pressure, kill")),
+    };
+
+    private InjectFaultReply StartGcPressure(GcPressure gc)
+    {
         try
         {
             if (!gcPressure.TryStart(gc.Seconds, gc.MegabytesPerSecond))
@@ -89,7 +94,18 @@ internal sealed class GatewayAdminService(
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
         }
-        return Task.FromResult(new InjectFaultReply { Description = $"gc pressure {gc.MegabytesPerSecond:0.#} MB/s for {gc.Seconds:0.#} s on {instance.Name}" });
+        return new InjectFaultReply { Description = $"gc pressure {gc.MegabytesPerSecond:0.#} MB/s for {gc.Seconds:0.#} s on {instance.Name}" };
+    }
+
+    private InjectFaultReply Kill(Kill kill)
+    {
+        if (kill.DelayMs is < 0 or > ProcessKiller.MaxDelayMs)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"delay_ms must be 0 to {ProcessKiller.MaxDelayMs}"));
+        }
+        var delay = TimeSpan.FromMilliseconds(kill.DelayMs > 0 ? kill.DelayMs : ProcessKiller.DefaultDelayMs);
+        killer.KillAfter(delay);
+        return new InjectFaultReply { Description = $"{instance.Name} dies in {delay.TotalMilliseconds:0} ms, without a drain" };
     }
 
     private SheddingState SheddingState() => new() { Auto = shedder.IsAuto, Level = shedder.Level, Reason = shedder.Reason };

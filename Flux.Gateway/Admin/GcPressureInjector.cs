@@ -7,7 +7,7 @@ namespace Flux.Gateway.Admin;
 /// alive for a second, so some of it survives into gen 1 and gen 2 and the collector does real work, as in a
 /// service under memory pressure. One injection at a time; bounded in rate and duration.
 /// </summary>
-internal sealed class GcPressureInjector(ILogger<GcPressureInjector> logger)
+internal sealed class GcPressureInjector(TimeProvider time, ILogger<GcPressureInjector> logger)
 {
     public const double MaxSeconds = 300;
     public const double MaxMegabytesPerSecond = 4_096;
@@ -37,8 +37,8 @@ internal sealed class GcPressureInjector(ILogger<GcPressureInjector> logger)
             int chunksPerTick = Math.Max(1, (int)(megabytesPerSecond * 1024 * 1024 / ChunkBytes * TickMs / 1000));
             var survivors = new byte[1000 / TickMs * chunksPerTick][];
             int next = 0;
-            var end = DateTime.UtcNow.AddSeconds(seconds);
-            while (DateTime.UtcNow < end)
+            long started = time.GetTimestamp();
+            while (time.GetElapsedTime(started).TotalSeconds < seconds)
             {
                 for (int i = 0; i < chunksPerTick; i++)
                 {

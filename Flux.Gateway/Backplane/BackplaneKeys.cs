@@ -4,13 +4,16 @@ namespace Flux.Gateway.Backplane;
 
 /// <summary>
 /// Where a guild lives in Redis. The braces are a hash tag, so a guild's keys share a cluster slot and one
-/// script may touch both.
+/// script may touch all of them.
 /// </summary>
 internal static class BackplaneKeys
 {
     public static RedisKey Seq(string guild) => $"flux:guild:{{{guild}}}:seq";
 
     public static RedisKey History(string guild) => $"flux:guild:{{{guild}}}:history";
+
+    /// <summary>Which lifetime of the guild's state this is; a new one means its seqs started over.</summary>
+    public static RedisKey Epoch(string guild) => $"flux:guild:{{{guild}}}:epoch";
 
     public static RedisChannel Channel(string guild) => RedisChannel.Literal($"flux:guild:{guild}");
 

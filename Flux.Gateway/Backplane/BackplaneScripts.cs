@@ -7,32 +7,46 @@ namespace Flux.Gateway.Backplane;
 internal static class BackplaneScripts
 {
     /// <summary>
-    /// Assigns the next seq, appends the finished frame to history, and publishes <c>seq \n traceparent \n frame</c>.
+    /// Assigns the next seq, appends the finished frame to history, and publishes <c>seq \n epoch \n traceparent \n frame</c>.
     /// Because seq assignment and publish happen in one script, subscribers receive a guild's messages in seq order,
     /// and history always holds a gap-free run of seqs ending at the current seq.
+    /// The epoch names this lifetime of the guild's state: when Redis loses the state (FLUSHALL, a restart without
+    /// persistence) the key is gone too, and the next script creates a new one with SET NX, so every replica can tell
+    /// that the seqs started over.
     /// History is trimmed back to its length only once it is a slack over it, and its expiry is refreshed only when
     /// the caller asks: LTRIM and EXPIRE on every call made the script three times slower on Garnet
     /// (docs/benchmarks.md).
-    /// KEYS: seq, history. ARGV: frame prefix, frame suffix, history length, channel, traceparent,
-    /// history ttl in seconds (0: leave the expiry alone), trim slack.
+    /// KEYS: seq, history, epoch. ARGV: frame prefix, frame suffix, history length, channel, traceparent,
+    /// history ttl in seconds (0: leave the expiry alone), trim slack, a fresh epoch in case none exists.
     /// Returns the seq.
     /// </summary>
     public const string Publish = """
+        local epoch = redis.call('GET', KEYS[3])
+        if not epoch then
+          redis.call('SET', KEYS[3], ARGV[8], 'NX')
+          epoch = ARGV[8]
+        end
         local seq = redis.call('INCR', KEYS[1])
         local frame = ARGV[1] .. seq .. ARGV[2]
         local length = redis.call('RPUSH', KEYS[2], frame)
         local keep = tonumber(ARGV[3])
         if length > keep + tonumber(ARGV[7]) then redis.call('LTRIM', KEYS[2], -keep, -1) end
         if ARGV[6] ~= '0' then redis.call('EXPIRE', KEYS[2], ARGV[6]) end
-        redis.call('PUBLISH', ARGV[4], seq .. '\n' .. ARGV[5] .. '\n' .. frame)
+        redis.call('PUBLISH', ARGV[4], seq .. '\n' .. epoch .. '\n' .. ARGV[5] .. '\n' .. frame)
         return seq
         """;
 
     /// <summary>
     /// Reads up to ARGV[2] frames after seq ARGV[1]. History holds seqs (latest - len + 1) .. latest.
-    /// KEYS: seq, history. Returns { latest, first seq held, frames... from max(after + 1, first) }.
+    /// KEYS: seq, history, epoch. ARGV: after, max, a fresh epoch in case none exists.
+    /// Returns { latest, first seq held, epoch, frames... from max(after + 1, first) }.
     /// </summary>
     public const string ReadHistory = """
+        local epoch = redis.call('GET', KEYS[3])
+        if not epoch then
+          redis.call('SET', KEYS[3], ARGV[3], 'NX')
+          epoch = ARGV[3]
+        end
         local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
         local len = redis.call('LLEN', KEYS[2])
         local first = latest - len + 1
@@ -40,11 +54,34 @@ internal static class BackplaneScripts
         if from < first then from = first end
         local stop = from + tonumber(ARGV[2]) - 1
         if stop > latest then stop = latest end
-        local result = { latest, first }
+        local result = { latest, first, epoch }
         if from <= stop then
           local frames = redis.call('LRANGE', KEYS[2], from - first, stop - first)
-          for i = 1, #frames do result[i + 2] = frames[i] end
+          for i = 1, #frames do result[i + 3] = frames[i] end
         end
         return result
+        """;
+
+    /// <summary>
+    /// A guild's current seq and epoch (created if missing, as the publish script would).
+    /// KEYS: seq, epoch. ARGV: a fresh epoch. Returns { seq, epoch }.
+    /// </summary>
+    public const string GuildState = """
+        local epoch = redis.call('GET', KEYS[2])
+        if not epoch then
+          redis.call('SET', KEYS[2], ARGV[1], 'NX')
+          epoch = ARGV[1]
+        end
+        return { tonumber(redis.call('GET', KEYS[1]) or '0'), epoch }
+        """;
+
+    /// <summary>
+    /// Writes fields of a session hash and (re)starts its resume window.
+    /// KEYS: session. ARGV: ttl in seconds, then field, value pairs.
+    /// </summary>
+    public const string SaveSession = """
+        for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        redis.call('EXPIRE', KEYS[1], ARGV[1])
+        return 1
         """;
 }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using Flux.Gateway.Telemetry;
 using Flux.Protocol.Wire;
 using Microsoft.Extensions.Options;
@@ -7,14 +5,10 @@ using StackExchange.Redis;
 
 namespace Flux.Gateway.Backplane;
 
-/// <summary>The gateway's only door to Redis: publish, history, subscriptions and sessions.</summary>
-internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<GatewayOptions> options, GatewayMetrics metrics)
+/// <summary>The gateway's only door to Redis: publish, history, guild state, subscriptions and sessions.</summary>
+internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<GatewayOptions> options, GatewayMetrics metrics, TimeProvider time)
 {
-    /// <summary>How often this replica refreshes a guild's history expiry while the guild is active.</summary>
-    public static readonly TimeSpan ExpiryRefreshInterval = TimeSpan.FromHours(1);
-
     private readonly GatewayOptions _options = options.Value;
-    private readonly ConcurrentDictionary<string, long> _expiryRefreshedAt = new(StringComparer.Ordinal);
     private IDatabase Database => redis.GetDatabase();
 
     public bool IsConnected => redis.IsConnected;
@@ -22,22 +16,23 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
     public IConnectionMultiplexer Multiplexer => redis;
 
     /// <summary>Assigns the message's seq, appends it to history and publishes it, in one atomic script.</summary>
+    /// <param name="refreshExpiry">Renew the history's expiry (about hourly per guild; see <c>GuildFanout.TakeExpiryRefresh</c>).</param>
     /// <exception cref="BackplaneUnavailableException">Redis did not answer.</exception>
-    public async Task<long> PublishAsync(string guild, MessageFrameTemplate frame, string? traceparent)
+    public async Task<long> PublishAsync(string guild, MessageFrameTemplate frame, string? traceparent, bool refreshExpiry)
     {
         if (!redis.IsConnected) throw new BackplaneUnavailableException("Redis is not connected");
         using var span = GatewayActivities.StartRedisPublish(guild);
-        long started = Stopwatch.GetTimestamp();
+        long started = time.GetTimestamp();
         try
         {
             var result = await Database.ScriptEvaluateAsync(
                 BackplaneScripts.Publish,
-                [BackplaneKeys.Seq(guild), BackplaneKeys.History(guild)],
+                [BackplaneKeys.Seq(guild), BackplaneKeys.History(guild), BackplaneKeys.Epoch(guild)],
                 [
                     frame.Prefix, frame.Suffix, _options.HistoryLength, BackplaneKeys.Channel(guild).ToString(),
-                    traceparent ?? string.Empty, ExpiryDue(guild) ? _options.HistoryTtlSeconds : 0, TrimSlack,
+                    traceparent ?? string.Empty, refreshExpiry ? _options.HistoryTtlSeconds : 0, TrimSlack, NewEpoch(),
                 ]).ConfigureAwait(false);
-            metrics.Published(Stopwatch.GetElapsedTime(started));
+            metrics.Published(time.GetElapsedTime(started));
             return (long)result;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -49,20 +44,13 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
     // History may grow this far past its length before it is trimmed back.
     private int TrimSlack => Math.Max(16, _options.HistoryLength / 16);
 
-    // True about once an hour per guild: a guild's history expires HistoryTtlSeconds after it was last active,
-    // give or take the refresh interval.
-    private bool ExpiryDue(string guild)
-    {
-        long now = Stopwatch.GetTimestamp();
-        if (_expiryRefreshedAt.TryGetValue(guild, out long last) && Stopwatch.GetElapsedTime(last, now) < ExpiryRefreshInterval)
-        {
-            return false;
-        }
-        _expiryRefreshedAt[guild] = now;
-        return true;
-    }
+    /// <summary>
+    /// A candidate epoch, used only if the guild has none (its state is new, or was lost). Fresh on every call: a
+    /// replica that reused one could recreate the very epoch other replicas knew, and a reset would go unnoticed.
+    /// </summary>
+    private static long NewEpoch() => Random.Shared.NextInt64(1, long.MaxValue);
 
-    /// <summary>Up to <paramref name="max"/> frames after <paramref name="afterSeq"/>, with the guild's latest seq.</summary>
+    /// <summary>Up to <paramref name="max"/> frames after <paramref name="afterSeq"/>, with the guild's latest seq and epoch.</summary>
     /// <exception cref="BackplaneUnavailableException">Redis did not answer.</exception>
     public async Task<HistorySlice> ReadHistoryAsync(string guild, long afterSeq, int max)
     {
@@ -70,17 +58,18 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
         {
             var result = await Database.ScriptEvaluateAsync(
                 BackplaneScripts.ReadHistory,
-                [BackplaneKeys.Seq(guild), BackplaneKeys.History(guild)],
-                [afterSeq, max]).ConfigureAwait(false);
+                [BackplaneKeys.Seq(guild), BackplaneKeys.History(guild), BackplaneKeys.Epoch(guild)],
+                [afterSeq, max, NewEpoch()]).ConfigureAwait(false);
             var items = (RedisResult[])result!;
             long latest = (long)items[0];
             long firstHeld = (long)items[1];
-            var frames = new ReadOnlyMemory<byte>[items.Length - 2];
+            string epoch = (string)items[2]!;
+            var frames = new ReadOnlyMemory<byte>[items.Length - 3];
             for (int i = 0; i < frames.Length; i++)
             {
-                frames[i] = (byte[])items[i + 2]!;
+                frames[i] = (byte[])items[i + 3]!;
             }
-            return new HistorySlice(latest, firstHeld, Math.Max(afterSeq + 1, firstHeld), frames);
+            return new HistorySlice(latest, firstHeld, Math.Max(afterSeq + 1, firstHeld), epoch, frames);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidCastException)
         {
@@ -88,14 +77,18 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
         }
     }
 
-    public async Task<long> GetLatestSeqAsync(string guild)
+    /// <summary>The guild's current seq and epoch.</summary>
+    /// <exception cref="BackplaneUnavailableException">Redis did not answer.</exception>
+    public async Task<GuildState> GetGuildStateAsync(string guild)
     {
         try
         {
-            var value = await Database.StringGetAsync(BackplaneKeys.Seq(guild)).ConfigureAwait(false);
-            return value.IsNull ? 0 : (long)value;
+            var result = await Database.ScriptEvaluateAsync(
+                BackplaneScripts.GuildState, [BackplaneKeys.Seq(guild), BackplaneKeys.Epoch(guild)], [NewEpoch()]).ConfigureAwait(false);
+            var items = (RedisResult[])result!;
+            return new GuildState((long)items[0], (string)items[1]!);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidCastException)
         {
             throw new BackplaneUnavailableException(ex.Message, ex);
         }
@@ -105,12 +98,14 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
     public Task<ChannelMessageQueue> SubscribeAsync(string guild) =>
         redis.GetSubscriber().SubscribeAsync(BackplaneKeys.Channel(guild));
 
-    /// <summary>Records that a session belongs to a user, resumable for the resume window.</summary>
-    public async Task SaveSessionAsync(string session, string user)
+    /// <summary>Writes a session's user and guilds (or adds guilds) and starts its resume window.</summary>
+    /// <exception cref="BackplaneUnavailableException">Redis did not answer.</exception>
+    public async Task SaveSessionAsync(string session, string? user, IEnumerable<KeyValuePair<string, SessionGuild>> guilds)
     {
         try
         {
-            await Database.StringSetAsync(BackplaneKeys.Session(session), user, TimeSpan.FromSeconds(_options.ResumeWindowSeconds)).ConfigureAwait(false);
+            await Database.ScriptEvaluateAsync(BackplaneScripts.SaveSession, [BackplaneKeys.Session(session)],
+                [_options.ResumeWindowSeconds, .. SessionRecord.Fields(user, guilds)]).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -118,13 +113,27 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
         }
     }
 
-    /// <summary>The user a session belongs to, or null when it is unknown or its resume window has passed.</summary>
-    public async Task<string?> GetSessionUserAsync(string session)
+    /// <summary>Restarts a session's resume window; false when the session is gone from Redis.</summary>
+    /// <exception cref="BackplaneUnavailableException">Redis did not answer.</exception>
+    public async Task<bool> RenewSessionAsync(string session)
     {
         try
         {
-            var value = await Database.StringGetAsync(BackplaneKeys.Session(session)).ConfigureAwait(false);
-            return value.IsNull ? null : value.ToString();
+            return await Database.KeyExpireAsync(BackplaneKeys.Session(session), TimeSpan.FromSeconds(_options.ResumeWindowSeconds)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw new BackplaneUnavailableException(ex.Message, ex);
+        }
+    }
+
+    /// <summary>The session, or null when it is unknown or its resume window has passed.</summary>
+    /// <exception cref="BackplaneUnavailableException">Redis did not answer.</exception>
+    public async Task<SessionRecord?> GetSessionAsync(string session)
+    {
+        try
+        {
+            return SessionRecord.From(await Database.HashGetAllAsync(BackplaneKeys.Session(session)).ConfigureAwait(false));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -133,5 +142,8 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
     }
 }
 
-/// <summary>Redis could not be reached; sends answer with the <c>unavailable</c> error code.</summary>
+/// <summary>
+/// Redis could not be reached; sends answer with the <c>unavailable</c> error code. The message is for logs only:
+/// it never goes to a client.
+/// </summary>
 internal sealed class BackplaneUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

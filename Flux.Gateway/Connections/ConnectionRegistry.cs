@@ -6,15 +6,35 @@ namespace Flux.Gateway.Connections;
 /// <summary>Every open connection on this replica, for the sweeper, shedding, drain and stats.</summary>
 internal sealed class ConnectionRegistry
 {
-    private readonly ConcurrentDictionary<string, ClientConnection> _connections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ClientSession> _connections = new(StringComparer.Ordinal);
+    private TaskCompletionSource? _emptyWaiter;
 
     public int Count => _connections.Count;
 
-    public void Add(ClientConnection connection) => _connections[connection.Id] = connection;
+    public void Add(ClientSession connection) => _connections[connection.Id] = connection;
 
-    public void Remove(ClientConnection connection) => _connections.TryRemove(connection.Id, out _);
+    public void Remove(ClientSession connection)
+    {
+        _connections.TryRemove(connection.Id, out _);
+        if (_connections.IsEmpty) ReleaseEmptyWaiter();
+    }
 
-    public ICollection<ClientConnection> Snapshot() => _connections.Values;
+    public ICollection<ClientSession> Snapshot() => _connections.Values;
+
+    /// <summary>Completes when no connection is left (a drain waits on it); signalled by <see cref="Remove"/>, not polled.</summary>
+    public Task WhenEmptyAsync()
+    {
+        if (_connections.IsEmpty) return Task.CompletedTask;
+        var waiter = Volatile.Read(ref _emptyWaiter);
+        if (waiter is null)
+        {
+            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiter = Interlocked.CompareExchange(ref _emptyWaiter, created, null) ?? created;
+        }
+        // The last connection may have left between the check and the publication of the waiter.
+        if (_connections.IsEmpty) ReleaseEmptyWaiter();
+        return waiter.Task;
+    }
 
     public (int High, int Normal, int Low) CountByTier()
     {
@@ -31,4 +51,6 @@ internal sealed class ConnectionRegistry
         }
         return (high, normal, low);
     }
+
+    private void ReleaseEmptyWaiter() => Interlocked.Exchange(ref _emptyWaiter, null)?.TrySetResult();
 }

@@ -1,13 +1,15 @@
+using Flux.Gateway.Fanout;
 using Flux.Gateway.Telemetry;
 
 namespace Flux.Gateway.Connections;
 
 /// <summary>
-/// A connection's bounded send queue, by frames and by bytes. The fan-out never waits on it: when a frame would
-/// exceed either bound, <see cref="TryEnqueue"/> refuses it and reports <see cref="EnqueueResult.Overflow"/>,
-/// and the connection is closed as a slow consumer (4012). Many threads enqueue; one writer at a time dequeues.
+/// A connection's bounded send queue, by frames and by bytes, for every frame the gateway sends it: fan-out and
+/// replies alike. Nothing ever waits on it: a frame that would exceed either bound is refused with
+/// <see cref="EnqueueResult.Overflow"/>, and the connection is closed as a slow consumer (4012).
+/// Many threads enqueue; one writer at a time dequeues.
 /// </summary>
-internal sealed class ConnectionSendQueue(int maxFrames, long maxBytes, GatewayCounters counters)
+internal sealed class ConnectionSendQueue(int maxFrames, long maxBytes, GatewayMetrics metrics)
 {
     private readonly FrameRing _frames = new();
     private int _count;
@@ -15,10 +17,17 @@ internal sealed class ConnectionSendQueue(int maxFrames, long maxBytes, GatewayC
     private int _completed;
 
     public int Count => Volatile.Read(ref _count);
+
     public long Bytes => Volatile.Read(ref _bytes);
+
     public bool IsCompleted => Volatile.Read(ref _completed) != 0;
 
-    public EnqueueResult TryEnqueue(OutboundFrame frame)
+    public bool IsEmpty => _frames.Count == 0;
+
+    /// <summary>At most half of both bounds is in use: a replay may queue its next chunk.</summary>
+    public bool IsHalfEmpty => Count <= maxFrames / 2 && Bytes <= maxBytes / 2;
+
+    public EnqueueResult TryEnqueue(in OutboundFrame frame)
     {
         if (IsCompleted) return EnqueueResult.Closed;
         int length = frame.Bytes.Length;
@@ -31,19 +40,8 @@ internal sealed class ConnectionSendQueue(int maxFrames, long maxBytes, GatewayC
             return EnqueueResult.Overflow;
         }
         _frames.Enqueue(frame);
-        counters.Enqueued(length);
+        metrics.Enqueued(length);
         return EnqueueResult.Enqueued;
-    }
-
-    /// <summary>Queues a frame regardless of the bounds: for the few control frames the gateway itself decides to send.</summary>
-    public bool EnqueueControl(ReadOnlyMemory<byte> frame)
-    {
-        if (IsCompleted) return false;
-        Interlocked.Increment(ref _count);
-        Interlocked.Add(ref _bytes, frame.Length);
-        _frames.Enqueue(new OutboundFrame(frame));
-        counters.Enqueued(frame.Length);
-        return true;
     }
 
     public bool TryDequeue(out OutboundFrame frame)
@@ -51,11 +49,9 @@ internal sealed class ConnectionSendQueue(int maxFrames, long maxBytes, GatewayC
         if (!_frames.TryDequeue(out frame)) return false;
         Interlocked.Decrement(ref _count);
         Interlocked.Add(ref _bytes, -frame.Bytes.Length);
-        counters.Dequeued(frame.Bytes.Length);
+        metrics.Dequeued(frame.Bytes.Length);
         return true;
     }
-
-    public bool IsEmpty => _frames.Count == 0;
 
     /// <summary>No more frames are accepted; those queued can still be read.</summary>
     public void Complete() => Volatile.Write(ref _completed, 1);
@@ -73,9 +69,7 @@ internal sealed class ConnectionSendQueue(int maxFrames, long maxBytes, GatewayC
         }
         Interlocked.Add(ref _count, -dropped);
         Interlocked.Add(ref _bytes, -bytes);
-        counters.Dropped(dropped, bytes);
+        metrics.Dropped(dropped, bytes);
         return dropped;
     }
 }
-
-internal enum EnqueueResult { Enqueued, Overflow, Closed }

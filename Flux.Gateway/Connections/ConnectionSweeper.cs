@@ -1,4 +1,5 @@
 using Flux.Gateway.Fanout;
+using Flux.Gateway.Limits;
 using Microsoft.Extensions.Options;
 
 namespace Flux.Gateway.Connections;
@@ -7,9 +8,10 @@ namespace Flux.Gateway.Connections;
 /// One timer for the whole replica instead of one per connection: once a second it closes connections that
 /// missed their identify or heartbeat deadlines and unsubscribes guilds that stayed empty. It also renews the
 /// sessions of the connections that are up, each once per half resume window, spread over that interval so that
-/// 10,000 connections mean a few hundred renewals a second rather than 10,000 at once.
+/// 10,000 connections mean a few hundred renewals a second rather than 10,000 at once. And it forgets the per-user
+/// and per-address limits that nothing holds any more.
 /// </summary>
-internal sealed class ConnectionSweeper(ConnectionRegistry registry, GuildDirectory guilds, IOptions<GatewayOptions> options, TimeProvider time)
+internal sealed class ConnectionSweeper(ConnectionRegistry registry, GuildDirectory guilds, ClientLimits limits, IOptions<GatewayOptions> options, TimeProvider time)
     : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
@@ -30,6 +32,7 @@ internal sealed class ConnectionSweeper(ConnectionRegistry registry, GuildDirect
                 if ((uint)connection.Id.GetHashCode() % slots == slot) connection.KeepSessionAlive();
             }
             guilds.SweepIdle();
+            limits.Sweep();
         }
     }
 }

@@ -1,3 +1,5 @@
+using Flux.Gateway.Fanout;
+
 namespace Flux.Gateway.Connections;
 
 /// <summary>

@@ -42,8 +42,8 @@ internal static class GatewayEndpoint
         // The request's span would live as long as the connection, and Redis calls made under it would be profiled
         // against it for just as long (memory held per idle connection); messages are traced on their own instead.
         System.Diagnostics.Activity.Current = null;
-        var connection = new ClientConnection(socket, services);
-        await connection.RunAsync().ConfigureAwait(false);
+        var session = new ClientSession(socket, context.Connection.RemoteIpAddress, services);
+        await session.RunAsync().ConfigureAwait(false);
     }
 
     private static Task Reject(HttpContext context, int status, string message)

@@ -1,6 +1,7 @@
 using Flux.Gateway.Auth;
 using Flux.Gateway.Backplane;
 using Flux.Gateway.Fanout;
+using Flux.Gateway.Limits;
 using Flux.Gateway.Shedding;
 using Flux.Gateway.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -15,20 +16,20 @@ internal sealed class GatewayServices(
     GuildDirectory guilds,
     TokenValidator tokens,
     ConnectionRegistry registry,
+    ClientLimits limits,
     LoadShedder shedder,
     GatewayMetrics metrics,
-    GatewayCounters counters,
     TimeProvider time,
-    ILogger<ClientConnection> logger)
+    ILogger<ClientSession> logger)
 {
     public GatewayOptions Options { get; } = options.Value;
     public RedisBackplane Backplane { get; } = backplane;
     public GuildDirectory Guilds { get; } = guilds;
     public TokenValidator Tokens { get; } = tokens;
     public ConnectionRegistry Registry { get; } = registry;
+    public ClientLimits Limits { get; } = limits;
     public LoadShedder Shedder { get; } = shedder;
     public GatewayMetrics Metrics { get; } = metrics;
-    public GatewayCounters Counters { get; } = counters;
     public TimeProvider Time { get; } = time;
     public ILogger Logger { get; } = logger;
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Flux.Gateway.Backplane;
 using Flux.Gateway.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -14,15 +13,22 @@ namespace Flux.Gateway.Fanout;
 /// </summary>
 internal sealed class GuildDirectory : IGuildHistory
 {
+    private const int CatchUpAttempts = 20;
+    private static readonly TimeSpan CatchUpRetryDelay = TimeSpan.FromMilliseconds(500);
+
     private readonly ConcurrentDictionary<string, GuildFanout> _guilds = new(StringComparer.Ordinal);
     private readonly RedisBackplane _backplane;
     private readonly GatewayOptions _options;
+    private readonly GatewayMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly ILogger<GuildDirectory> _logger;
 
-    public GuildDirectory(RedisBackplane backplane, IOptions<GatewayOptions> options, ILogger<GuildDirectory> logger)
+    public GuildDirectory(RedisBackplane backplane, IOptions<GatewayOptions> options, GatewayMetrics metrics, TimeProvider time, ILogger<GuildDirectory> logger)
     {
+        _metrics = metrics;
         _backplane = backplane;
         _options = options.Value;
+        _time = time;
         _logger = logger;
         backplane.Multiplexer.ConnectionFailed += (_, e) =>
         {
@@ -43,7 +49,7 @@ internal sealed class GuildDirectory : IGuildHistory
         while (true)
         {
             // GetOrAdd may build a losing instance under a race; it is never started, so it never subscribes.
-            var fanout = _guilds.GetOrAdd(guild, static (id, self) => new GuildFanout(id, self, self._options.ReplayChunk, self._logger), this);
+            var fanout = _guilds.GetOrAdd(guild, static (id, self) => new GuildFanout(id, self, self._options.ReplayChunk, self._metrics, self._time, self._logger), this);
             var member = new GuildMember(fanout, recipient, _options.SendQueueMaxFrames);
             if (!fanout.TryAdd(member))
             {
@@ -84,7 +90,7 @@ internal sealed class GuildDirectory : IGuildHistory
     Task<HistorySlice> IGuildHistory.ReadHistoryAsync(string guild, long afterSeq, int max) =>
         _backplane.ReadHistoryAsync(guild, afterSeq, max);
 
-    // The subscription starts before the current seq is read, so every later message arrives live
+    // The subscription starts before the current seq (and epoch) is read, so every later message arrives live
     // (or, if the subscription took a moment to become active, is filled from history).
     private async Task SubscribeAsync(GuildFanout fanout)
     {
@@ -92,7 +98,7 @@ internal sealed class GuildDirectory : IGuildHistory
         fanout.Subscription = queue;
         try
         {
-            fanout.StartAt(await _backplane.GetLatestSeqAsync(fanout.Id).ConfigureAwait(false));
+            fanout.StartAt(await _backplane.GetGuildStateAsync(fanout.Id).ConfigureAwait(false));
         }
         catch
         {
@@ -104,14 +110,15 @@ internal sealed class GuildDirectory : IGuildHistory
 
     private Task OnMessage(GuildFanout fanout, ChannelMessage message)
     {
-        long received = Stopwatch.GetTimestamp();
+        long received = _time.GetTimestamp();
         if (!PublishedEnvelope.TryParse((ReadOnlyMemory<byte>)message.Message, out var envelope))
         {
+            Log.UnreadableEnvelope(_logger, fanout.Id);
             return Task.CompletedTask;
         }
         try
         {
-            return fanout.ProcessAsync(envelope.Seq, envelope.Traceparent, envelope.Frame, received);
+            return fanout.ProcessAsync(envelope, received);
         }
         catch (Exception ex)
         {
@@ -120,18 +127,30 @@ internal sealed class GuildDirectory : IGuildHistory
         }
     }
 
+    // After a reconnect every guild is checked (and filled) again. A check that fails (Redis still loading, or gone
+    // again) is retried: skipping it could leave a lost state unnoticed, so members would skip messages silently.
     private async Task CatchUpAllAsync()
     {
         Log.RedisRestored(_logger, _guilds.Count);
         foreach (var fanout in _guilds.Values)
         {
-            try
+            for (int attempt = 1; ; attempt++)
             {
-                await fanout.CatchUpAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Log.FanoutFailed(_logger, fanout.Id, ex);
+                try
+                {
+                    await fanout.CatchUpAsync().ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    if (attempt == CatchUpAttempts)
+                    {
+                        Log.CatchUpFailed(_logger, fanout.Id, attempt, ex);
+                        foreach (var recipient in fanout.Recipients()) recipient.OnGuildStateLost(fanout.Id);
+                        break;
+                    }
+                    await Task.Delay(CatchUpRetryDelay, _time).ConfigureAwait(false);
+                }
             }
         }
     }

@@ -1,6 +1,5 @@
-using System.Diagnostics;
+using System.Text;
 using Flux.Gateway.Backplane;
-using Flux.Gateway.Connections;
 using Flux.Gateway.Telemetry;
 using Flux.Protocol.Wire;
 using Microsoft.Extensions.Logging;
@@ -12,14 +11,26 @@ namespace Flux.Gateway.Fanout;
 /// messages exactly once and in seq order. Redis publishes in seq order, but a subscription can miss messages
 /// (reconnects, or the moment a subscription starts), so a message whose seq skips ahead first pulls the
 /// missing ones from history. Messages are processed one at a time per guild.
+/// <para>
+/// The sequencer also knows the guild's epoch. A message, a history read or a reconnect that shows another epoch
+/// (or a seq that went back, or a stored message that is not the one delivered) means Redis lost the guild's state
+/// and its seqs started over: every member is closed with 4007 rather than left to skip the new messages.
+/// </para>
 /// </summary>
-internal sealed class GuildFanout(string id, IGuildHistory history, int historyChunk, ILogger logger)
+internal sealed class GuildFanout(string id, IGuildHistory history, int historyChunk, GatewayMetrics metrics, TimeProvider time, ILogger logger)
 {
+    /// <summary>How often this replica renews a guild's history expiry while the guild is active.</summary>
+    public static readonly TimeSpan ExpiryRefreshInterval = TimeSpan.FromHours(1);
+
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _processing = new(1, 1);
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private GuildMember[] _members = [];
     private long _lastSeq;
-    private long _idleSince = Stopwatch.GetTimestamp();
+    private byte[] _epoch = [];
+    private ReadOnlyMemory<byte> _lastFrame;
+    private long _idleSince = time.GetTimestamp();
+    private long _expiryRefreshedAt;
     private bool _closed;
     private int _starting;
 
@@ -28,9 +39,13 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
     /// <summary>The last seq handed to local members.</summary>
     public long LastSeq => Volatile.Read(ref _lastSeq);
 
+    /// <summary>The epoch the sequencer counts in.</summary>
+    public string Epoch => Encoding.UTF8.GetString(Volatile.Read(ref _epoch));
+
     public int MemberCount => Volatile.Read(ref _members).Length;
 
-    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>The recipients of the current members.</summary>
+    public IEnumerable<IGuildRecipient> Recipients() => Volatile.Read(ref _members).Select(m => m.Recipient);
 
     /// <summary>Completes once the guild is subscribed and its sequencer knows the current seq.</summary>
     public Task Started => _started.Task;
@@ -61,8 +76,25 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
         }
     }
 
-    /// <summary>Sets where the sequencer starts: messages at or below this seq are not delivered live.</summary>
-    public void StartAt(long seq) => Volatile.Write(ref _lastSeq, seq);
+    /// <summary>Sets where the sequencer starts: messages at or below this seq, of this epoch, are not delivered live.</summary>
+    public void StartAt(GuildState state)
+    {
+        Volatile.Write(ref _epoch, Encoding.UTF8.GetBytes(state.Epoch));
+        Volatile.Write(ref _lastSeq, state.Seq);
+    }
+
+    /// <summary>
+    /// True about once an hour: then the publisher renews the history's expiry, so a guild's history expires
+    /// <c>HistoryTtlSeconds</c> after it was last active, give or take the interval. Kept here, not in a map of
+    /// guild names, so it goes when the guild goes idle.
+    /// </summary>
+    public bool TakeExpiryRefresh()
+    {
+        long now = time.GetTimestamp();
+        long last = Volatile.Read(ref _expiryRefreshedAt);
+        if (last != 0 && time.GetElapsedTime(last, now) < ExpiryRefreshInterval) return false;
+        return Interlocked.CompareExchange(ref _expiryRefreshedAt, now, last) == last;
+    }
 
     public bool TryAdd(GuildMember member)
     {
@@ -84,7 +116,7 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
             Array.Copy(_members, 0, next, 0, index);
             Array.Copy(_members, index + 1, next, index, _members.Length - index - 1);
             _members = next;
-            if (next.Length == 0) _idleSince = Stopwatch.GetTimestamp();
+            if (next.Length == 0) _idleSince = time.GetTimestamp();
         }
     }
 
@@ -94,27 +126,32 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
         lock (_gate)
         {
             if (_closed) return true;
-            if (_members.Length > 0 || Stopwatch.GetElapsedTime(_idleSince) < idleFor) return false;
+            if (_members.Length > 0 || time.GetElapsedTime(_idleSince) < idleFor) return false;
             _closed = true;
             return true;
         }
     }
 
     /// <summary>Handles one message from the guild's channel.</summary>
-    public Task ProcessAsync(long seq, ReadOnlyMemory<byte> traceparent, ReadOnlyMemory<byte> frame, long receivedTimestamp)
+    public Task ProcessAsync(in PublishedEnvelope message, long receivedTimestamp)
     {
-        if (!_processing.Wait(0)) return ProcessSlowAsync(seq, traceparent, frame, receivedTimestamp);
+        if (!_processing.Wait(0)) return ProcessSlowAsync(message, receivedTimestamp);
         bool release = true;
         try
         {
-            if (seq <= _lastSeq) return Task.CompletedTask; // already delivered (a fill got there first)
-            if (seq == _lastSeq + 1)
+            if (!message.Epoch.Span.SequenceEqual(_epoch))
             {
-                Deliver(seq, traceparent.Span, new OutboundFrame(frame, receivedTimestamp));
+                Reset(Encoding.UTF8.GetString(message.Epoch.Span), message.Seq, "a message of another epoch");
+                return Task.CompletedTask;
+            }
+            if (message.Seq <= _lastSeq) return Task.CompletedTask; // already delivered (a fill got there first)
+            if (message.Seq == _lastSeq + 1)
+            {
+                Deliver(message.Seq, message.Traceparent.Span, new OutboundFrame(message.Frame, receivedTimestamp));
                 return Task.CompletedTask;
             }
             release = false;
-            return FillThenDeliverAsync(seq, traceparent, frame, receivedTimestamp);
+            return FillThenDeliverAsync(message, receivedTimestamp);
         }
         finally
         {
@@ -122,19 +159,31 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
         }
     }
 
-    /// <summary>After a Redis reconnect: delivers anything published while this replica was not listening.</summary>
+    /// <summary>
+    /// After a Redis reconnect: checks that the guild's state is the one this replica knows (same epoch, seq not
+    /// behind, the last delivered message still stored under its seq), then delivers anything published meanwhile.
+    /// </summary>
     public async Task CatchUpAsync()
     {
         await _processing.WaitAsync().ConfigureAwait(false);
         try
         {
-            var slice = await history.ReadHistoryAsync(Id, _lastSeq, historyChunk).ConfigureAwait(false);
-            if (slice.Latest < _lastSeq)
+            if (!_lastFrame.IsEmpty && _lastSeq > 0)
             {
-                var members = Volatile.Read(ref _members);
-                Log.GuildReset(logger, Id, _lastSeq, slice.Latest, members.Length);
-                Volatile.Write(ref _lastSeq, slice.Latest);
-                foreach (var member in members) member.Recipient.OnGuildStateLost(Id);
+                // A restart from an append-only file that missed its last second keeps the epoch but loses the newest
+                // messages, and new ones take their seqs: the message stored under our last seq is then another one.
+                var stored = await history.ReadHistoryAsync(Id, _lastSeq - 1, 1).ConfigureAwait(false);
+                bool held = stored.FromSeq == _lastSeq && stored.Frames.Length == 1;
+                if (held && !stored.Frames[0].Span.SequenceEqual(_lastFrame.Span))
+                {
+                    Reset(stored.Epoch, stored.Latest, "the message stored under the last delivered seq changed");
+                    return;
+                }
+            }
+            var slice = await history.ReadHistoryAsync(Id, _lastSeq, historyChunk).ConfigureAwait(false);
+            if (!IsCurrentEpoch(slice.Epoch) || slice.Latest < _lastSeq)
+            {
+                Reset(slice.Epoch, slice.Latest, slice.Latest < _lastSeq ? "its seq went back" : "another epoch after a reconnect");
                 return;
             }
             await FillAsync(slice.Latest, slice).ConfigureAwait(false);
@@ -145,22 +194,22 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
         }
     }
 
-    private async Task ProcessSlowAsync(long seq, ReadOnlyMemory<byte> traceparent, ReadOnlyMemory<byte> frame, long receivedTimestamp)
+    private async Task ProcessSlowAsync(PublishedEnvelope message, long receivedTimestamp)
     {
         await _processing.WaitAsync().ConfigureAwait(false);
         _processing.Release();
-        await ProcessAsync(seq, traceparent, frame, receivedTimestamp).ConfigureAwait(false);
+        await ProcessAsync(message, receivedTimestamp).ConfigureAwait(false);
     }
 
-    private async Task FillThenDeliverAsync(long seq, ReadOnlyMemory<byte> traceparent, ReadOnlyMemory<byte> frame, long receivedTimestamp)
+    private async Task FillThenDeliverAsync(PublishedEnvelope message, long receivedTimestamp)
     {
         try
         {
-            Log.FillingGap(logger, Id, seq, _lastSeq);
-            await FillAsync(seq - 1, firstSlice: null).ConfigureAwait(false);
-            if (seq == _lastSeq + 1)
+            Log.FillingGap(logger, Id, message.Seq, _lastSeq);
+            await FillAsync(message.Seq - 1, firstSlice: null).ConfigureAwait(false);
+            if (message.Seq == _lastSeq + 1 && message.Epoch.Span.SequenceEqual(_epoch))
             {
-                Deliver(seq, traceparent.Span, new OutboundFrame(frame, receivedTimestamp));
+                Deliver(message.Seq, message.Traceparent.Span, new OutboundFrame(message.Frame, receivedTimestamp));
             }
         }
         catch (Exception ex)
@@ -180,32 +229,53 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
         while (_lastSeq < upTo)
         {
             slice ??= await history.ReadHistoryAsync(Id, _lastSeq, (int)Math.Min(historyChunk, upTo - _lastSeq)).ConfigureAwait(false);
+            if (!IsCurrentEpoch(slice.Value.Epoch))
+            {
+                Reset(slice.Value.Epoch, slice.Value.Latest, "history of another epoch");
+                return;
+            }
             if (slice.Value.FromSeq > _lastSeq + 1)
             {
                 long gapTo = Math.Min(slice.Value.FromSeq - 1, upTo);
                 Log.HistoryGap(logger, Id, _lastSeq + 1, gapTo);
-                Deliver(gapTo, default, new OutboundFrame(ServerFrameWriter.Gap(Id, _lastSeq + 1, gapTo)));
+                Deliver(gapTo, default, new OutboundFrame(ServerFrameWriter.Gap(Id, _lastSeq + 1, gapTo)), isMessage: false);
             }
             if (slice.Value.Frames.Length == 0) break;
             long seq = slice.Value.FromSeq;
             foreach (var stored in slice.Value.Frames)
             {
                 if (seq > upTo) break;
-                Deliver(seq, default, new OutboundFrame(stored, Stopwatch.GetTimestamp()));
+                Deliver(seq, default, new OutboundFrame(stored, time.GetTimestamp()));
                 seq++;
             }
             slice = null;
         }
     }
 
-    private void Deliver(long seq, ReadOnlySpan<byte> traceparent, in OutboundFrame frame)
+    private bool IsCurrentEpoch(string epoch) => Encoding.UTF8.GetBytes(epoch).AsSpan().SequenceEqual(_epoch);
+
+    // Redis lost the guild's state: every member is told (4007), and the sequencer continues in the new epoch.
+    // Members that join later read the new state themselves. Called with _processing held.
+    private void Reset(string epoch, long seq, string why)
+    {
+        var members = Volatile.Read(ref _members);
+        Log.GuildReset(logger, Id, _lastSeq, seq, why, members.Length);
+        Volatile.Write(ref _epoch, Encoding.UTF8.GetBytes(epoch));
+        Volatile.Write(ref _lastSeq, seq);
+        _lastFrame = default;
+        foreach (var member in members) member.Recipient.OnGuildStateLost(Id);
+    }
+
+    private void Deliver(long seq, ReadOnlySpan<byte> traceparent, in OutboundFrame frame, bool isMessage = true)
     {
         Volatile.Write(ref _lastSeq, seq);
+        _lastFrame = isMessage ? frame.Bytes : default;
         var members = Volatile.Read(ref _members);
         using var activity = GatewayActivities.StartFanout(traceparent, Id, seq, members.Length);
         foreach (var member in members)
         {
             member.Offer(seq, frame);
         }
+        if (frame.ReceivedTimestamp != 0) metrics.FanoutQueued(frame.ReceivedTimestamp);
     }
 }

@@ -1,5 +1,3 @@
-using Flux.Gateway.Connections;
-
 namespace Flux.Gateway.Fanout;
 
 /// <summary>

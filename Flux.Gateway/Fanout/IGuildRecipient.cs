@@ -1,5 +1,3 @@
-using Flux.Gateway.Connections;
-
 namespace Flux.Gateway.Fanout;
 
 /// <summary>Where a guild's messages go: a client connection (or, in tests, a recorder).</summary>

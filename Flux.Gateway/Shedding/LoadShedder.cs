@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Flux.Gateway.Connections;
 using Flux.Gateway.Telemetry;
 using Flux.Protocol.Auth;
@@ -13,7 +12,7 @@ namespace Flux.Gateway.Shedding;
 /// <c>normal</c>. <c>high</c> is never shed. A level drops only after pressure has stayed below
 /// <see cref="SheddingOptions.RecoverFraction"/> of its thresholds for <see cref="SheddingOptions.RecoverAfterMs"/>.
 /// </summary>
-internal sealed class LoadShedder(IOptions<GatewayOptions> options, GatewayCounters counters, ILogger<LoadShedder> logger)
+internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider time, ILogger<LoadShedder> logger)
 {
     private readonly SheddingOptions _options = options.Value.Shedding;
     private volatile int _level;
@@ -44,14 +43,23 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, GatewayCount
         }
     }
 
+    /// <summary>
+    /// True when the queued bytes would raise the level and one connection, holding <paramref name="heaviestBytes"/>,
+    /// is the cause: it should be closed as a slow consumer instead of shedding a whole tier.
+    /// </summary>
+    public bool ShouldCloseHeaviest(long queuedBytes, long heaviestBytes)
+    {
+        if (!_auto || queuedBytes <= 0) return false;
+        return LevelForBytes(queuedBytes) > _level && heaviestBytes >= queuedBytes * _options.SingleConnectionShare;
+    }
+
     /// <summary>Re-evaluates the level from measured pressure; called every <see cref="SheddingOptions.CheckIntervalMs"/>.</summary>
     public void Evaluate(long queuedBytes, TimeSpan fanoutLag)
     {
         if (!_auto) return;
         double lagMs = fanoutLag.TotalMilliseconds;
-        int measured = queuedBytes >= _options.Level2QueuedBytes || lagMs >= _options.Level2FanoutLagMs ? 2
-            : queuedBytes >= _options.Level1QueuedBytes || lagMs >= _options.Level1FanoutLagMs ? 1
-            : 0;
+        int byLag = lagMs >= _options.Level2FanoutLagMs ? 2 : lagMs >= _options.Level1FanoutLagMs ? 1 : 0;
+        int measured = Math.Max(LevelForBytes(queuedBytes), byLag);
         string pressure = $"queued {queuedBytes / 1024.0 / 1024.0:0.#} MB, fan-out lag {lagMs:0} ms";
         if (measured > _level)
         {
@@ -68,12 +76,12 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, GatewayCount
             Volatile.Write(ref _calmSince, 0);
             return;
         }
-        long now = Stopwatch.GetTimestamp();
+        long now = time.GetTimestamp();
         if (Volatile.Read(ref _calmSince) == 0)
         {
             Volatile.Write(ref _calmSince, now);
         }
-        else if (Stopwatch.GetElapsedTime(_calmSince, now).TotalMilliseconds >= _options.RecoverAfterMs)
+        else if (time.GetElapsedTime(_calmSince, now).TotalMilliseconds >= _options.RecoverAfterMs)
         {
             Volatile.Write(ref _calmSince, 0);
             ChangeLevel(_level - 1, pressure);
@@ -90,14 +98,15 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, GatewayCount
             if (connection.IsIdentified && !connection.IsClosing && Refuses(connection.Tier))
             {
                 metrics.Shed(connection.Tier);
-                connection.RequestClose(CloseCodes.Shed, "shedding load; resume later", flush: false);
+                connection.Close(CloseCodes.Shed, "shedding load; resume later");
                 shed++;
             }
         }
         return shed;
     }
 
-    public TimeSpan TakeFanoutLag() => TimeSpan.FromSeconds(counters.TakeMaxFanoutLag() / (double)Stopwatch.Frequency);
+    private int LevelForBytes(long queuedBytes) =>
+        queuedBytes >= _options.Level2QueuedBytes ? 2 : queuedBytes >= _options.Level1QueuedBytes ? 1 : 0;
 
     private long ThresholdBytes(int level) => level >= 2 ? _options.Level2QueuedBytes : _options.Level1QueuedBytes;
 

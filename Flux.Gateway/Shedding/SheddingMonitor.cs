@@ -4,9 +4,13 @@ using Microsoft.Extensions.Options;
 
 namespace Flux.Gateway.Shedding;
 
-/// <summary>Measures pressure on a fixed tick and lets the shedder act on it.</summary>
-internal sealed class SheddingMonitor(LoadShedder shedder, ConnectionRegistry registry, GatewayCounters counters,
-    GatewayMetrics metrics, IOptions<GatewayOptions> options, TimeProvider time) : BackgroundService
+/// <summary>
+/// Measures pressure on a fixed tick and lets the shedder act on it. When queued bytes would raise the level and
+/// one connection holds most of them, that connection alone is closed (4012) first: one slow reader must not cost a
+/// whole tier its connections.
+/// </summary>
+internal sealed class SheddingMonitor(LoadShedder shedder, ConnectionRegistry registry, GatewayMetrics metrics,
+    IOptions<GatewayOptions> options, TimeProvider time, ILogger<SheddingMonitor> logger) : BackgroundService
 {
     /// <summary>The fan-out lag measured over the last tick.</summary>
     public TimeSpan LastFanoutLag { get; private set; }
@@ -16,9 +20,27 @@ internal sealed class SheddingMonitor(LoadShedder shedder, ConnectionRegistry re
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.Shedding.CheckIntervalMs), time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            LastFanoutLag = shedder.TakeFanoutLag();
-            shedder.Evaluate(counters.QueuedBytes, LastFanoutLag);
+            LastFanoutLag = metrics.TakeMaxFanoutLag();
+            long queued = metrics.QueuedBytes;
+            // The scan over every connection runs only under byte pressure.
+            if (queued >= options.Value.Shedding.Level1QueuedBytes && Heaviest() is { } heaviest && shedder.ShouldCloseHeaviest(queued, heaviest.QueuedBytes))
+            {
+                Log.ShedHeaviest(logger, heaviest.Id, heaviest.QueuedBytes, queued);
+                heaviest.CloseAsSlowConsumer();
+                continue; // its bytes are discarded; measure again next tick
+            }
+            shedder.Evaluate(queued, LastFanoutLag);
             shedder.ShedConnections(registry, metrics);
         }
+    }
+
+    private ClientSession? Heaviest()
+    {
+        ClientSession? heaviest = null;
+        foreach (var connection in registry.Snapshot())
+        {
+            if (!connection.IsClosing && (heaviest is null || connection.QueuedBytes > heaviest.QueuedBytes)) heaviest = connection;
+        }
+        return heaviest;
     }
 }

@@ -11,8 +11,8 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Information, "Connection {ConnectionId} broke the protocol, closing with {CloseCode}: {Reason}")]
     public static partial void ProtocolViolation(ILogger logger, string connectionId, int closeCode, string reason);
 
-    [LoggerMessage(3, LogLevel.Warning, "Connection {ConnectionId} of {User} is a slow consumer ({Frames} frames, {Bytes} bytes queued); closing with 4012")]
-    public static partial void SlowConsumer(ILogger logger, string connectionId, string user, int frames, long bytes);
+    [LoggerMessage(3, LogLevel.Warning, "Connection {ConnectionId} is a slow consumer ({Frames} frames, {Bytes} bytes queued); closing with 4012")]
+    public static partial void SlowConsumer(ILogger logger, string connectionId, int frames, long bytes);
 
     [LoggerMessage(4, LogLevel.Warning, "Publish to guild {Guild} failed: Redis is unavailable")]
     public static partial void PublishFailed(ILogger logger, string guild, Exception? exception);
@@ -44,9 +44,30 @@ internal static partial class Log
     [LoggerMessage(13, LogLevel.Error, "Guild {Guild}: fan-out failed")]
     public static partial void FanoutFailed(ILogger logger, string guild, Exception exception);
 
-    [LoggerMessage(14, LogLevel.Warning, "Guild {Guild}: Redis seq fell from {Last} to {Latest}; its state was lost, closing {Members} members with 4007")]
-    public static partial void GuildReset(ILogger logger, string guild, long last, long latest, int members);
+    [LoggerMessage(14, LogLevel.Warning, "Guild {Guild}: Redis lost its state ({Why}; seq {Last} here, {Latest} in Redis); closing {Members} members with 4007")]
+    public static partial void GuildReset(ILogger logger, string guild, long last, long latest, string why, int members);
 
     [LoggerMessage(15, LogLevel.Information, "Injecting GC pressure: {MegabytesPerSecond} MB/s for {Seconds} s")]
     public static partial void GcPressure(ILogger logger, double megabytesPerSecond, double seconds);
+
+    [LoggerMessage(16, LogLevel.Warning, "Guild {Guild}: a message on its channel is not a Flux envelope; ignored")]
+    public static partial void UnreadableEnvelope(ILogger logger, string guild);
+
+    [LoggerMessage(17, LogLevel.Warning, "Connection {ConnectionId}: its session knew another epoch of guild {Guild}; closing with 4007")]
+    public static partial void StaleSessionEpoch(ILogger logger, string connectionId, string guild);
+
+    [LoggerMessage(18, LogLevel.Warning, "Shedding: connection {ConnectionId} holds {Bytes} of {Total} queued bytes; closing it with 4012 before shedding a tier")]
+    public static partial void ShedHeaviest(ILogger logger, string connectionId, long bytes, long total);
+
+    [LoggerMessage(19, LogLevel.Warning, "Admin call {Method} refused: {Reason}")]
+    public static partial void AdminRefused(ILogger logger, string method, string reason);
+
+    [LoggerMessage(20, LogLevel.Critical, "Killed by the admin InjectFault call (kill): exiting at once, without a drain")]
+    public static partial void Killed(ILogger logger);
+
+    [LoggerMessage(21, LogLevel.Warning, "Connection {ConnectionId}: Redis call failed during identify or resume ({Reason}); closing with 1011")]
+    public static partial void BackplaneCallFailed(ILogger logger, string connectionId, string reason);
+
+    [LoggerMessage(22, LogLevel.Error, "Guild {Guild}: could not check its state after a Redis reconnect ({Attempts} attempts); closing its members with 4007 rather than risk a silent loss")]
+    public static partial void CatchUpFailed(ILogger logger, string guild, int attempts, Exception exception);
 }

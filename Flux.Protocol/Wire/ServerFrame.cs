@@ -7,6 +7,8 @@ public enum ServerOp { Unknown, Hello, Ready, Message, HeartbeatAck, Resumed, Ga
 public sealed record ServerFrame(ServerOp Op)
 {
     public int HeartbeatMs { get; init; }
+    /// <summary>The limits advertised in <c>hello</c>.</summary>
+    public GatewayLimits? Limits { get; init; }
     public string? Session { get; init; }
     public string? User { get; init; }
     public IReadOnlyList<GuildPosition> Guilds { get; init; } = [];

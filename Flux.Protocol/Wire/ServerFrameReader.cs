@@ -42,6 +42,7 @@ public static class ServerFrameReader
         long seq = 0, gapFrom = 0, gapTo = 0;
         string? session = null, user = null, guild = null, from = null, nonce = null, body = null, ts = null, trace = null, code = null, reason = null;
         List<GuildPosition> guilds = [];
+        GatewayLimits? limits = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             string name = reader.GetString()!;
@@ -50,6 +51,7 @@ public static class ServerFrameReader
             {
                 case "op": op = ParseOp(ref reader); break;
                 case "heartbeat_ms": heartbeatMs = reader.GetInt32(); break;
+                case "limits": limits = ReadLimits(ref reader); break;
                 case "session": session = reader.GetString(); break;
                 case "user": user = reader.GetString(); break;
                 case "guilds": guilds = ReadGuilds(ref reader); break;
@@ -72,7 +74,7 @@ public static class ServerFrameReader
         {
             HeartbeatMs = heartbeatMs, Session = session, User = user, Guilds = guilds, Guild = guild, Seq = seq,
             From = from, Nonce = nonce, Body = body, Ts = ts, Trace = trace, Replayed = replayed,
-            GapFrom = gapFrom, GapTo = gapTo, Code = code, Reason = reason,
+            GapFrom = gapFrom, GapTo = gapTo, Code = code, Reason = reason, Limits = limits,
         };
     }
 
@@ -95,6 +97,30 @@ public static class ServerFrameReader
         if (reader.ValueTextEquals("gap"u8)) return ServerOp.Gap;
         if (reader.ValueTextEquals("error"u8)) return ServerOp.Error;
         return ServerOp.Unknown;
+    }
+
+    // Unknown fields are skipped, so a gateway may advertise more limits than this client knows.
+    private static GatewayLimits? ReadLimits(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); return null; }
+        int sends = 0, window = 0, frameBytes = 0, bodyChars = 0, heartbeats = 0, connections = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string name = reader.GetString()!;
+            reader.Read();
+            int value = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int v) ? v : 0;
+            switch (name)
+            {
+                case "sends": sends = value; break;
+                case "window_s": window = value; break;
+                case "frame_bytes": frameBytes = value; break;
+                case "body_chars": bodyChars = value; break;
+                case "heartbeats_per_interval": heartbeats = value; break;
+                case "connections_per_user": connections = value; break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new GatewayLimits(sends, window, frameBytes, bodyChars, heartbeats, connections);
     }
 
     private static List<GuildPosition> ReadGuilds(ref Utf8JsonReader reader)

@@ -5,11 +5,19 @@ public static class ServerFrameWriter
 {
     public static readonly byte[] HeartbeatAck = """{"op":"heartbeat_ack"}"""u8.ToArray();
 
-    public static byte[] Hello(int heartbeatMs) => JsonFrameEncoder.Encode(heartbeatMs, static (w, ms) =>
+    public static byte[] Hello(int heartbeatMs, GatewayLimits limits) => JsonFrameEncoder.Encode((heartbeatMs, limits), static (w, h) =>
     {
         w.WriteStartObject();
         w.WriteString("op"u8, Ops.Hello);
-        w.WriteNumber("heartbeat_ms"u8, ms);
+        w.WriteNumber("heartbeat_ms"u8, h.heartbeatMs);
+        w.WriteStartObject("limits"u8);
+        w.WriteNumber("sends"u8, h.limits.Sends);
+        w.WriteNumber("window_s"u8, h.limits.WindowSeconds);
+        w.WriteNumber("frame_bytes"u8, h.limits.FrameBytes);
+        w.WriteNumber("body_chars"u8, h.limits.BodyChars);
+        w.WriteNumber("heartbeats_per_interval"u8, h.limits.HeartbeatsPerInterval);
+        w.WriteNumber("connections_per_user"u8, h.limits.ConnectionsPerUser);
+        w.WriteEndObject();
         w.WriteEndObject();
     });
 

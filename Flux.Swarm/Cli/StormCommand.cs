@@ -38,9 +38,11 @@ internal static class StormCommand
         var errors = StormPlanValidator.Validate(arguments.Plan);
         if (errors.Count > 0) return UsageError(string.Join(Environment.NewLine, errors));
 
+        // The admin key comes from the environment, like the signing key, so it never shows in a process list.
+        string? adminKey = Environment.GetEnvironmentVariable("Admin__Key");
         var gateways = arguments.Plan.Gateways.Select((url, i) => new GatewayTarget(
             $"gateway {i}", new Uri(url),
-            i < arguments.AdminUrls.Count ? new GatewayAdmin.GatewayAdminClient(GrpcChannel.ForAddress(arguments.AdminUrls[i])) : null)).ToList();
+            i < arguments.AdminUrls.Count ? new GatewayAdmin.GatewayAdminClient(AdminKey.Attach(GrpcChannel.ForAddress(arguments.AdminUrls[i]), adminKey)) : null)).ToList();
         foreach (var gateway in gateways)
         {
             if (await GatewayProbe.CheckAsync(gateway.WebSocket, ProbeTimeout).ConfigureAwait(false) is { } problem)

@@ -10,7 +10,7 @@ namespace Flux.Swarm.Storms;
 /// Finds the gateway replicas through service discovery: each name in <c>Swarm:Gateways</c> resolves to its
 /// WebSocket endpoint (<c>http</c>) and its admin endpoint (<c>grpc</c>).
 /// </summary>
-internal sealed class GatewayDirectory(IOptions<SwarmOptions> options, ServiceEndpointResolver resolver) : IDisposable
+internal sealed class GatewayDirectory(IOptions<SwarmOptions> options, ServiceEndpointResolver resolver, IConfiguration configuration) : IDisposable
 {
     private readonly Dictionary<string, GrpcChannel> _channels = [];
 
@@ -39,7 +39,8 @@ internal sealed class GatewayDirectory(IOptions<SwarmOptions> options, ServiceEn
                 channel = GrpcChannel.ForAddress(address);
                 _channels[name] = channel;
             }
-            return new GatewayAdmin.GatewayAdminClient(channel);
+            // Every admin call presents the shared admin key (Admin:Key), or the gateway answers UNAUTHENTICATED.
+            return new GatewayAdmin.GatewayAdminClient(AdminKey.Attach(channel, configuration[AdminKey.ConfigKey]));
         }
     }
 

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Flux.Gateway.Backplane;
@@ -6,6 +6,7 @@ using Flux.Gateway.Connections;
 using Flux.Gateway.Fanout;
 using Flux.Gateway.Telemetry;
 using Flux.Protocol.Wire;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Flux.Benchmarks;
@@ -28,17 +29,17 @@ public class FanoutBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var counters = new GatewayCounters();
-        _fanout = new GuildFanout("bench", new NoHistory(), 200, NullLogger.Instance);
-        _fanout.StartAt(0);
+        var metrics = new GatewayMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>(), TimeProvider.System);
+        _fanout = new GuildFanout("bench", new NoHistory(), 200, metrics, TimeProvider.System, NullLogger.Instance);
+        _fanout.StartAt(new GuildState(0, "1"));
         for (int i = 0; i < Recipients; i++)
         {
-            var member = new GuildMember(_fanout, new DrainingRecipient(new ConnectionSendQueue(4096, 1 << 20, counters)), 4096);
+            var member = new GuildMember(_fanout, new DrainingRecipient(new ConnectionSendQueue(4096, 1 << 20, metrics)), 4096);
             _fanout.TryAdd(member);
             member.GoLive(0);
         }
         var frame = MessageFrameTemplate.Create("bench", "u1", "n1", new string('x', 64), Encoding.ASCII.GetBytes("123456"), null).Splice(1);
-        _payload = [.. "1\n\n"u8, .. frame];
+        _payload = [.. "1\n1\n\n"u8, .. frame];
     }
 
     [Benchmark]
@@ -46,7 +47,7 @@ public class FanoutBenchmarks
     {
         // What GuildDirectory does with each message from the guild's channel.
         PublishedEnvelope.TryParse(_payload, out var envelope);
-        return _fanout.ProcessAsync(++_seq, envelope.Traceparent, envelope.Frame, Stopwatch.GetTimestamp());
+        return _fanout.ProcessAsync(envelope with { Seq = ++_seq }, TimeProvider.System.GetTimestamp());
     }
 
     /// <summary>Queues each frame and takes it straight back out, as an idle connection's writer does.</summary>

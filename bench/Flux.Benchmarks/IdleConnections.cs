@@ -26,6 +26,7 @@ internal static class IdleConnections
         int connections = Option(args, "--connections") ?? 10_000;
         int holdSeconds = Option(args, "--hold") ?? 0; // keep the connections open, e.g. to take a GC dump of the gateway
         string signingKey = SigningKey.Generate();
+        string adminKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         var tokens = new TokenIssuer(SigningKey.FromBase64(signingKey));
         int redisPort = FreePort(), httpPort = FreePort(), grpcPort = FreePort();
         string data = Path.Combine(Path.GetTempPath(), $"flux-idle-{Guid.NewGuid():N}");
@@ -37,6 +38,7 @@ internal static class IdleConnections
             ["GRPC_PORT"] = $"{grpcPort}",
             ["ConnectionStrings__redis"] = $"127.0.0.1:{redisPort}",
             ["Auth__SigningKey"] = signingKey,
+            ["Admin__Key"] = adminKey,
             ["Logging__LogLevel__Default"] = "Warning",
             // Idle means idle: no heartbeats needed during the measurement.
             ["Gateway__HeartbeatIntervalMs"] = "600000",
@@ -45,7 +47,7 @@ internal static class IdleConnections
         {
             await WaitForHealthAsync(httpPort);
             using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
-            var admin = new GatewayAdmin.GatewayAdminClient(channel);
+            var admin = new GatewayAdmin.GatewayAdminClient(AdminKey.Attach(channel, adminKey));
             var uri = new Uri($"ws://127.0.0.1:{httpPort}/gateway?v=1");
 
             // Warm up (JIT, pools, a first subscription per guild), then let it settle.

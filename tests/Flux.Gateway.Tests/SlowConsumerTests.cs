@@ -108,9 +108,15 @@ public sealed class SlowConsumerTests(RedisFixture fixture) : IClassFixture<Redi
         };
         await using var gateway = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString, settings);
         string guild = RedisFixture.NewGuild();
-        // Low and high both stop reading; the queued bytes they cause are the pressure.
-        await using var low = await TestClient.IdentifyAsync(gateway.WebSocketUri, TestKeys.Token("low", Tier.Low, guild), ReceiveBufferBytes);
-        await using var high = await TestClient.IdentifyAsync(gateway.WebSocketUri, TestKeys.Token("high", Tier.High, guild), ReceiveBufferBytes);
+        // Three low and three high members stop reading; the queued bytes they cause are the pressure. Spread over
+        // six connections, no single one is the cause (that one would be closed alone, as a slow consumer).
+        var low = new List<TestClient>();
+        var high = new List<TestClient>();
+        for (int i = 0; i < 3; i++)
+        {
+            low.Add(await TestClient.IdentifyAsync(gateway.WebSocketUri, TestKeys.Token($"low{i}", Tier.Low, guild), ReceiveBufferBytes));
+            high.Add(await TestClient.IdentifyAsync(gateway.WebSocketUri, TestKeys.Token($"high{i}", Tier.High, guild), ReceiveBufferBytes));
+        }
         await using var sender = await TestClient.IdentifyAsync(gateway.WebSocketUri, TestKeys.Token("sender", Tier.High, guild));
         var senderReading = ReadUntilStopAsync(sender);
 
@@ -129,8 +135,10 @@ public sealed class SlowConsumerTests(RedisFixture fixture) : IClassFixture<Redi
 
         Assert.True(stats.Shedding.Level >= 1, $"no shedding: {stats}");
         Assert.Equal(0, stats.ConnectionsLow);
-        Assert.Equal(2, stats.ConnectionsHigh);
-        Assert.Equal(CloseCodes.Shed, (await low.ReceiveCloseAsync(TimeSpan.FromSeconds(30))).Code);
+        Assert.Equal(4, stats.ConnectionsHigh);
+        Assert.False(stats.ClosesByReason.ContainsKey("slow_consumer"), $"closes: {stats.ClosesByReason}");
+        foreach (var client in low) Assert.Equal(CloseCodes.Shed, (await client.ReceiveCloseAsync(TimeSpan.FromSeconds(30))).Code);
+        foreach (var client in low.Concat(high)) await client.DisposeAsync();
     }
 
     // Cancelling a WebSocket receive aborts the socket, so a reader stops on a marker message instead.

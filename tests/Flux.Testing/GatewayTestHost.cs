@@ -1,5 +1,6 @@
 using Flux.Gateway;
 using Flux.Protocol.Admin;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 
@@ -29,10 +30,20 @@ public sealed class GatewayTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>A client of this instance's gRPC admin service.</summary>
-    public GatewayAdmin.GatewayAdminClient Admin => _admin ??= new GatewayAdmin.GatewayAdminClient(GrpcChannel.ForAddress(GrpcUri));
+    /// <summary>A client of this instance's gRPC admin service that presents the admin key, as operators do.</summary>
+    public GatewayAdmin.GatewayAdminClient Admin => _admin ??= new GatewayAdmin.GatewayAdminClient(
+        GrpcChannel.ForAddress(GrpcUri).Intercept(metadata =>
+        {
+            metadata.Add(AdminKeyHeader, TestKeys.AdminKey);
+            return metadata;
+        }));
+
+    /// <summary>A client of the admin service that presents no key.</summary>
+    public GatewayAdmin.GatewayAdminClient AnonymousAdmin => new(GrpcChannel.ForAddress(GrpcUri));
 
     private GatewayAdmin.GatewayAdminClient? _admin;
+
+    public const string AdminKeyHeader = "x-flux-admin-key";
 
     /// <param name="settings">Configuration overrides, e.g. <c>["Gateway:RateLimitSends"] = "5"</c>.</param>
     public static async Task<GatewayTestHost> StartAsync(string redisConnectionString, IDictionary<string, string?>? settings = null)
@@ -45,6 +56,7 @@ public sealed class GatewayTestHost : IAsyncDisposable
             ["GRPC_PORT"] = grpcPort.ToString(),
             ["ConnectionStrings:redis"] = redisConnectionString,
             ["Auth:SigningKey"] = TestKeys.SigningKey,
+            ["Admin:Key"] = TestKeys.AdminKey,
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) config[key] = value;
@@ -53,6 +65,9 @@ public sealed class GatewayTestHost : IAsyncDisposable
         await app.StartAsync().ConfigureAwait(false);
         return new GatewayTestHost(app, httpPort, grpcPort);
     }
+
+    /// <summary>Stops the gateway as SIGTERM does: drain, then shut down.</summary>
+    public Task StopAsync() => _app.StopAsync();
 
     public async ValueTask DisposeAsync()
     {

@@ -56,6 +56,18 @@ public sealed class RedisServerProcess : IAsyncDisposable
     /// <summary>Starts again on the same port with the same data.</summary>
     public Task RestartAsync() => StartProcessAsync();
 
+    /// <summary>
+    /// Kills the server and starts it again on the same port with nothing: its append-only file is deleted first,
+    /// as after a crash of a server that kept no persistence.
+    /// </summary>
+    public async Task RestartEmptyAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        Directory.Delete(_dataDirectory, recursive: true);
+        Directory.CreateDirectory(_dataDirectory);
+        await StartProcessAsync().ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);

@@ -66,6 +66,10 @@ public sealed class TestClient : IAsyncDisposable
 
     public Task SendTextAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
 
+    /// <summary>Sends any bytes as one WebSocket frame of a text message, final or not: for malformed input.</summary>
+    public Task SendFragmentAsync(byte[] payload, bool endOfMessage) =>
+        _socket.SendAsync(payload, WebSocketMessageType.Text, endOfMessage, CancellationToken.None);
+
     public Task SendMessageAsync(string guild, string nonce, string body = "hello", long? ts = null) =>
         SendAsync(ClientFrameWriter.Send(guild, nonce, body, ts));
 

@@ -7,6 +7,9 @@ public static class TestKeys
 {
     public static readonly string SigningKey = Flux.Protocol.Auth.SigningKey.Generate();
 
+    /// <summary>The shared secret of the gateways' admin service (<c>Admin:Key</c>) in tests.</summary>
+    public static readonly string AdminKey = "test-admin-" + Guid.NewGuid().ToString("N");
+
     public static readonly TokenIssuer Issuer = new(Flux.Protocol.Auth.SigningKey.FromBase64(SigningKey));
 
     public static string Token(string user, params string[] guilds) => Issuer.Issue(user, guilds);

@@ -1,12 +1,13 @@
 using Flux.Gateway.Connections;
+using Flux.Gateway.Fanout;
 using Flux.Gateway.Telemetry;
 
 namespace Flux.Gateway.Tests.Unit;
 
-/// <summary>The per-connection queue is bounded by frames and bytes; the fan-out is refused, never blocked.</summary>
+/// <summary>The per-connection queue is bounded by frames and bytes, for every frame; the fan-out is refused, never blocked.</summary>
 public sealed class ConnectionSendQueueTests
 {
-    private readonly GatewayCounters _counters = new();
+    private readonly GatewayMetrics _counters = TestMetrics.Gateway();
 
     [Fact]
     public void A_frame_beyond_the_frame_bound_overflows_without_being_queued()
@@ -69,15 +70,27 @@ public sealed class ConnectionSendQueueTests
     }
 
     [Fact]
-    public void Control_frames_bypass_the_bounds()
+    public void Replies_count_against_the_same_bounds_as_the_fanout()
     {
         var queue = new ConnectionSendQueue(maxFrames: 1, maxBytes: 10, _counters);
         queue.TryEnqueue(Frame(10, tag: 1));
 
-        Assert.True(queue.EnqueueControl(Frame(50, tag: 2).Bytes));
+        Assert.Equal(EnqueueResult.Overflow, queue.TryEnqueue(Frame(50, tag: 2)));
 
-        Assert.Equal((2, 60L), (queue.Count, queue.Bytes));
-        Assert.Equal((2L, 60L), (_counters.QueuedFrames, _counters.QueuedBytes));
+        Assert.Equal((1, 10L), (queue.Count, queue.Bytes));
+        Assert.Equal((1L, 10L), (_counters.QueuedFrames, _counters.QueuedBytes));
+    }
+
+    [Theory]
+    [InlineData(2, 25, true)]
+    [InlineData(3, 10, false)]
+    [InlineData(1, 60, false)]
+    public void Half_empty_means_at_most_half_of_both_bounds(int frames, int bytesEach, bool halfEmpty)
+    {
+        var queue = new ConnectionSendQueue(maxFrames: 4, maxBytes: 100, _counters);
+        for (int i = 0; i < frames; i++) queue.TryEnqueue(Frame(bytesEach, tag: 1));
+
+        Assert.Equal(halfEmpty, queue.IsHalfEmpty);
     }
 
     [Fact]
@@ -91,18 +104,17 @@ public sealed class ConnectionSendQueueTests
 
         Assert.True(queue.IsCompleted);
         Assert.Equal(EnqueueResult.Closed, queue.TryEnqueue(Frame(10, tag: 3)));
-        Assert.False(queue.EnqueueControl(Frame(10, tag: 4).Bytes));
         Assert.False(queue.IsEmpty);
         Assert.Equal([1, 2], DrainTags(queue));
         Assert.True(queue.IsEmpty);
     }
 
     [Fact]
-    public void Frames_come_out_in_the_order_they_were_queued_control_frames_included()
+    public void Frames_come_out_in_the_order_they_were_queued()
     {
         var queue = new ConnectionSendQueue(maxFrames: 10, maxBytes: 1_000, _counters);
         queue.TryEnqueue(Frame(10, tag: 1));
-        queue.EnqueueControl(Frame(10, tag: 2).Bytes);
+        queue.TryEnqueue(Frame(10, tag: 2));
         queue.TryEnqueue(Frame(10, tag: 3));
 
         Assert.Equal([1, 2, 3], DrainTags(queue));
@@ -115,7 +127,7 @@ public sealed class ConnectionSendQueueTests
         var queue = new ConnectionSendQueue(maxFrames: 10, maxBytes: 1_000, _counters);
         queue.TryEnqueue(Frame(10, tag: 1));
         queue.TryEnqueue(Frame(20, tag: 2));
-        queue.EnqueueControl(Frame(5, tag: 3).Bytes);
+        queue.TryEnqueue(Frame(5, tag: 3));
 
         int dropped = queue.Discard();
 
@@ -143,7 +155,7 @@ public sealed class ConnectionSendQueueTests
         var read = new ConnectionSendQueue(maxFrames: 10, maxBytes: 1_000, _counters);
         var discarded = new ConnectionSendQueue(maxFrames: 10, maxBytes: 1_000, _counters);
         read.TryEnqueue(Frame(10, tag: 1));
-        read.EnqueueControl(Frame(7, tag: 2).Bytes);
+        read.TryEnqueue(Frame(7, tag: 2));
         read.TryEnqueue(Frame(990, tag: 3)); // overflows: must not count
         discarded.TryEnqueue(Frame(30, tag: 4));
         discarded.TryEnqueue(Frame(40, tag: 5));

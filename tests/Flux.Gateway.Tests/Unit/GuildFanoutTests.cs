@@ -1,4 +1,6 @@
+using System.Text;
 using System.Diagnostics;
+using Flux.Gateway.Backplane;
 using Flux.Gateway.Fanout;
 using Flux.Protocol.Wire;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -203,6 +205,81 @@ public sealed class GuildFanoutTests
     }
 
     [Fact]
+    public async Task CatchUp_after_a_restart_that_ran_past_the_old_seq_in_a_new_epoch_tells_every_member()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0, members: 2);
+        for (int i = 0; i < 3; i++) await PublishLive(fanout);
+        _history.Reset(latest: 8); // restarted empty, and another replica published past seq 3 first
+
+        await fanout.CatchUpAsync().WaitAsync(Timeout);
+
+        Assert.All(recipients, r => Assert.Equal([Guild], r.LostGuilds));
+        Assert.All(recipients, r => Assert.Equal([1, 2, 3], r.MessageSeqs)); // never 4..8 of another epoch
+        Assert.Equal(_history.Epoch, fanout.Epoch);
+    }
+
+    [Fact]
+    public async Task CatchUp_tells_every_member_when_the_message_under_the_last_seq_is_another_one()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0);
+        for (int i = 0; i < 5; i++) await PublishLive(fanout);
+        _history.LoseNewest(2); // the append-only file lost seqs 4 and 5; two other messages took them
+        _history.PublishThrough(7);
+
+        await fanout.CatchUpAsync().WaitAsync(Timeout);
+
+        Assert.Equal([Guild], recipients[0].LostGuilds);
+        Assert.Equal([1, 2, 3, 4, 5], recipients[0].MessageSeqs);
+    }
+
+    [Fact]
+    public async Task A_live_message_of_another_epoch_tells_every_member_and_is_not_delivered()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0, members: 2);
+        for (int i = 0; i < 3; i++) await PublishLive(fanout);
+        _history.Reset(latest: 0); // FLUSHALL; the next publish starts a new epoch at seq 1
+
+        await PublishLive(fanout);
+        await PublishLive(fanout);
+
+        Assert.All(recipients, r => Assert.Equal([Guild], r.LostGuilds));
+        Assert.All(recipients, r => Assert.Equal([1, 2, 3], r.MessageSeqs));
+        Assert.Equal(_history.Epoch, fanout.Epoch);
+    }
+
+    [Fact]
+    public async Task Members_that_join_after_a_reset_get_the_new_epochs_messages()
+    {
+        var (fanout, first) = NewFanout(startAt: 0);
+        await PublishLive(fanout);
+        _history.Reset(latest: 0);
+        await PublishLive(fanout); // seq 1 of the new epoch: every member is told, the sequencer moves on
+        var late = AddLiveMember(fanout, cursor: _history.Latest);
+
+        await PublishLive(fanout);
+        await PublishLive(fanout);
+
+        Assert.Equal([Guild], first[0].LostGuilds);
+        Assert.Empty(late.Recipient.LostGuilds);
+        Assert.Equal([2, 3], late.Recipient.MessageSeqs);
+    }
+
+    [Fact]
+    public async Task A_gap_fill_that_reads_another_epoch_tells_every_member()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0);
+        await PublishLive(fanout);
+        _history.Reset(latest: 5);
+
+        // A message of the old epoch announced with a seq past the cursor makes the sequencer read history: it is
+        // of the new epoch.
+        await fanout.ProcessAsync(Envelope(4, "epoch-1", MessageFrames.Bytes(Guild, 4)), Stopwatch.GetTimestamp()).WaitAsync(Timeout);
+
+        Assert.Equal([Guild], recipients[0].LostGuilds);
+        Assert.Equal([1], recipients[0].MessageSeqs);
+    }
+
+    [Fact]
     public async Task A_member_added_later_gets_only_later_seqs_and_a_removed_member_gets_none()
     {
         var (fanout, recipients) = NewFanout(startAt: 0);
@@ -240,8 +317,8 @@ public sealed class GuildFanoutTests
 
     private (GuildFanout Fanout, RecordingRecipient[] Recipients) NewFanout(long startAt, int members = 1, int historyChunk = 100)
     {
-        var fanout = new GuildFanout(Guild, _history, historyChunk, NullLogger.Instance);
-        fanout.StartAt(startAt);
+        var fanout = new GuildFanout(Guild, _history, historyChunk, TestMetrics.Gateway(), TimeProvider.System, NullLogger.Instance);
+        fanout.StartAt(new GuildState(startAt, _history.Epoch));
         var recipients = new RecordingRecipient[members];
         for (int i = 0; i < members; i++) recipients[i] = AddLiveMember(fanout, startAt).Recipient;
         return (fanout, recipients);
@@ -260,9 +337,12 @@ public sealed class GuildFanoutTests
     private Task PublishLive(GuildFanout fanout)
     {
         byte[] frame = _history.Publish();
-        return fanout.ProcessAsync(_history.Latest, default, frame, Stopwatch.GetTimestamp());
+        return fanout.ProcessAsync(Envelope(_history.Latest, _history.Epoch, frame), Stopwatch.GetTimestamp());
     }
 
-    private static Task Process(GuildFanout fanout, long seq) =>
-        fanout.ProcessAsync(seq, default, MessageFrames.Bytes(Guild, seq), Stopwatch.GetTimestamp());
+    private Task Process(GuildFanout fanout, long seq) =>
+        fanout.ProcessAsync(Envelope(seq, _history.Epoch, MessageFrames.Bytes(Guild, seq)), Stopwatch.GetTimestamp());
+
+    private static PublishedEnvelope Envelope(long seq, string epoch, byte[] frame) =>
+        new(seq, Encoding.UTF8.GetBytes(epoch), default, frame);
 }

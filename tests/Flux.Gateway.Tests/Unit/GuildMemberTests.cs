@@ -166,7 +166,7 @@ public sealed class GuildMemberTests
 
     private static (GuildMember Member, RecordingRecipient Recipient) NewMember(int stashLimit = 100)
     {
-        var fanout = new GuildFanout(Guild, new InMemoryGuildHistory(Guild), historyChunk: 10, NullLogger.Instance);
+        var fanout = new GuildFanout(Guild, new InMemoryGuildHistory(Guild), historyChunk: 10, TestMetrics.Gateway(), TimeProvider.System, NullLogger.Instance);
         var recipient = new RecordingRecipient();
         return (new GuildMember(fanout, recipient, stashLimit), recipient);
     }

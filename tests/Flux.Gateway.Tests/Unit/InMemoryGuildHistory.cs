@@ -1,5 +1,6 @@
 using Flux.Gateway.Backplane;
 using Flux.Gateway.Fanout;
+using Flux.Protocol.Wire;
 
 namespace Flux.Gateway.Tests.Unit;
 
@@ -12,6 +13,7 @@ internal sealed class InMemoryGuildHistory(string guild) : IGuildHistory
     private readonly Lock _gate = new();
     private readonly List<byte[]> _frames = [];
     private long _latest;
+    private int _epochs = 1;
     private int _reads;
     private int _failuresLeft;
     private TaskCompletionSource? _readGate;
@@ -41,6 +43,12 @@ internal sealed class InMemoryGuildHistory(string guild) : IGuildHistory
         get { lock (_gate) return _latest; }
     }
 
+    /// <summary>The lifetime of the guild's state: a new one after each <see cref="Reset"/>.</summary>
+    public string Epoch
+    {
+        get { lock (_gate) return $"epoch-{_epochs}"; }
+    }
+
     /// <summary>Keeps only the newest <paramref name="length"/> frames, as LTRIM does.</summary>
     public void TrimTo(int length)
     {
@@ -50,15 +58,37 @@ internal sealed class InMemoryGuildHistory(string guild) : IGuildHistory
         }
     }
 
-    /// <summary>Forgets everything, as a Redis restart without persistence does, then publishes up to <paramref name="latest"/>.</summary>
+    /// <summary>
+    /// Forgets everything, as a Redis restart without persistence does (the next publish then creates a new epoch),
+    /// then publishes up to <paramref name="latest"/>.
+    /// </summary>
     public void Reset(long latest)
     {
         lock (_gate)
         {
             _frames.Clear();
             _latest = 0;
+            _epochs++;
         }
         PublishThrough(latest);
+    }
+
+    /// <summary>
+    /// Drops the newest <paramref name="count"/> messages and publishes others under their seqs, keeping the epoch: an
+    /// append-only file that lost its last second, after which new messages take the lost seqs.
+    /// </summary>
+    public void LoseNewest(int count)
+    {
+        lock (_gate)
+        {
+            _frames.RemoveRange(_frames.Count - count, count);
+            _latest -= count;
+            for (int i = 0; i < count; i++)
+            {
+                _latest++;
+                _frames.Add(MessageFrameTemplate.Create(guild, "someone-else", $"other-{_latest}", "a different message", null, null).Splice(_latest));
+            }
+        }
     }
 
     /// <summary>Makes the next <paramref name="count"/> reads throw, as when Redis does not answer.</summary>
@@ -98,7 +128,7 @@ internal sealed class InMemoryGuildHistory(string guild) : IGuildHistory
             long stop = Math.Min(from + max - 1, _latest);
             var frames = new List<ReadOnlyMemory<byte>>();
             for (long seq = from; seq <= stop; seq++) frames.Add(_frames[(int)(seq - first)]);
-            return new HistorySlice(_latest, first, from, [.. frames]);
+            return new HistorySlice(_latest, first, from, $"epoch-{_epochs}", [.. frames]);
         }
     }
 }

@@ -1,8 +1,7 @@
-using System.Diagnostics;
 using Flux.Gateway.Shedding;
-using Flux.Gateway.Telemetry;
 using Flux.Protocol.Auth;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Options;
 
 namespace Flux.Gateway.Tests.Unit;
@@ -15,7 +14,7 @@ public sealed class LoadShedderTests
     private static readonly TimeSpan Level1Lag = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan Level2Lag = TimeSpan.FromMilliseconds(400);
 
-    private readonly GatewayCounters _counters = new();
+    private readonly FakeTimeProvider _time = new();
 
     [Theory]
     [InlineData(0L, 0, 0)]
@@ -161,11 +160,12 @@ public sealed class LoadShedderTests
     [Fact]
     public void The_level_does_not_drop_before_RecoverAfterMs_of_calm()
     {
-        // Tolerance: assumes the evaluations below run within 10 s of each other.
         var shedder = NewShedder(recoverAfterMs: 10_000);
         shedder.Evaluate(Level1Bytes, TimeSpan.Zero);
 
-        for (int i = 0; i < 100; i++) shedder.Evaluate(0, TimeSpan.Zero);
+        shedder.Evaluate(0, TimeSpan.Zero); // calm starts
+        _time.Advance(TimeSpan.FromMilliseconds(9_999));
+        shedder.Evaluate(0, TimeSpan.Zero);
 
         Assert.Equal(1, shedder.Level);
     }
@@ -173,33 +173,36 @@ public sealed class LoadShedderTests
     [Fact]
     public void The_level_drops_after_RecoverAfterMs_of_calm()
     {
-        const int recoverAfterMs = 30;
-        var shedder = NewShedder(recoverAfterMs);
+        var shedder = NewShedder(recoverAfterMs: 10_000);
         shedder.Evaluate(Level1Bytes, TimeSpan.Zero);
 
-        long calmFrom = Stopwatch.GetTimestamp();
+        shedder.Evaluate(0, TimeSpan.Zero); // calm starts
+        _time.Advance(TimeSpan.FromSeconds(10));
         shedder.Evaluate(0, TimeSpan.Zero);
-        var deadline = TimeSpan.FromSeconds(10);
-        while (shedder.Level == 1 && Stopwatch.GetElapsedTime(calmFrom) < deadline)
-        {
-            Thread.Sleep(1);
-            shedder.Evaluate(0, TimeSpan.Zero);
-        }
 
         Assert.Equal(0, shedder.Level);
-        Assert.True(Stopwatch.GetElapsedTime(calmFrom).TotalMilliseconds >= recoverAfterMs);
+    }
+
+    [Theory]
+    [InlineData(Level1Bytes, 600L, true)]   // over level 1, and one connection holds 60 %
+    [InlineData(Level1Bytes, 400L, false)]  // over level 1, but the bytes are spread out
+    [InlineData(Level1Bytes - 1, 999L, false)] // no byte pressure at all
+    public void One_connection_holding_most_of_the_queued_bytes_is_closed_before_a_tier_is_shed(long queued, long heaviest, bool close)
+    {
+        var shedder = NewShedder();
+
+        Assert.Equal(close, shedder.ShouldCloseHeaviest(queued, heaviest));
     }
 
     [Fact]
-    public void Fanout_lag_is_taken_as_the_maximum_since_the_last_take()
+    public void The_heaviest_connection_is_not_blamed_for_a_level_already_reached_or_while_forced()
     {
         var shedder = NewShedder();
-        _counters.FanoutLag(Stopwatch.Frequency / 10);
-        _counters.FanoutLag(Stopwatch.Frequency / 2);
-        _counters.FanoutLag(Stopwatch.Frequency / 5);
+        shedder.Evaluate(Level1Bytes, TimeSpan.Zero);
+        Assert.False(shedder.ShouldCloseHeaviest(Level1Bytes, Level1Bytes));
 
-        Assert.Equal(500, shedder.TakeFanoutLag().TotalMilliseconds, precision: 3);
-        Assert.Equal(TimeSpan.Zero, shedder.TakeFanoutLag());
+        shedder.Set(auto: false, 0);
+        Assert.False(shedder.ShouldCloseHeaviest(Level2Bytes, Level2Bytes));
     }
 
     private LoadShedder NewShedder(int recoverAfterMs = 0) =>
@@ -213,6 +216,7 @@ public sealed class LoadShedderTests
                 Level2FanoutLagMs = (int)Level2Lag.TotalMilliseconds,
                 RecoverFraction = 0.5,
                 RecoverAfterMs = recoverAfterMs,
+                SingleConnectionShare = 0.5,
             },
-        }), _counters, NullLogger<LoadShedder>.Instance);
+        }), _time, NullLogger<LoadShedder>.Instance);
 }

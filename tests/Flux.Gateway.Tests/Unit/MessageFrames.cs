@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Flux.Gateway.Connections;
+using Flux.Gateway.Fanout;
 using Flux.Protocol.Wire;
 
 namespace Flux.Gateway.Tests.Unit;

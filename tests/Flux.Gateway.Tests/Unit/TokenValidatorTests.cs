@@ -3,6 +3,7 @@ using Flux.Gateway.Auth;
 using Flux.Protocol.Auth;
 using Flux.Protocol.Wire;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Flux.Gateway.Tests.Unit;
@@ -57,7 +58,7 @@ public sealed class TokenValidatorTests
     [Fact]
     public async Task An_expired_token_is_refused_as_expired()
     {
-        var longAgo = new FixedTimeProvider(DateTimeOffset.UtcNow.AddHours(-2));
+        var longAgo = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-2));
         string token = new TokenIssuer(_key, longAgo).Issue("u", ["g"], lifetime: TimeSpan.FromHours(1));
 
         var ex = await AssertInvalid(new TokenValidator(_key), token);
@@ -68,7 +69,7 @@ public sealed class TokenValidatorTests
     [Fact]
     public async Task The_validators_clock_decides_the_lifetime()
     {
-        string token = new TokenIssuer(_key, new FixedTimeProvider(IssuedAt)).Issue("u", ["g"], lifetime: TimeSpan.FromHours(1));
+        string token = new TokenIssuer(_key, new FakeTimeProvider(IssuedAt)).Issue("u", ["g"], lifetime: TimeSpan.FromHours(1));
 
         Assert.Equal("u", (await Validator(IssuedAt.AddMinutes(30)).ValidateAsync(token)).User);
         Assert.Equal("u", (await Validator(IssuedAt.AddHours(1).AddSeconds(20)).ValidateAsync(token)).User); // within the 30 s skew
@@ -193,7 +194,7 @@ public sealed class TokenValidatorTests
         await AssertInvalid(new TokenValidator(_key), token);
     }
 
-    private TokenValidator Validator(DateTimeOffset now) => new(_key, new FixedTimeProvider(now));
+    private TokenValidator Validator(DateTimeOffset now) => new(_key, new FakeTimeProvider(now));
 
     private static async Task<ProtocolViolationException> AssertInvalid(TokenValidator validator, string token)
     {

@@ -73,7 +73,7 @@ public sealed class ServerFrameReaderPeekTests
     [Fact]
     public void Peek_reports_the_op_of_control_frames()
     {
-        Assert.Equal(ServerOp.Hello, ServerFrameReader.Peek(ServerFrameWriter.Hello(1000), out _));
+        Assert.Equal(ServerOp.Hello, ServerFrameReader.Peek(ServerFrameWriter.Hello(1000, new GatewayLimits(1, 1, 256, 1, 1, 1)), out _));
         Assert.Equal(ServerOp.Ready, ServerFrameReader.Peek(ServerFrameWriter.Ready("s", "u", [new("g", 1)]), out _));
         Assert.Equal(ServerOp.Resumed, ServerFrameReader.Peek(ServerFrameWriter.Resumed(1), out _));
         Assert.Equal(ServerOp.Gap, ServerFrameReader.Peek(ServerFrameWriter.Gap("g", 1, 2), out _));

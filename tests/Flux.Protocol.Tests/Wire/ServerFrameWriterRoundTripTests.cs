@@ -8,12 +8,32 @@ namespace Flux.Protocol.Tests.Wire;
 public sealed class ServerFrameWriterRoundTripTests
 {
     [Fact]
-    public void Hello_round_trips_the_heartbeat_interval()
+    public void Hello_round_trips_the_heartbeat_interval_and_the_limits()
     {
-        var frame = ServerFrameReader.Read(ServerFrameWriter.Hello(15_000));
+        var limits = new GatewayLimits(Sends: 120, WindowSeconds: 60, FrameBytes: 4096, BodyChars: 2000, HeartbeatsPerInterval: 5, ConnectionsPerUser: 5);
+
+        var frame = ServerFrameReader.Read(ServerFrameWriter.Hello(15_000, limits));
 
         Assert.Equal(ServerOp.Hello, frame.Op);
         Assert.Equal(15_000, frame.HeartbeatMs);
+        Assert.Equal(limits, frame.Limits);
+        Assert.Equal(2.0, frame.Limits!.SendsPerSecond);
+    }
+
+    [Fact]
+    public void Hello_is_byte_for_byte_as_documented()
+    {
+        var limits = new GatewayLimits(120, 60, 4096, 2000, 5, 5);
+
+        Assert.Equal(
+            """{"op":"hello","heartbeat_ms":15000,"limits":{"sends":120,"window_s":60,"frame_bytes":4096,"body_chars":2000,"heartbeats_per_interval":5,"connections_per_user":5}}""",
+            Encoding.UTF8.GetString(ServerFrameWriter.Hello(15_000, limits)));
+    }
+
+    [Fact]
+    public void A_hello_without_limits_reads_as_no_limits_known()
+    {
+        Assert.Null(ServerFrameReader.Read("""{"op":"hello","heartbeat_ms":100}"""u8).Limits);
     }
 
     [Fact]

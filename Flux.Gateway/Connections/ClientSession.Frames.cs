@@ -1,13 +1,12 @@
 using Flux.Gateway.Backplane;
+using Flux.Gateway.Fanout;
 using Flux.Gateway.Telemetry;
 using Flux.Protocol.Wire;
 
 namespace Flux.Gateway.Connections;
 
-internal sealed partial class ClientConnection
+internal sealed partial class ClientSession
 {
-    private SendRateLimiter? _rateLimiter;
-
     private Task HandleFrameAsync(ClientFrame frame)
     {
         if (!IsIdentified)
@@ -22,14 +21,13 @@ internal sealed partial class ClientConnection
         switch (frame)
         {
             case HeartbeatFrame:
-                Volatile.Write(ref _lastHeartbeat, _services.Time.GetTimestamp());
-                Send(ServerFrameWriter.HeartbeatAck);
+                OnHeartbeat();
                 return Task.CompletedTask;
             case SendFrame send:
-                CheckRate();
-                return SendAsync(send);
+                CheckSendRate();
+                return PublishAsync(send);
             case RejectedSendFrame rejected:
-                CheckRate();
+                CheckSendRate();
                 SendError(rejected.Code, rejected.Nonce, rejected.Reason);
                 return Task.CompletedTask;
             case IdentifyFrame or ResumeFrame:
@@ -39,19 +37,31 @@ internal sealed partial class ClientConnection
         }
     }
 
-    private void CheckRate()
+    private void OnHeartbeat()
     {
-        _rateLimiter ??= new SendRateLimiter(_options.RateLimitSends, TimeSpan.FromSeconds(_options.RateLimitWindowSeconds));
-        if (!_rateLimiter.TryAcquire(_services.Time.GetTimestamp()))
+        long now = _services.Time.GetTimestamp();
+        if (!_heartbeats.TryAcquire(now))
         {
             throw new ProtocolViolationException(CloseCodes.RateLimited,
-                $"more than {_options.RateLimitSends} sends in {_options.RateLimitWindowSeconds} s");
+                $"more than {_options.HeartbeatMaxPerInterval} heartbeats in {_options.HeartbeatIntervalMs} ms");
+        }
+        Volatile.Write(ref _lastHeartbeat, now);
+        _transport.SendHeartbeatAck();
+    }
+
+    // One limit for all of the user's connections on this replica: more connections buy no more sends.
+    private void CheckSendRate()
+    {
+        if (!_lease!.TryAcquireSend())
+        {
+            throw new ProtocolViolationException(CloseCodes.RateLimited,
+                $"more than {_options.RateLimitSends} sends in {_options.RateLimitWindowSeconds} s by this user");
         }
     }
 
-    private async Task SendAsync(SendFrame send)
+    private async Task PublishAsync(SendFrame send)
     {
-        if (!IsMemberOf(send.Guild))
+        if (MemberOf(send.Guild) is not { } member)
         {
             SendError(ErrorCodes.ForbiddenGuild, send.Nonce, $"not a member of guild '{send.Guild}'");
             return;
@@ -62,8 +72,7 @@ internal sealed partial class ClientConnection
         var template = MessageFrameTemplate.Create(send.Guild, Identity!.User, send.Nonce, send.Body, send.Ts, trace);
         try
         {
-            await _services.Backplane.PublishAsync(send.Guild, template, trace).ConfigureAwait(false);
-            _services.Counters.PublishedOne();
+            await _services.Backplane.PublishAsync(send.Guild, template, trace, member.Guild.TakeExpiryRefresh()).ConfigureAwait(false);
         }
         catch (BackplaneUnavailableException ex)
         {
@@ -74,14 +83,14 @@ internal sealed partial class ClientConnection
         }
     }
 
-    private bool IsMemberOf(string guild)
+    private GuildMember? MemberOf(string guild)
     {
         lock (_membershipGate)
         {
-            return _members.ContainsKey(guild);
+            return _members.GetValueOrDefault(guild);
         }
     }
 
     private void SendError(string code, string? nonce, string reason) =>
-        Send(ServerFrameWriter.Error(code, nonce, reason));
+        _transport.Send(ServerFrameWriter.Error(code, nonce, reason));
 }

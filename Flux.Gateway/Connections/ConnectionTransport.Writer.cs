@@ -1,15 +1,15 @@
-using System.Diagnostics;
 using System.Net.WebSockets;
-using System.Text;
+using Flux.Gateway.Fanout;
+using Flux.Protocol.Wire;
 
 namespace Flux.Gateway.Connections;
 
-internal sealed partial class ClientConnection
+internal sealed partial class ConnectionTransport
 {
-    private const int MaxCloseReasonBytes = 123;
+    private static readonly ReadOnlyMemory<byte> HeartbeatAck = ServerFrameWriter.HeartbeatAck;
 
-    private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _writing;
+    private int _ackPending;
     private bool _discardOnClose;
 
     /// <summary>
@@ -37,20 +37,22 @@ internal sealed partial class ClientConnection
         while (true)
         {
             int frames = 0;
-            while (frames < _options.SendBatchMaxFrames && _queue.TryDequeue(out var frame))
+            long bytes = 0;
+            while (frames < _options.SendBatchMaxFrames && bytes < _options.SendBatchMaxBytes && TryTakeNext(out var frame))
             {
                 var send = _socket.SendAsync(frame.Bytes, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
                 if (!send.IsCompletedSuccessfully)
                 {
-                    Sent(frames);
+                    Written(frames);
                     _ = WriteAsync(send, frame);
                     return;
                 }
-                Sent(frame);
+                Written(frame);
                 frames++;
+                bytes += frame.Bytes.Length;
             }
-            Sent(frames);
-            if (frames == _options.SendBatchMaxFrames)
+            Written(frames);
+            if (frames == _options.SendBatchMaxFrames || bytes >= _options.SendBatchMaxBytes)
             {
                 // A long backlog (a replay): finish it off the caller's thread so the fan-out moves on.
                 _ = WriteAsync(ValueTask.CompletedTask, default);
@@ -68,23 +70,23 @@ internal sealed partial class ClientConnection
             await pending.ConfigureAwait(false);
             if (pendingFrame.Bytes.Length > 0)
             {
-                Sent(pendingFrame);
-                Sent(1);
+                Written(pendingFrame);
+                Written(1);
             }
             do
             {
                 int frames = 0;
-                while (_queue.TryDequeue(out var frame))
+                while (TryTakeNext(out var frame))
                 {
                     await _socket.SendAsync(frame.Bytes, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
-                    Sent(frame);
+                    Written(frame);
                     if (++frames == _options.SendBatchMaxFrames)
                     {
-                        Sent(frames);
+                        Written(frames);
                         frames = 0;
                     }
                 }
-                Sent(frames);
+                Written(frames);
                 if (_queue.IsCompleted)
                 {
                     await CloseSocketAsync().ConfigureAwait(false);
@@ -99,6 +101,17 @@ internal sealed partial class ClientConnection
         }
     }
 
+    // The next frame to write: a pending heartbeat ack first (never queued, so at most one exists), then the queue.
+    private bool TryTakeNext(out OutboundFrame frame)
+    {
+        if (Volatile.Read(ref _ackPending) != 0 && Interlocked.Exchange(ref _ackPending, 0) == 1)
+        {
+            frame = new OutboundFrame(HeartbeatAck);
+            return true;
+        }
+        return _queue.TryDequeue(out frame);
+    }
+
     // Gives up the writer role; false when done, true when frames arrived meanwhile and the role was taken back.
     private bool ReleaseOrContinue()
     {
@@ -109,7 +122,8 @@ internal sealed partial class ClientConnection
         }
         Volatile.Write(ref _writing, 0);
         // A frame queued after the last dequeue but before the release would otherwise wait for the next one.
-        return !_queue.IsEmpty && Interlocked.CompareExchange(ref _writing, 1, 0) == 0;
+        bool more = !_queue.IsEmpty || Volatile.Read(ref _ackPending) != 0;
+        return more && Interlocked.CompareExchange(ref _writing, 1, 0) == 0;
     }
 
     private async Task CloseSocketAsync()
@@ -128,36 +142,24 @@ internal sealed partial class ClientConnection
         // either way nothing more is written, and the connection is torn down.
         if (ex is not (WebSocketException or ObjectDisposedException or IOException or InvalidOperationException or OperationCanceledException))
         {
-            Telemetry.Log.ConnectionFailed(_services.Logger, Id, ex);
+            Telemetry.Log.ConnectionFailed(_logger, Id, ex);
         }
         _queue.Discard();
+        ReleaseRoomWaiter();
         _writerDone.TrySetResult();
         if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted)) _socket.Abort();
     }
 
-    private void Sent(in OutboundFrame frame)
+    private void Written(in OutboundFrame frame)
     {
-        if (frame.ReceivedTimestamp != 0)
-        {
-            _services.Metrics.FanoutWritten(frame.ReceivedTimestamp);
-            _services.Counters.FanoutLag(Stopwatch.GetTimestamp() - frame.ReceivedTimestamp);
-        }
+        if (frame.ReceivedTimestamp != 0) _metrics.FanoutWritten(frame.ReceivedTimestamp);
     }
 
-    private void Sent(int frames)
+    // After each batch: count it, and let a replay waiting for room go on.
+    private void Written(int frames)
     {
         if (frames == 0) return;
-        _services.Metrics.FramesSent(frames);
-        _services.Counters.Sent(frames);
-    }
-
-    // A close frame's reason must fit in 123 bytes of UTF-8; cut on a character boundary.
-    private static string Truncate(string reason)
-    {
-        if (Encoding.UTF8.GetByteCount(reason) <= MaxCloseReasonBytes) return reason;
-        int length = reason.Length;
-        while (length > 0 && Encoding.UTF8.GetByteCount(reason.AsSpan(0, length)) > MaxCloseReasonBytes - 3) length--;
-        if (length > 0 && char.IsHighSurrogate(reason[length - 1])) length--;
-        return reason[..length] + "...";
+        _metrics.FramesWritten(frames);
+        if (Volatile.Read(ref _roomWaiter) is not null && _queue.IsHalfEmpty) ReleaseRoomWaiter();
     }
 }

@@ -1,0 +1,249 @@
+using System.Security.Cryptography;
+using Flux.Gateway.Auth;
+using Flux.Gateway.Backplane;
+using Flux.Gateway.Fanout;
+using Flux.Gateway.Telemetry;
+using Flux.Protocol.Wire;
+
+namespace Flux.Gateway.Connections;
+
+internal sealed partial class ClientSession
+{
+    /// <summary>The close reason for every backplane failure: Redis's own error text stays in the logs.</summary>
+    public const string BackplaneUnavailableReason = "the message backplane is unavailable; retry with backoff";
+
+    private string? _session;
+
+    // Where this session stands in each of its guilds, as stored in Redis (kept to rewrite the record if Redis lost it).
+    private Dictionary<string, SessionGuild> _sessionGuilds = new(StringComparer.Ordinal);
+
+    private async Task IdentifyAsync(IdentifyFrame identify)
+    {
+        CheckIdentifyRate();
+        var identity = await _services.Tokens.ValidateAsync(identify.Token).ConfigureAwait(false);
+        if (!Admit(identity)) return;
+        string session = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
+
+        var members = await JoinGuildsAsync(identity.Guilds).ConfigureAwait(false);
+        if (members is null) return;
+        var states = await WithBackplane(() => Task.WhenAll(members.Select(m => _services.Backplane.GetGuildStateAsync(m.Guild.Id)))).ConfigureAwait(false);
+        var guilds = new Dictionary<string, SessionGuild>(StringComparer.Ordinal);
+        var positions = new GuildPosition[members.Count];
+        for (int i = 0; i < members.Count; i++)
+        {
+            guilds[members[i].Guild.Id] = new SessionGuild(states[i].Epoch, states[i].Seq);
+            positions[i] = new GuildPosition(members[i].Guild.Id, states[i].Seq);
+        }
+        await WithBackplane(() => _services.Backplane.SaveSessionAsync(session, identity.User, guilds)).ConfigureAwait(false);
+        _session = session;
+        _sessionGuilds = guilds;
+
+        _transport.Send(ServerFrameWriter.Ready(session, identity.User, positions));
+        for (int i = 0; i < members.Count; i++) members[i].GoLive(states[i].Seq);
+        // The client could not heartbeat while its join was handled; the interval starts now.
+        Volatile.Write(ref _lastHeartbeat, _services.Time.GetTimestamp());
+    }
+
+    private async Task ResumeAsync(ResumeFrame resume)
+    {
+        CheckIdentifyRate();
+        var identity = await _services.Tokens.ValidateAsync(resume.Token).ConfigureAwait(false);
+        var record = await WithBackplane(() => _services.Backplane.GetSessionAsync(resume.Session)).ConfigureAwait(false);
+        if (record is null || record.User != identity.User)
+        {
+            throw new ProtocolViolationException(CloseCodes.InvalidSession, "unknown or expired session; identify again");
+        }
+        if (!Admit(identity)) return;
+        _session = resume.Session;
+
+        var members = await JoinGuildsAsync(identity.Guilds).ConfigureAwait(false);
+        if (members is null) return;
+        var guilds = new Dictionary<string, SessionGuild>(record.Guilds, StringComparer.Ordinal);
+        var added = new Dictionary<string, SessionGuild>(StringComparer.Ordinal);
+        var cursors = new long[members.Count];
+        int replayed = 0;
+        for (int i = 0; i < members.Count; i++)
+        {
+            string guild = members[i].Guild.Id;
+            if (!guilds.TryGetValue(guild, out var known))
+            {
+                // A guild new to this session (a new token): it starts from now, as on identify.
+                var state = await WithBackplane(() => _services.Backplane.GetGuildStateAsync(guild)).ConfigureAwait(false);
+                added[guild] = guilds[guild] = new SessionGuild(state.Epoch, state.Seq);
+                cursors[i] = state.Seq;
+            }
+            else if (resume.Seqs.TryGetValue(guild, out long after))
+            {
+                // Never from before the session joined: what came earlier was never this session's to receive.
+                (cursors[i], int count) = await ReplayAsync(guild, known, Math.Max(after, known.JoinedAt)).ConfigureAwait(false);
+                replayed += count;
+            }
+            else
+            {
+                // Known, but the client tracks no position: it starts from now, in the same epoch.
+                var state = await WithBackplane(() => _services.Backplane.GetGuildStateAsync(guild)).ConfigureAwait(false);
+                CheckEpoch(guild, known, state.Epoch);
+                cursors[i] = state.Seq;
+            }
+            if (IsClosing) return;
+        }
+        await WithBackplane(() => _services.Backplane.SaveSessionAsync(resume.Session, null, added)).ConfigureAwait(false);
+        _sessionGuilds = guilds;
+        _transport.Send(ServerFrameWriter.Resumed(replayed));
+        for (int i = 0; i < members.Count; i++) members[i].GoLive(cursors[i]);
+        // Frames are not read during a replay, so a long one must not count as missed heartbeats.
+        Volatile.Write(ref _lastHeartbeat, _services.Time.GetTimestamp());
+    }
+
+    // Identify and resume attempts per client address, before any token is checked.
+    private void CheckIdentifyRate()
+    {
+        if (!_services.Limits.TryIdentify(_address))
+        {
+            throw new ProtocolViolationException(CloseCodes.RateLimited, "too many identify or resume attempts from this address; back off");
+        }
+    }
+
+    // Shedding refuses new connections of the tiers it currently sheds; a user may hold only so many connections.
+    private bool Admit(GatewayIdentity identity)
+    {
+        if (_services.Shedder.Refuses(identity.Tier))
+        {
+            _services.Metrics.Shed(identity.Tier);
+            Close(CloseCodes.Shed, "shedding load; retry later");
+            return false;
+        }
+        _lease = _services.Limits.TryAdmit(identity.User);
+        if (_lease is null)
+        {
+            Close(CloseCodes.TooManyUserConnections, $"more than {_options.Limits.MaxConnectionsPerUser} connections for this user");
+            return false;
+        }
+        Identity = identity;
+        Volatile.Write(ref _lastHeartbeat, _services.Time.GetTimestamp());
+        _countedActive = _services.Metrics.ConnectionOpened(identity.Tier);
+        return true;
+    }
+
+    // Joins every guild; each member stashes live messages until GoLive. Null if the connection closed meanwhile.
+    private async Task<List<GuildMember>?> JoinGuildsAsync(IReadOnlyList<string> guilds)
+    {
+        var joined = await WithBackplane(() => Task.WhenAll(guilds.Select(g => _services.Guilds.JoinAsync(g, this)))).ConfigureAwait(false);
+        lock (_membershipGate)
+        {
+            if (!_membershipClosed)
+            {
+                foreach (var member in joined) _members[member.Guild.Id] = member;
+                return [.. joined];
+            }
+        }
+        foreach (var member in joined) GuildDirectory.Leave(member);
+        return null;
+    }
+
+    /// <summary>
+    /// Queues every stored message after <paramref name="after"/>, read in chunks, each within the queue's bounds
+    /// (waiting, whenever the queue is full, until it has drained to half). Returns the seq replay reached (the
+    /// member's cursor) and how many frames it queued.
+    /// </summary>
+    /// <exception cref="ProtocolViolationException">4007 when the guild's epoch is not the one the session knew.</exception>
+    private async Task<(long Cursor, int Replayed)> ReplayAsync(string guild, SessionGuild known, long after)
+    {
+        long cursor = after;
+        int replayed = 0;
+        while (!IsClosing)
+        {
+            var slice = await WithBackplane(() => _services.Backplane.ReadHistoryAsync(guild, cursor, _options.ReplayChunk)).ConfigureAwait(false);
+            CheckEpoch(guild, known, slice.Epoch);
+            if (cursor >= slice.Latest)
+            {
+                // Nothing newer. A cursor beyond the guild's seq is a client error: it restarts at the guild's seq.
+                return (Math.Min(cursor, slice.Latest), replayed);
+            }
+            if (slice.FromSeq > cursor + 1)
+            {
+                _transport.Send(ServerFrameWriter.Gap(guild, cursor + 1, slice.FromSeq - 1));
+                cursor = slice.FromSeq - 1;
+            }
+            foreach (var frame in slice.Frames)
+            {
+                if (!await SendPacedAsync(frame).ConfigureAwait(false)) return (cursor, replayed);
+                replayed++;
+                cursor++;
+            }
+            if (cursor >= slice.Latest) break;
+        }
+        return (cursor, replayed);
+    }
+
+    // Queues a replayed frame within the queue's bounds, waiting for the client to read when the queue is full:
+    // a long replay follows the client's reading speed. False when the connection closed meanwhile.
+    private async ValueTask<bool> SendPacedAsync(ReadOnlyMemory<byte> frame)
+    {
+        while (true)
+        {
+            var result = _transport.Enqueue(new OutboundFrame(frame));
+            if (result == EnqueueResult.Enqueued) return true;
+            if (result == EnqueueResult.Closed) return false;
+            if (_transport.QueuedFrames == 0)
+            {
+                // Even an empty queue cannot take it: the bounds are smaller than one stored message.
+                _transport.CloseAsSlowConsumer();
+                return false;
+            }
+            await _transport.WhenQueueHalfEmptyAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void CheckEpoch(string guild, SessionGuild known, string epoch)
+    {
+        if (known.Epoch == epoch) return;
+        Log.StaleSessionEpoch(_services.Logger, Id, guild);
+        throw new ProtocolViolationException(CloseCodes.InvalidSession, $"guild {guild} lost its state in Redis since this session joined it; identify again");
+    }
+
+    /// <summary>
+    /// Keeps the session resumable while the connection is up, so a connection that dies without this replica
+    /// noticing (a crash, a silent partition) can still be resumed elsewhere. The sweeper calls this every half
+    /// resume window; each call renews the session for a full window.
+    /// </summary>
+    public void KeepSessionAlive()
+    {
+        if (IsClosing || _session is null || Identity is null) return;
+        _ = RenewSessionAsync();
+    }
+
+    private async Task RenewSessionAsync()
+    {
+        if (_session is null || Identity is null) return;
+        try
+        {
+            if (!await _services.Backplane.RenewSessionAsync(_session).ConfigureAwait(false))
+            {
+                // Redis lost the session while the connection was up: write it again as this replica knows it. Its
+                // guild epochs are the old ones, so a resume into a guild whose state was lost is still refused.
+                await _services.Backplane.SaveSessionAsync(_session, Identity.User, _sessionGuilds).ConfigureAwait(false);
+            }
+        }
+        catch (BackplaneUnavailableException)
+        {
+            // Redis is down: the session cannot be resumed, and the client will identify afresh.
+        }
+    }
+
+    // Without Redis a session cannot be created, read or joined: close with 1011, which the client may retry.
+    private async Task<T> WithBackplane<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (BackplaneUnavailableException ex)
+        {
+            Log.BackplaneCallFailed(_services.Logger, Id, ex.Message);
+            throw new ProtocolViolationException(CloseCodes.InternalError, BackplaneUnavailableReason);
+        }
+    }
+
+    private async Task WithBackplane(Func<Task> call) => await WithBackplane(async () => { await call().ConfigureAwait(false); return 0; }).ConfigureAwait(false);
+}

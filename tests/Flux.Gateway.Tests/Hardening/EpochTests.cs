@@ -1,0 +1,147 @@
+using Flux.Protocol.Wire;
+using Flux.Testing;
+using StackExchange.Redis;
+
+namespace Flux.Gateway.Tests.Hardening;
+
+/// <summary>
+/// Issue 8, point 2: when Redis loses a guild's state (FLUSHALL, a restart without persistence), its seqs start over.
+/// Members must be told (closed with 4007), never left to skip the new messages that fall below their cursor.
+/// Each test runs against its own server, on Garnet and on redis-server.
+/// </summary>
+public sealed class EpochTests
+{
+    // The test clients send no heartbeats; the outage must not close them for that.
+    private static readonly Dictionary<string, string?> QuietClients = new() { ["Gateway:HeartbeatIntervalMs"] = "600000" };
+
+    public static TheoryData<RedisKind> Servers => [RedisKind.Embedded, RedisKind.Server];
+
+    [SkippableTheory]
+    [MemberData(nameof(Servers))]
+    public async Task Flushall_while_everyone_stays_connected_closes_every_member_with_4007(RedisKind kind)
+    {
+        await using var redis = await StartRedisAsync(kind);
+        await using var gateway1 = await GatewayTestHost.StartAsync(redis.ConnectionString, QuietClients);
+        await using var gateway2 = await GatewayTestHost.StartAsync(redis.ConnectionString, QuietClients);
+        string guild = RedisFixture.NewGuild();
+        await using var alice = await TestClient.IdentifyAsync(gateway1.WebSocketUri, TestKeys.Token("alice", guild));
+        await using var bob = await TestClient.IdentifyAsync(gateway2.WebSocketUri, TestKeys.Token("bob", guild));
+        for (int i = 0; i < 3; i++) await bob.SendMessageAsync(guild, $"before-{i}");
+        await FanoutTests.ReceiveMessagesAsync(alice, 3);
+        await FanoutTests.ReceiveMessagesAsync(bob, 3);
+
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true"))
+        {
+            await admin.GetServers()[0].FlushAllDatabasesAsync();
+        }
+        await alice.SendMessageAsync(guild, "after-flush");
+
+        foreach (var member in new[] { alice, bob })
+        {
+            var (code, _, frames) = await member.ReceiveCloseAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(CloseCodes.InvalidSession, code);
+            Assert.DoesNotContain(frames, f => f.Op == ServerOp.Message);
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Servers))]
+    public async Task Redis_restarted_empty_while_another_replica_publishes_first_closes_every_member_with_4007(RedisKind kind)
+    {
+        await using var redis = await StartRedisAsync(kind);
+        // Gateway 1 reaches Redis through a relay the test can cut: it comes back only after gateway 2 has published.
+        await using var relay = TcpRelay.Start(redis.Port);
+        await using var gateway1 = await GatewayTestHost.StartAsync(relay.ConnectionString, QuietClients);
+        await using var gateway2 = await GatewayTestHost.StartAsync(redis.ConnectionString, QuietClients);
+        string guild = RedisFixture.NewGuild();
+        await using var alice = await TestClient.IdentifyAsync(gateway1.WebSocketUri, TestKeys.Token("alice", guild));
+        await using var bob = await TestClient.IdentifyAsync(gateway2.WebSocketUri, TestKeys.Token("bob", guild));
+        for (int i = 0; i < 3; i++) await bob.SendMessageAsync(guild, $"before-{i}");
+        await FanoutTests.ReceiveMessagesAsync(alice, 3);
+        await FanoutTests.ReceiveMessagesAsync(bob, 3);
+
+        relay.Cut();
+        await redis.RestartEmptyAsync();
+        // Bob's replica notices the restart; then a new member there publishes more messages than anyone had seen,
+        // so the new seqs run past the old cursors.
+        Assert.Equal(CloseCodes.InvalidSession, (await bob.ReceiveCloseAsync(TimeSpan.FromSeconds(30))).Code);
+        var carol = await IdentifyWhenReadyAsync(gateway2, TestKeys.Token("carol", guild));
+        for (int i = 0; i < 5; i++) await carol.SendMessageAsync(guild, $"after-{i}");
+        var carolSeqs = (await FanoutTests.ReceiveMessagesAsync(carol, 5)).Select(f => f.Seq);
+        Assert.Equal([1L, 2, 3, 4, 5], carolSeqs);
+        await carol.DisposeAsync();
+
+        relay.Restore();
+        var (aliceClose, _, aliceFrames) = await alice.ReceiveCloseAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(CloseCodes.InvalidSession, aliceClose);
+        Assert.DoesNotContain(aliceFrames, f => f.Op == ServerOp.Message);
+    }
+
+    // Identifies once the replica has Redis again (until then identify is closed with 1011).
+    private static async Task<TestClient> IdentifyWhenReadyAsync(GatewayTestHost gateway, string token)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var client = await TestClient.ConnectAsync(gateway.WebSocketUri);
+            await client.SendAsync(ClientFrameWriter.Identify(token));
+            var (frame, close) = await client.ReceiveOrCloseAsync();
+            if (frame?.Op == ServerOp.Ready) return client;
+            await client.DisposeAsync();
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no ready within 30 s (last close {close})");
+            await Task.Delay(200);
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Servers))]
+    public async Task A_resume_whose_session_saw_another_epoch_of_the_guild_is_closed_with_4007(RedisKind kind)
+    {
+        await using var redis = await StartRedisAsync(kind);
+        await using var gateway1 = await GatewayTestHost.StartAsync(redis.ConnectionString, QuietClients);
+        await using var gateway2 = await GatewayTestHost.StartAsync(redis.ConnectionString, QuietClients);
+        string guild = RedisFixture.NewGuild();
+        string token = TestKeys.Token("alice", guild);
+        var alice = await TestClient.IdentifyAsync(gateway1.WebSocketUri, token);
+        string session = alice.Ready!.Session!;
+        await using (var bob = await TestClient.IdentifyAsync(gateway1.WebSocketUri, TestKeys.Token("bob", guild)))
+        {
+            for (int i = 0; i < 3; i++) await bob.SendMessageAsync(guild, $"before-{i}");
+            await FanoutTests.ReceiveMessagesAsync(alice, 3);
+        }
+        alice.Abort();
+        await alice.DisposeAsync();
+
+        // The guild's state goes (its keys expire, or a shard restarts empty) while the session survives.
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            var db = admin.GetDatabase();
+            var keys = new[] { "seq", "history", "epoch" }.Select(k => (RedisKey)$"flux:guild:{{{guild}}}:{k}").ToArray();
+            await db.KeyDeleteAsync(keys);
+        }
+        // The guild starts over on the other replica, and runs past alice's cursor.
+        await using (var carol = await TestClient.IdentifyAsync(gateway2.WebSocketUri, TestKeys.Token("carol", guild)))
+        {
+            for (int i = 0; i < 5; i++) await carol.SendMessageAsync(guild, $"new-{i}");
+            await FanoutTests.ReceiveMessagesAsync(carol, 5);
+        }
+
+        await using var resumed = await TestClient.ConnectAsync(gateway2.WebSocketUri);
+        await resumed.SendAsync(ClientFrameWriter.Resume(token, session, new Dictionary<string, long> { [guild] = 3 }));
+        var (code, _, frames) = await resumed.ReceiveCloseAsync();
+
+        Assert.Equal(CloseCodes.InvalidSession, code);
+        Assert.DoesNotContain(frames, f => f.Op == ServerOp.Message);
+    }
+
+    private static async Task<RedisServerProcess> StartRedisAsync(RedisKind kind)
+    {
+        if (kind == RedisKind.Server && !RedisServerProcess.IsRedisServerInstalled)
+        {
+            bool required = Environment.GetEnvironmentVariable("FLUX_REQUIRE_REDIS_SERVER") == "1";
+            Assert.False(required, "redis-server is required (FLUX_REQUIRE_REDIS_SERVER=1) but not installed");
+            Skip.If(true, "redis-server is not installed (apt-get install redis-server)");
+        }
+        return await RedisServerProcess.StartAsync(kind);
+    }
+}
