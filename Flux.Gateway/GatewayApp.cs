@@ -74,7 +74,6 @@ public static class GatewayApp
         // Fail at start-up, with the reason, rather than at the first identify.
         app.Services.GetRequiredService<TokenValidator>();
 
-        app.UseWebSockets();
         app.MapDefaultEndpoints();
         app.MapGateway();
         if (adminEndpoint)

@@ -1,5 +1,4 @@
-using IPAddress = System.Net.IPAddress;
-using System.Net.WebSockets;
+using System.IO.Pipelines;
 using System.Security.Cryptography;
 using Flux.Gateway.Auth;
 using Flux.Gateway.Fanout;
@@ -20,7 +19,7 @@ internal sealed partial class ClientSession : IGuildRecipient
     private readonly ConnectionTransport _transport;
     private readonly GatewayServices _services;
     private readonly GatewayOptions _options;
-    private readonly IPAddress? _address;
+    private readonly System.Net.IPAddress? _address;
     private readonly long _openedAt;
     private readonly SlidingWindowLimiter _heartbeats;
     private readonly Lock _membershipGate = new();
@@ -31,15 +30,15 @@ internal sealed partial class ClientSession : IGuildRecipient
     private long _lastHeartbeat;
     private UserLease? _lease;
 
-    public ClientSession(WebSocket socket, IPAddress? address, GatewayServices services)
+    public ClientSession(HttpContext http, PipeReader input, PipeWriter output, GatewayServices services)
     {
         _services = services;
         _options = services.Options;
-        _address = address;
+        _address = http.Connection.RemoteIpAddress;
         _openedAt = services.Time.GetTimestamp();
         _heartbeats = new SlidingWindowLimiter(_options.HeartbeatMaxPerInterval, TimeSpan.FromMilliseconds(_options.HeartbeatIntervalMs), services.Time);
         string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        _transport = new ConnectionTransport(id, socket, _options, services.Metrics, services.Time, services.Logger, OnClosing);
+        _transport = new ConnectionTransport(id, http, input, output, _options, services.Metrics, services.Time, services.Logger, OnClosing);
     }
 
     public string Id => _transport.Id;
@@ -75,9 +74,9 @@ internal sealed partial class ClientSession : IGuildRecipient
             Log.ProtocolViolation(_services.Logger, Id, ex.CloseCode, ex.Message);
             Close(ex.CloseCode, ex.Message);
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or IOException)
         {
-            // The client went away or was aborted (or the WebSocket layer closed it itself, as with invalid UTF-8).
+            // The client went away, or the connection was aborted: nothing to tell it.
         }
         catch (Exception ex)
         {

@@ -1,6 +1,4 @@
-using System.Buffers;
-using System.Net.WebSockets;
-using System.Text;
+using System.IO.Pipelines;
 using Flux.Gateway.Fanout;
 using Flux.Gateway.Telemetry;
 using Flux.Protocol.Wire;
@@ -8,9 +6,9 @@ using Flux.Protocol.Wire;
 namespace Flux.Gateway.Connections;
 
 /// <summary>
-/// One client's WebSocket as a transport: reading whole messages, the bounded send queue, the single writer that
-/// drains it, and the close handshake. It knows sockets, buffers and shutdown, and nothing of identify, guilds or
-/// limits (that is <see cref="ClientSession"/>).
+/// One client's WebSocket as a transport: framing on the connection's pipes (RFC 6455, server side), whole messages
+/// in, the bounded send queue and the single writer that drains it out, and the close handshake. It knows sockets,
+/// frames, buffers and shutdown, and nothing of identify, guilds or limits (that is <see cref="ClientSession"/>).
 /// <para>
 /// Every close, whoever asks for it, goes through <see cref="Close"/> and ends with a close frame written by the
 /// writer. After that frame the transport keeps reading and discarding input until the client's own close frame
@@ -20,12 +18,12 @@ namespace Flux.Gateway.Connections;
 /// </summary>
 internal sealed partial class ConnectionTransport
 {
-    /// <summary>Added to the close grace before a socket whose close never completes is aborted.</summary>
+    /// <summary>Added to the close grace before a connection whose close never completes is aborted.</summary>
     private const int ClientCloseAckTimeoutMs = 5_000;
-    private const int DiscardBufferBytes = 4 * 1024;
-    private const int MaxCloseReasonBytes = 123;
 
-    private readonly WebSocket _socket;
+    private readonly HttpContext _http;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
     private readonly GatewayOptions _options;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
@@ -38,12 +36,17 @@ internal sealed partial class ConnectionTransport
     private int _closeRequested;
     private int _closeCode;
     private string _closeReason = "";
+    private int _aborted;
 
+    /// <param name="http">The upgraded request; aborting it resets the connection.</param>
     /// <param name="onClosing">Runs once when the connection starts closing, for whatever reason: the session leaves its guilds.</param>
-    public ConnectionTransport(string id, WebSocket socket, GatewayOptions options, GatewayMetrics metrics, TimeProvider time, ILogger logger, Action onClosing)
+    public ConnectionTransport(string id, HttpContext http, PipeReader input, PipeWriter output, GatewayOptions options,
+        GatewayMetrics metrics, TimeProvider time, ILogger logger, Action onClosing)
     {
         Id = id;
-        _socket = socket;
+        _http = http;
+        _input = input;
+        _output = output;
         _options = options;
         _metrics = metrics;
         _time = time;
@@ -60,59 +63,6 @@ internal sealed partial class ConnectionTransport
 
     public long QueuedBytes => _queue.Bytes;
 
-    /// <summary>The close code the client sent, once it has.</summary>
-    public int? ClientCloseStatus => (int?)_socket.CloseStatus;
-
-    /// <summary>
-    /// Reads the next whole message into a pooled buffer (the caller disposes it). Returns
-    /// <see cref="ReceivedMessage.ClientClosed"/> when the client sent a close frame instead.
-    /// </summary>
-    /// <exception cref="ProtocolViolationException">The message is binary, empty, too large, or in too many fragments.</exception>
-    public async ValueTask<ReceivedMessage> ReceiveAsync()
-    {
-        // A zero-byte read waits for data without holding a buffer, so idle connections cost no receive memory.
-        var peek = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
-        if (peek.MessageType == WebSocketMessageType.Close) return ReceivedMessage.ClientClosed;
-        if (peek.MessageType == WebSocketMessageType.Binary)
-        {
-            throw new ProtocolViolationException(CloseCodes.Undecodable, "binary frames are not part of the protocol; send UTF-8 JSON text");
-        }
-        // The zero-byte read consumed a final frame with no payload: the whole message was empty.
-        if (peek.EndOfMessage) throw new ProtocolViolationException(CloseCodes.Undecodable, "empty message; a frame must be a JSON object");
-
-        int limit = _options.MaxClientFrameBytes;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(limit);
-        try
-        {
-            int length = 0;
-            for (int fragments = 1; ; fragments++)
-            {
-                if (length == limit) throw new ProtocolViolationException(CloseCodes.FrameTooLarge, $"frame larger than {limit} bytes");
-                if (fragments > _options.MaxFragmentsPerMessage)
-                {
-                    throw new ProtocolViolationException(CloseCodes.FrameTooLarge, $"message in more than {_options.MaxFragmentsPerMessage} fragments");
-                }
-                var result = await _socket.ReceiveAsync(buffer.AsMemory(length, limit - length), CancellationToken.None).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    return ReceivedMessage.ClientClosed;
-                }
-                length += result.Count;
-                if (result.EndOfMessage)
-                {
-                    _metrics.FrameReceived();
-                    return new ReceivedMessage(buffer, length);
-                }
-            }
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
-    }
-
     /// <summary>Queues a frame within the bounds and makes sure it gets written. Never waits.</summary>
     public EnqueueResult Enqueue(in OutboundFrame frame)
     {
@@ -121,7 +71,7 @@ internal sealed partial class ConnectionTransport
         return result;
     }
 
-    /// <summary>Queues a frame the gateway decided to send (a reply, a replayed message); overflow closes with 4012.</summary>
+    /// <summary>Queues a frame the gateway decided to send (a reply); overflow closes the connection with 4012.</summary>
     public void Send(ReadOnlyMemory<byte> frame)
     {
         if (Enqueue(new OutboundFrame(frame)) == EnqueueResult.Overflow) CloseAsSlowConsumer();
@@ -147,7 +97,7 @@ internal sealed partial class ConnectionTransport
 
     /// <summary>
     /// Completes when the send queue holds at most half of both its bounds (or the connection closes): a replay
-    /// sends its next chunk then, following the client's reading speed. Signalled by the writer, not polled.
+    /// sends its next frames then, following the client's reading speed. Signalled by the writer, not polled.
     /// </summary>
     public Task WhenQueueHalfEmptyAsync()
     {
@@ -172,6 +122,7 @@ internal sealed partial class ConnectionTransport
         _metrics.Closed(code);
         _onClosing();
         Volatile.Write(ref _ackPending, 0);
+        Volatile.Write(ref _pongPending, 0);
         if (flush)
         {
             _queue.Complete();
@@ -182,58 +133,48 @@ internal sealed partial class ConnectionTransport
             _queue.Discard();
         }
         ReleaseRoomWaiter();
-        // If the client never reads (or never acknowledges the close), the socket is aborted.
+        // If the client never reads (or never acknowledges the close), the connection is aborted.
         int grace = (flush ? _options.DrainTimeoutMs : _options.SlowConsumerCloseGraceMs) + ClientCloseAckTimeoutMs;
-        _abortTimer = _time.CreateTimer(static state => ((ConnectionTransport)state!).AbortIfOpen(), this,
+        _abortTimer = _time.CreateTimer(static state => ((ConnectionTransport)state!).Abort(), this,
             TimeSpan.FromMilliseconds(grace), Timeout.InfiniteTimeSpan);
         Flush(); // the writer sends the close frame once the queue is empty
     }
 
     /// <summary>
     /// Ends the connection once its receive loop has stopped: waits for the writer's close frame, reads and discards
-    /// input until the client's close arrives (or the grace passes), then disposes the socket.
+    /// input until the client's close arrives (or the grace passes), then completes both pipes, which closes the
+    /// connection.
     /// </summary>
     public async Task CompleteAsync()
     {
         if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
         {
-            // The socket broke without a close handshake: nothing can be written any more.
+            // The connection broke without a close handshake: nothing can be written any more.
             _metrics.Disconnected();
             _onClosing();
+            _closeReceived = true; // no close frame will be written either
             _discardOnClose = true;
             _queue.Discard();
             ReleaseRoomWaiter();
             Flush();
         }
         await _writerDone.Task.ConfigureAwait(false);
-        if (_socket.State == WebSocketState.CloseSent) await DiscardUntilClientClosesAsync().ConfigureAwait(false);
+        if (_closeSent && !_closeReceived && Volatile.Read(ref _aborted) == 0)
+        {
+            await DiscardUntilClientClosesAsync().ConfigureAwait(false);
+        }
         _abortTimer?.Dispose();
-        _socket.Dispose();
+        ReleaseMessageBuffer();
+        await _input.CompleteAsync().ConfigureAwait(false);
+        await _output.CompleteAsync().ConfigureAwait(false);
     }
 
-    private async Task DiscardUntilClientClosesAsync()
+    /// <summary>Drops the connection at once (a reset): for a client that never completes its close.</summary>
+    private void Abort()
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(DiscardBufferBytes);
-        using var grace = new CancellationTokenSource(TimeSpan.FromMilliseconds(_options.CloseGraceMs), _time);
-        try
-        {
-            while ((await _socket.ReceiveAsync(buffer.AsMemory(), grace.Token).ConfigureAwait(false)).MessageType != WebSocketMessageType.Close)
-            {
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
-        {
-            // The client went away, or kept sending past the grace: the socket closes now either way.
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private void AbortIfOpen()
-    {
-        if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted)) _socket.Abort();
+        if (Interlocked.Exchange(ref _aborted, 1) != 0) return;
+        _http.Abort();
+        _input.CancelPendingRead();
     }
 
     private void ReleaseRoomWaiter()
@@ -242,16 +183,6 @@ internal sealed partial class ConnectionTransport
         {
             waiter.TrySetResult();
         }
-    }
-
-    // A close frame's reason must fit in 123 bytes of UTF-8; cut on a character boundary.
-    private static string Truncate(string reason)
-    {
-        if (Encoding.UTF8.GetByteCount(reason) <= MaxCloseReasonBytes) return reason;
-        int length = reason.Length;
-        while (length > 0 && Encoding.UTF8.GetByteCount(reason.AsSpan(0, length)) > MaxCloseReasonBytes - 3) length--;
-        if (length > 0 && char.IsHighSurrogate(reason[length - 1])) length--;
-        return reason[..length] + "...";
     }
 }
 
@@ -266,6 +197,6 @@ internal readonly struct ReceivedMessage(byte[]? buffer, int length) : IDisposab
 
     public void Dispose()
     {
-        if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+        if (buffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
     }
 }

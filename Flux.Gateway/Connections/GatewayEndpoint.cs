@@ -1,4 +1,3 @@
-using System.Net.WebSockets;
 using Flux.Gateway.Admin;
 
 namespace Flux.Gateway.Connections;
@@ -16,7 +15,7 @@ internal static class GatewayEndpoint
 
     private static async Task AcceptAsync(HttpContext context, GatewayServices services, DrainCoordinator drain)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
+        if (!WebSocketUpgrade.IsWebSocketRequest(context))
         {
             await Reject(context, StatusCodes.Status400BadRequest, "This endpoint accepts WebSocket upgrades only: GET /gateway?v=1").ConfigureAwait(false);
             return;
@@ -34,15 +33,18 @@ internal static class GatewayEndpoint
             return;
         }
 
-        using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        if (WebSocketUpgrade.Check(context) is { } refusal)
         {
-            // The protocol has its own heartbeats; WebSocket pings would only add traffic.
-            KeepAliveInterval = TimeSpan.Zero,
-        }).ConfigureAwait(false);
+            await Reject(context, refusal.Status, refusal.Message).ConfigureAwait(false);
+            return;
+        }
+
+        // The protocol has its own heartbeats: the gateway sends no WebSocket pings (it answers the client's).
+        var (input, output) = await WebSocketUpgrade.AcceptAsync(context).ConfigureAwait(false);
         // The request's span would live as long as the connection, and Redis calls made under it would be profiled
         // against it for just as long (memory held per idle connection); messages are traced on their own instead.
         System.Diagnostics.Activity.Current = null;
-        var session = new ClientSession(socket, context.Connection.RemoteIpAddress, services);
+        var session = new ClientSession(context, input, output, services);
         await session.RunAsync().ConfigureAwait(false);
     }
 

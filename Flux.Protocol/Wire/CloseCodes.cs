@@ -5,6 +5,7 @@ public static class CloseCodes
 {
     public const int Normal = 1000;
     public const int Draining = 1001;
+    public const int ProtocolError = 1002;
     public const int InvalidPayload = 1007;
     public const int FrameTooLarge = 1009;
     public const int InternalError = 1011;
@@ -33,6 +34,7 @@ public static class CloseCodes
     {
         Normal => "1000",
         Draining => "1001",
+        ProtocolError => "1002",
         InvalidPayload => "1007",
         FrameTooLarge => "1009",
         InternalError => "1011",
@@ -56,6 +58,7 @@ public static class CloseCodes
     {
         Normal => "normal",
         Draining => "draining",
+        ProtocolError => "protocol_error",
         InvalidPayload => "invalid_payload",
         FrameTooLarge => "frame_too_large",
         InternalError => "internal_error",
