@@ -10,6 +10,7 @@ internal static class RedisBackplaneExtensions
     public const string ModeKey = "Flux:Redis:Mode";
     private const string DataDirectoryKey = "Flux:Redis:DataDirectory";
     private const string PortKey = "Flux:Redis:Port";
+    public const string DurabilityKey = "Flux:Redis:Durability";
 
     public static IResourceBuilder<IResourceWithConnectionString> AddRedisBackplane(this IDistributedApplicationBuilder builder, string name)
     {
@@ -31,7 +32,9 @@ internal static class RedisBackplaneExtensions
         string assembly = typeof(RedisBackplaneExtensions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "EmbeddedRedisAssembly").Value!;
         var resource = new RedisBackplaneResource(name, "dotnet", Path.GetDirectoryName(assembly)!);
-        return builder.AddLocalRedis(resource, port => ["exec", assembly, "--port", port, "--data", builder.DataDirectory(name, "embedded")]);
+        // "always": each reply waits for its append-only-file commit (Garnet's --aof-commit-wait).
+        object[] durability = builder.DurabilityMode() == Durability.Always ? ["--aof-commit-wait"] : [];
+        return builder.AddLocalRedis(resource, port => ["exec", assembly, "--port", port, "--data", builder.DataDirectory(name, "embedded"), .. durability]);
     }
 
     /// <summary><c>redis-server</c> from PATH, with an append-only file so seqs and history survive its restart.</summary>
@@ -39,8 +42,9 @@ internal static class RedisBackplaneExtensions
     {
         string data = builder.DataDirectory(name, "server");
         var resource = new RedisBackplaneResource(name, "redis-server", data);
+        string fsync = builder.DurabilityMode() == Durability.Always ? "always" : "everysec";
         return builder.AddLocalRedis(resource, port =>
-            ["--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", data]);
+            ["--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", fsync, "--dir", data]);
     }
 
     private static IResourceBuilder<IResourceWithConnectionString> AddLocalRedis(
@@ -71,6 +75,18 @@ internal static class RedisBackplaneExtensions
         return redis.WithHealthCheck(key);
     }
 
+    /// <summary>
+    /// How much a confirmed message survives a crash of the server Flux starts: <c>everysec</c> (the default: up to about a
+    /// second of confirmed messages can be lost) or <c>always</c> (nothing confirmed is lost, at a measured cost;
+    /// docs/benchmarks.md). For <c>external</c> and <c>container</c> servers it is the server's own configuration.
+    /// </summary>
+    private static Durability DurabilityMode(this IDistributedApplicationBuilder builder) => builder.Configuration[DurabilityKey] switch
+    {
+        null or "" or "everysec" => Durability.EverySecond,
+        "always" => Durability.Always,
+        var other => throw new InvalidOperationException($"{DurabilityKey} is '{other}'; use everysec (the default) or always."),
+    };
+
     private static string DataDirectory(this IDistributedApplicationBuilder builder, string name, string mode)
     {
         string directory = builder.Configuration[DataDirectoryKey] ?? Path.Combine(Path.GetTempPath(), "flux", $"{name}-{mode}");
@@ -78,3 +94,5 @@ internal static class RedisBackplaneExtensions
         return directory;
     }
 }
+
+internal enum Durability { EverySecond, Always }
