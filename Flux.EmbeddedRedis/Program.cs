@@ -3,6 +3,8 @@ using Garnet;
 
 // Runs Microsoft Garnet as Flux's embedded Redis-protocol server until SIGTERM or Ctrl+C.
 // Usage: Flux.EmbeddedRedis [--port N] [--data DIR] [any Garnet option...]
+// The command FLUX.RESTART restarts the server in this process (the storm's restart-redis fault): every client
+// connection drops, and the new server recovers its data from the append-only file.
 var options = EmbeddedRedisOptions.Parse(args, Environment.GetEnvironmentVariable);
 string[] garnetArgs = options.ToGarnetArgs();
 
@@ -12,10 +14,22 @@ using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
 
 try
 {
-    using var server = new GarnetServer(garnetArgs);
-    server.Start();
-    Console.WriteLine($"Flux embedded Redis (Garnet) listening on {options.Bind}:{options.Port}, data in {options.DataDirectory}");
-    stop.Token.WaitHandle.WaitOne();
+    while (!stop.IsCancellationRequested)
+    {
+        using var restart = new SemaphoreSlim(0);
+        using (var server = new GarnetServer(garnetArgs))
+        {
+            server.Register.NewProcedure(RestartProcedure.Name, () => new RestartProcedure(() => restart.Release()));
+            server.Start();
+            Console.WriteLine($"Flux embedded Redis (Garnet) listening on {options.Bind}:{options.Port}, data in {options.DataDirectory}");
+            int signalled = WaitHandle.WaitAny([stop.Token.WaitHandle, restart.AvailableWaitHandle]);
+            if (signalled == 0) break;
+            // Let the reply to FLUX.RESTART go out before every connection drops.
+            Thread.Sleep(RestartProcedure.ReplyDelay);
+            Console.WriteLine("Flux embedded Redis restarting (FLUX.RESTART)");
+        }
+        Thread.Sleep(RestartProcedure.DownTime);
+    }
     Console.WriteLine("Flux embedded Redis stopping");
 }
 catch (Exception ex)

@@ -10,7 +10,7 @@ Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS
 // `storm ...` runs one storm headless and exits (see docs/benchmarks.md); anything else runs the swarm service.
 if (args.Length > 0 && args[0] == "storm")
 {
-    return await StormCommand.RunAsync(args[1..]);
+    return await StormCli.RunAsync(args[1..]);
 }
 SwarmApp.Build(args).Run();
 return 0;

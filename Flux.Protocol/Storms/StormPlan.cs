@@ -23,6 +23,15 @@ public sealed record StormPlan
     public IReadOnlyList<FaultSpec> Faults { get; init; } = [];
     public SlaSpec Sla { get; init; } = SlaSpec.Seed;
 
+    /// <summary>
+    /// Run even though the per-user send rate breaks the gateway's advertised limits. The 4008 closes that follow are
+    /// then expected, and judged as an injected fault; without this the plan is refused before it starts.
+    /// </summary>
+    public bool AllowLimitBreach { get; init; }
+
+    /// <summary>The average messages per second each user sends.</summary>
+    public double RatePerUser => Rate / Math.Max(1, Users);
+
     public double TotalSeconds => Ramp + Duration;
 }
 
@@ -41,12 +50,35 @@ public sealed record SlaSpec(double P95Ms, double P99Ms, double Window)
     public static readonly SlaSpec Seed = new(50, 100, 10);
 }
 
-public enum FaultKind { SlowConsumers, Partition, GcPressure, Drain }
+/// <summary>The failures a storm can inject; docs/benchmarks.md says what each may cause.</summary>
+public enum FaultKind
+{
+    /// <summary>Users that stop reading for a while (the gateway may close them with 4012; they resume).</summary>
+    SlowConsumers,
+
+    /// <summary>Users whose connections drop abruptly and stay down for a while, then reconnect and resume.</summary>
+    Partition,
+
+    /// <summary>Garbage allocated at a rate inside gateways (through GatewayAdmin).</summary>
+    GcPressure,
+
+    /// <summary>A gateway drains (1001): its users resume on another replica.</summary>
+    Drain,
+
+    /// <summary>A gateway process dies at once, with no drain: its users reconnect elsewhere and resume.</summary>
+    KillGateway,
+
+    /// <summary>The Redis server restarts: from its append-only file, or empty without persistence (then 4007).</summary>
+    RestartRedis,
+
+    /// <summary>Extra clients send random and mutated frames; each must be closed with a documented code.</summary>
+    Fuzz,
+}
 
 /// <summary>A failure injected at <see cref="At"/> seconds into the run.</summary>
-/// <param name="Clients">Slow consumers and partitions: how many users are affected.</param>
+/// <param name="Clients">Slow consumers, partitions and fuzz: how many clients.</param>
 /// <param name="MegabytesPerSecond">GC pressure: garbage allocated per second.</param>
-/// <param name="Gateway">GC pressure and drain: index into the plan's gateways, or -1 for all.</param>
+/// <param name="Gateway">GC pressure, drain and kill: index into the plan's gateways, or -1 for all.</param>
 public sealed record FaultSpec(FaultKind Kind, double At, double Duration, int Clients = 0, double MegabytesPerSecond = 0, int Gateway = -1)
 {
     public string Describe() => Kind switch
@@ -55,7 +87,23 @@ public sealed record FaultSpec(FaultKind Kind, double At, double Duration, int C
         FaultKind.Partition => $"partition: {Clients} × {Duration:0.#} s",
         FaultKind.GcPressure => $"gc pressure: {MegabytesPerSecond:0.#} MB/s × {Duration:0.#} s on {GatewayName}",
         FaultKind.Drain => $"drain: {GatewayName}",
+        FaultKind.KillGateway => $"kill: {GatewayName}",
+        FaultKind.RestartRedis => "restart redis",
+        FaultKind.Fuzz => $"fuzz: {Clients} clients × {Duration:0.#} s",
         _ => Kind.ToString(),
+    };
+
+    /// <summary>The name the CLI and the reports use for a kind.</summary>
+    public static string KindName(FaultKind kind) => kind switch
+    {
+        FaultKind.SlowConsumers => "slow-consumers",
+        FaultKind.Partition => "partition",
+        FaultKind.GcPressure => "gc-pressure",
+        FaultKind.Drain => "drain",
+        FaultKind.KillGateway => "kill-gateway",
+        FaultKind.RestartRedis => "restart-redis",
+        FaultKind.Fuzz => "fuzz",
+        _ => kind.ToString(),
     };
 
     private string GatewayName => Gateway < 0 ? "all gateways" : $"gateway {Gateway}";

@@ -26,6 +26,7 @@ public static class StormPlanMapping
             SlaP99Ms = plan.Sla.P99Ms,
             SlaWindowS = plan.Sla.Window,
             NoFaults = plan.Faults.Count == 0,
+            AllowLimitBreach = plan.AllowLimitBreach,
         };
         message.Gateways.AddRange(plan.Gateways);
         message.Faults.AddRange(plan.Faults.Select(f => new FaultMessage
@@ -35,7 +36,10 @@ public static class StormPlanMapping
                 FaultKind.SlowConsumers => ProtoFaultKind.SlowConsumers,
                 FaultKind.Partition => ProtoFaultKind.Partition,
                 FaultKind.GcPressure => ProtoFaultKind.GcPressure,
-                _ => ProtoFaultKind.Drain,
+                FaultKind.Drain => ProtoFaultKind.Drain,
+                FaultKind.KillGateway => ProtoFaultKind.KillGateway,
+                FaultKind.RestartRedis => ProtoFaultKind.RestartRedis,
+                _ => ProtoFaultKind.Fuzz,
             },
             AtS = f.At,
             DurationS = f.Duration,
@@ -69,6 +73,7 @@ public static class StormPlanMapping
             Sla = slaGiven
                 ? new SlaSpec(Or(message.SlaP95Ms, basis.Sla.P95Ms), Or(message.SlaP99Ms, basis.Sla.P99Ms), Or(message.SlaWindowS, basis.Sla.Window))
                 : basis.Sla,
+            AllowLimitBreach = message.AllowLimitBreach,
         };
     }
 
@@ -79,6 +84,9 @@ public static class StormPlanMapping
             ProtoFaultKind.Partition => FaultKind.Partition,
             ProtoFaultKind.GcPressure => FaultKind.GcPressure,
             ProtoFaultKind.Drain => FaultKind.Drain,
+            ProtoFaultKind.KillGateway => FaultKind.KillGateway,
+            ProtoFaultKind.RestartRedis => FaultKind.RestartRedis,
+            ProtoFaultKind.Fuzz => FaultKind.Fuzz,
             _ => throw new ArgumentException("fault kind is unspecified"),
         },
         f.AtS, f.DurationS, f.Clients, f.MegabytesPerSecond, f.Gateway);

@@ -6,6 +6,7 @@ public static class StormPlanValidator
     public const int MaxUsers = 100_000;
     public const double MaxRate = 200_000;
     public const double MaxSeconds = 3_600;
+    public const int MaxFuzzClients = 1_000;
 
     /// <param name="gatewaysRequired">False where the swarm fills in the gateways it discovered (the dashboard form).</param>
     public static IReadOnlyList<string> Validate(StormPlan plan, bool allowRemoteGateways = false, bool gatewaysRequired = true)
@@ -44,16 +45,21 @@ public static class StormPlanValidator
             var fault = plan.Faults[i];
             string name = $"fault {i + 1} ({fault.Kind})";
             Check(fault.At >= 0 && fault.At < plan.TotalSeconds, $"{name}: start must be within the run (0 to {plan.TotalSeconds:0.#} s).");
-            Check(fault.Kind == FaultKind.Drain || fault.Duration is > 0 and <= MaxSeconds, $"{name}: duration must be above 0 s.");
+            Check(fault.Kind is FaultKind.Drain or FaultKind.KillGateway or FaultKind.RestartRedis || fault.Duration is > 0 and <= MaxSeconds,
+                $"{name}: duration must be above 0 s.");
             if (fault.Kind is FaultKind.SlowConsumers or FaultKind.Partition)
             {
                 Check(fault.Clients >= 1 && fault.Clients <= plan.Users, $"{name}: clients must be between 1 and the number of users.");
+            }
+            if (fault.Kind == FaultKind.Fuzz)
+            {
+                Check(fault.Clients is >= 1 and <= MaxFuzzClients, $"{name}: clients must be between 1 and {MaxFuzzClients}.");
             }
             if (fault.Kind == FaultKind.GcPressure)
             {
                 Check(fault.MegabytesPerSecond is > 0 and <= 4_096, $"{name}: MB/s must be between 0 and 4096.");
             }
-            if (fault.Kind is FaultKind.GcPressure or FaultKind.Drain)
+            if (fault.Kind is FaultKind.GcPressure or FaultKind.Drain or FaultKind.KillGateway)
             {
                 Check(fault.Gateway >= -1 && fault.Gateway < Math.Max(1, plan.Gateways.Count), $"{name}: gateway must be -1 (all) or an index into the gateway list.");
             }

@@ -6,8 +6,25 @@ public static class StormPresets
     public const string Seed = "seed";
     public const string TenThousand = "10k";
     public const string Smoke = "smoke";
+    public const string Chaos = "chaos";
 
-    public static IReadOnlyList<string> Names { get; } = [Smoke, Seed, TenThousand];
+    public static IReadOnlyList<string> Names { get; } = [Smoke, Seed, TenThousand, Chaos];
+
+    /// <summary>
+    /// The seed layout with every fault, one after another, each with room to recover before the next: slow consumers,
+    /// a partition, GC pressure, a gateway killed (a supervisor restarts it: the AppHost, or bench/storm-local.sh),
+    /// Redis restarted, fuzzing clients, and at the end a drain of the other gateway.
+    /// </summary>
+    private static IReadOnlyList<FaultSpec> ChaosFaults { get; } =
+    [
+        new(FaultKind.SlowConsumers, At: 15, Duration: 5, Clients: 10),
+        new(FaultKind.Partition, At: 25, Duration: 5, Clients: 100),
+        new(FaultKind.GcPressure, At: 35, Duration: 5, MegabytesPerSecond: 200),
+        new(FaultKind.KillGateway, At: 45, Duration: 10, Gateway: 0),
+        new(FaultKind.RestartRedis, At: 60, Duration: 5),
+        new(FaultKind.Fuzz, At: 70, Duration: 5, Clients: 10),
+        new(FaultKind.Drain, At: 80, Duration: 5, Gateway: 1),
+    ];
 
     /// <summary>The seed's failures: 10 slow consumers × 5 s, 100 clients partitioned for 5 s, GC pressure on the gateways.</summary>
     private static IReadOnlyList<FaultSpec> SeedFaults { get; } =
@@ -34,6 +51,11 @@ public static class StormPresets
             {
                 Scenario = TenThousand, Users = 10_000, Guilds = 200, Rate = 1_000, BodyBytes = 64,
                 Ramp = 30, Duration = 60, Faults = SeedFaults.Select(f => f with { At = f.At + 20 }).ToArray(),
+            },
+            Chaos => new StormPlan
+            {
+                Scenario = Chaos, Users = 1_000, Guilds = 20, Rate = 1_000, BodyBytes = 64,
+                Ramp = 10, Duration = 80, Faults = ChaosFaults,
             },
             Smoke => new StormPlan
             {

@@ -1,6 +1,6 @@
 using Flux.Protocol.Control;
 using Flux.Protocol.Storms;
-using Flux.Swarm.Reporting;
+using Flux.Protocol.Storms.Reports;
 using Flux.Swarm.Storms;
 using Spectre.Console;
 
@@ -43,7 +43,7 @@ internal static class ConsoleProgress
         table.AddRow("sent", r.Sent.ToString("N0"));
         table.AddRow("delivered / expected", $"{r.Delivered:N0} / {r.ExpectedDeliveries:N0}");
         table.AddRow("lost / duplicates / reordered", $"{r.Lost:N0} / {r.Duplicates:N0} / {r.Reordered:N0}");
-        table.AddRow("disconnects unexpected / injected", $"{r.UnexpectedDisconnects:N0} / {r.InjectedDisconnects:N0}");
+        table.AddRow("disconnects unexpected / a fault explains", $"{r.UnexpectedDisconnects:N0} / {r.InjectedDisconnects:N0}");
         table.AddRow("latency p50 / p95 / p99 / p99.9 / max", $"{r.LatencyMs.P50:0.##} / {r.LatencyMs.P95:0.##} / {r.LatencyMs.P99:0.##} / {r.LatencyMs.P999:0.##} / {r.LatencyMs.Max:0.##} ms");
         table.AddRow("throughput sent / delivered", $"{r.Throughput.SentPerS:N0} / {r.Throughput.DeliveredPerS:N0} per s");
         foreach (var (name, cohort) in r.Cohorts)
@@ -53,10 +53,25 @@ internal static class ConsoleProgress
         table.AddRow("generator", $"lag p99 {r.Generator.LagP99Ms:0.##} ms, GC {r.Generator.GcPauseMs:0} ms, CPU {r.Generator.CpuPct:0} %");
         AnsiConsole.Write(table);
         AnsiConsole.WriteLine(r.Generator.Assessment);
-        foreach (string note in r.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
-        AnsiConsole.MarkupLine(r.Passed
-            ? $"[green bold]SLA held (p95 ≤ {r.Sla.P95Ms} ms, p99 ≤ {r.Sla.P99Ms} ms) and nothing was lost: PASSED[/]"
-            : $"[red bold]FAILED: {Markup.Escape(r.Verdict)}[/]");
+        foreach (var fault in r.Faults)
+        {
+            AnsiConsole.MarkupLine(fault.WithinAllowance
+                ? $"[green]fault[/] {Markup.Escape(fault.Description)}: within its allowance"
+                : $"[red]fault[/] {Markup.Escape(fault.Description)}: beyond its allowance: {Markup.Escape(string.Join("; ", fault.Exceeded))}");
+        }
+        switch (r.Outcome)
+        {
+            case StormOutcomes.Passed:
+                AnsiConsole.MarkupLine($"[green bold]PASSED: the SLA held (p95 ≤ {r.Sla.P95Ms} ms, p99 ≤ {r.Sla.P99Ms} ms) and every effect was within its fault's allowance[/]");
+                break;
+            case StormOutcomes.Inconclusive:
+                AnsiConsole.MarkupLine($"[blue bold]INCONCLUSIVE: {Markup.Escape(r.Verdict)}[/]");
+                break;
+            default:
+                AnsiConsole.MarkupLine("[red bold]FAILED:[/]");
+                foreach (string cause in r.Causes) AnsiConsole.MarkupLine($"[red]  - {Markup.Escape(cause)}[/]");
+                break;
+        }
     }
 
     private static async Task PrintLinesAsync(StormRun run)

@@ -1,59 +1,66 @@
+using System.CommandLine;
 using Flux.Protocol.Admin;
 using Flux.Protocol.Auth;
 using Flux.Protocol.Storms;
+using Flux.Protocol.Storms.Reports;
 using Flux.Swarm.Reporting;
+using Flux.Swarm.Runs;
 using Flux.Swarm.Storms;
-using Flux.Swarm.Telemetry;
 using Grpc.Net.Client;
 using Spectre.Console;
 
 namespace Flux.Swarm.Cli;
 
 /// <summary>
-/// <c>storm</c>: the seed's verify.sh done properly. Runs one storm against the given gateways without Aspire,
-/// shows live progress, prints a summary and the SLA verdict, writes the report, and exits 0, 1 or 2.
+/// <c>storm</c>: the seed's verify.sh done properly. Runs one storm against the given gateways without Aspire: probes
+/// them, checks the plan against the limits they advertise, shows live progress, prints a summary and the verdict,
+/// writes the reports, and exits 0, 1, 2 or 3 (<see cref="ExitCodes"/>).
 /// </summary>
 internal static class StormCommand
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(ParseResult parsed, StormOptions options)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
-        {
-            Console.WriteLine(StormArguments.Usage);
-            return ExitCodes.Passed;
-        }
-        StormArguments arguments;
+        StormPlan plan;
         TokenIssuer tokens;
         try
         {
-            arguments = StormArguments.Parse(args);
+            plan = options.ToPlan(parsed);
             tokens = new TokenIssuer(SigningKey.FromBase64(Environment.GetEnvironmentVariable("Auth__SigningKey")));
         }
         catch (Exception ex) when (ex is FormatException or InvalidOperationException)
         {
             return UsageError(ex.Message);
         }
-        var errors = StormPlanValidator.Validate(arguments.Plan);
+        var errors = StormPlanValidator.Validate(plan);
         if (errors.Count > 0) return UsageError(string.Join(Environment.NewLine, errors));
+        string[] admins = parsed.GetValue(options.Admin) ?? [];
+        if (admins.Length > plan.Gateways.Count) return UsageError("more --admin URLs than --gateway URLs");
+        string? redis = parsed.GetValue(options.Redis);
+        if (plan.Faults.Any(f => f.Kind == FaultKind.RestartRedis) && redis is null)
+        {
+            return UsageError("the restart-redis fault needs --redis host:port (the backplane the gateways use)");
+        }
 
         // The admin key comes from the environment, like the signing key, so it never shows in a process list.
         string? adminKey = Environment.GetEnvironmentVariable("Admin__Key");
-        var gateways = arguments.Plan.Gateways.Select((url, i) => new GatewayTarget(
+        var gateways = plan.Gateways.Select((url, i) => new GatewayTarget(
             $"gateway {i}", new Uri(url),
-            i < arguments.AdminUrls.Count ? new GatewayAdmin.GatewayAdminClient(AdminKey.Attach(GrpcChannel.ForAddress(arguments.AdminUrls[i]), adminKey)) : null)).ToList();
+            i < admins.Length ? new GatewayAdmin.GatewayAdminClient(AdminKey.Attach(GrpcChannel.ForAddress(admins[i]), adminKey)) : null)).ToList();
         foreach (var gateway in gateways)
         {
-            if (await GatewayProbe.CheckAsync(gateway.WebSocket, ProbeTimeout).ConfigureAwait(false) is { } problem)
+            var probe = await GatewayProbe.ProbeAsync(gateway.WebSocket, ProbeTimeout).ConfigureAwait(false);
+            if (!probe.Reached)
             {
-                await Console.Error.WriteLineAsync($"error: cannot reach {gateway.WebSocket}: {problem}").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"error: cannot reach {gateway.WebSocket}: {probe.Problem}").ConfigureAwait(false);
                 return ExitCodes.UsageOrConnection;
             }
+            if (probe.Limits is { } limits && PlanCheck.Refusal(plan, limits) is { } refusal) return UsageError(refusal);
         }
 
         using var host = CliServices.Create();
-        var run = StormRun.Start(arguments.Plan, gateways, tokens, host.Metrics, host.Logger, seed: arguments.Seed);
+        var run = StormRun.Start(plan, gateways, tokens, host.Metrics, host.Logger, seed: parsed.GetValue(options.Seed), redis: redis);
         using var cancel = new CancelOnCtrlC(run);
         await ConsoleProgress.ShowAsync(run).ConfigureAwait(false);
         await run.Completion.ConfigureAwait(false);
@@ -64,19 +71,23 @@ internal static class StormCommand
             return ExitCodes.UsageOrConnection;
         }
         ConsoleProgress.PrintSummary(report);
-        if (arguments.ReportPath is { } path)
+        if (parsed.GetValue(options.Report) is { } path)
         {
             string markdown = ReportWriter.WriteFiles(report, path);
             AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(Path.GetFullPath(path))}[/] and {Markup.Escape(markdown)}");
         }
-        return report.Passed ? ExitCodes.Passed : ExitCodes.Failed;
+        if (parsed.GetValue(options.JUnit) is { } junit)
+        {
+            JUnitWriter.Write(report, junit);
+            AnsiConsole.MarkupLine($"JUnit: [bold]{Markup.Escape(Path.GetFullPath(junit))}[/]");
+        }
+        return ExitCodes.ForOutcome(report.Outcome);
     }
 
     private static int UsageError(string message)
     {
         Console.Error.WriteLine($"error: {message}");
-        Console.Error.WriteLine();
-        Console.Error.WriteLine(StormArguments.Usage);
+        Console.Error.WriteLine("Run 'storm --help' for the options.");
         return ExitCodes.UsageOrConnection;
     }
 

@@ -59,6 +59,27 @@ internal sealed class SeqTracker
     }
 
     /// <summary>
+    /// A gap frame: seqs <paramref name="from"/>..<paramref name="to"/> will never come, and the user was told. They
+    /// are marked so they do not count as lost; returns how many of them had not arrived.
+    /// </summary>
+    public long Announce(long from, long to)
+    {
+        long announced = 0;
+        for (long seq = Math.Max(from, Base + 1); seq <= to; seq++)
+        {
+            long index = seq - Base - 1;
+            EnsureCapacity(index);
+            ref ulong word = ref _bits[index >> 6];
+            ulong mask = 1UL << (int)(index & 63);
+            if ((word & mask) != 0) continue;
+            word |= mask;
+            announced++;
+        }
+        Highest = Math.Max(Highest, to);
+        return announced;
+    }
+
+    /// <summary>
     /// Identify afresh after a lost session: seqs up to the new base that never came stay missing,
     /// and tracking continues from the new base.
     /// </summary>

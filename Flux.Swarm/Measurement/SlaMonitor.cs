@@ -24,6 +24,10 @@ internal sealed class SlaMonitor(SlaSpec sla)
 
     public bool EverViolated => _violations.Count > 0 || _alerting;
 
+    /// <summary>Every alert so far, in order: the breaches that ended, then the one still open.</summary>
+    public IReadOnlyList<string> AlertHistory =>
+        [.. _violations.Select(v => v.Description), .. _alerting ? [Message] : Array.Empty<string>()];
+
     /// <summary>Feeds one second. Returns true when this second raised a new alert.</summary>
     public bool Observe(double second, LatencyStats window)
     {

@@ -1,22 +1,15 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
+using Flux.Protocol.Storms.Reports;
 
 namespace Flux.Swarm.Reporting;
 
-/// <summary>Writes a report as JSON and as its Markdown twin.</summary>
+/// <summary>Writes a report as JSON (<see cref="StormReportJson"/>) and as its Markdown twin.</summary>
 internal static class ReportWriter
 {
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-    };
+    public static string ToJson(StormReport report) => StormReportJson.Serialize(report);
 
-    public static string ToJson(StormReport report) => JsonSerializer.Serialize(report, Json);
-
-    public static StormReport? FromJson(string json) => JsonSerializer.Deserialize<StormReport>(json, Json);
+    public static StormReport FromJson(string json) => StormReportJson.Deserialize(json);
 
     /// <summary>Writes <paramref name="path"/> and the Markdown twin beside it (same name, .md).</summary>
     public static string WriteFiles(StormReport report, string path)
@@ -35,7 +28,13 @@ internal static class ReportWriter
         var c = CultureInfo.InvariantCulture;
         md.AppendLine(c, $"# Storm {r.RunId}: {r.Scenario}");
         md.AppendLine();
-        md.AppendLine(c, $"**Verdict: {r.Verdict}**");
+        md.AppendLine(c, $"**{r.Outcome.ToUpperInvariant()}**{(r.Passed ? "" : ":")}");
+        if (!r.Passed)
+        {
+            md.AppendLine();
+            if (r.Outcome == StormOutcomes.Inconclusive) md.AppendLine(c, $"- {r.Generator.Assessment}");
+            foreach (string cause in r.Causes) md.AppendLine(c, $"- {cause}");
+        }
         md.AppendLine();
         md.AppendLine(c, $"{r.Users:N0} users in {r.Guilds:N0} guilds, {r.Rate:N0} msg/s planned, {r.RampS:0.#} s ramp then {r.DurationS:0.#} s steady{(r.Stopped ? " (stopped early)" : "")}. Started {r.StartedAt}, finished {r.FinishedAt}.");
         md.AppendLine();
@@ -48,7 +47,7 @@ internal static class ReportWriter
         Row(md, "duplicates", r.Duplicates.ToString("N0", c));
         Row(md, "reordered", r.Reordered.ToString("N0", c));
         Row(md, "unexpected disconnects", r.UnexpectedDisconnects.ToString("N0", c));
-        Row(md, "injected disconnects", r.InjectedDisconnects.ToString("N0", c));
+        Row(md, "disconnects a fault explains", r.InjectedDisconnects.ToString("N0", c));
         Row(md, "latency p50 / p95 / p99 / p99.9 / max (healthy)", $"{r.LatencyMs.P50:0.##} / {r.LatencyMs.P95:0.##} / {r.LatencyMs.P99:0.##} / {r.LatencyMs.P999:0.##} / {r.LatencyMs.Max:0.##} ms");
         Row(md, "throughput sent / delivered", $"{r.Throughput.SentPerS:N0} / {r.Throughput.DeliveredPerS:N0} per s");
         Row(md, "SLA", $"p95 ≤ {r.Sla.P95Ms} ms, p99 ≤ {r.Sla.P99Ms} ms (alert after {r.Sla.WindowS} s): {(r.Sla.Passed ? "held" : "violated")}");
@@ -58,7 +57,7 @@ internal static class ReportWriter
         if (r.Sla.Violations.Count > 0)
         {
             md.AppendLine();
-            md.AppendLine("## SLA violations");
+            md.AppendLine("## SLA alerts");
             foreach (var v in r.Sla.Violations) md.AppendLine(c, $"- {v.Description}");
         }
         if (r.Cohorts.Count > 0)
@@ -73,24 +72,27 @@ internal static class ReportWriter
             }
         }
         md.AppendLine();
-        md.AppendLine("## Faults");
-        md.AppendLine("| fault | lost | duplicates | reordered | unexpected disconnects |");
+        md.AppendLine("## Faults: what each may cause, what it caused");
+        md.AppendLine("| fault | at | allowed | caused | judged |");
         md.AppendLine("|---|---|---|---|---|");
         foreach (var f in r.Faults.Append(r.OutsideFaults))
         {
-            md.AppendLine(c, $"| {f.Description} | {f.Lost:N0} | {f.Duplicates:N0} | {f.Reordered:N0} | {f.UnexpectedDisconnects:N0} |");
+            string caused = string.Join(", ", f.Effects.Select(e => $"{e.Key} {e.Value:N0}").Concat(f.Closes.Select(k => $"close {k.Key} × {k.Value:N0}")));
+            string judged = f.WithinAllowance ? "within" : "**beyond**: " + string.Join("; ", f.Exceeded);
+            md.AppendLine(c, $"| {f.Description} | {(f.Kind == "none" ? "" : $"{f.AtS:0} s")} | {f.Allowance} | {(caused.Length == 0 ? "nothing" : caused)} | {judged} |");
         }
         md.AppendLine();
         var d = r.Details;
-        md.AppendLine(c, $"Details: {d.Resumes:N0} resumes, {d.SessionsLost:N0} sessions lost, {d.ConnectFailures:N0} connect failures, {d.NotSent:N0} sends not sent ({d.Rejected:N0} refused by the gateway), {d.Unconfirmed:N0} unconfirmed at a partition, {d.SkippedSends:N0} skipped while offline, {d.GapsReported:N0} gaps reported, {d.ShedDisconnects:N0} shed.");
+        md.AppendLine(c, $"Details: {d.Resumes:N0} resumes, {d.SessionsLost:N0} sessions lost, {d.AnnouncedLoss:N0} deliveries missed but announced, {d.ConnectFailures:N0} connect failures, {d.NotSent:N0} sends not sent ({d.Rejected:N0} refused by the gateway), {d.Unconfirmed:N0} unconfirmed at a cut, {d.SkippedSends:N0} skipped while offline, {d.GapsReported:N0} gaps reported, {d.ShedDisconnects:N0} shed.");
         foreach (string note in r.Notes) md.AppendLine(c, $"- {note}");
         md.AppendLine();
         md.AppendLine("## Timeline");
-        md.AppendLine("| t (s) | phase | connections | sends/s | deliveries/s | p50 | p95 | p99 | max |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| t (s) | phase | connections | sends/s | deliveries/s | p50 | p95 | p99 | max | worst traced |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var t in r.Timeline)
         {
-            md.AppendLine(c, $"| {t.T:0} | {t.Phase} | {t.Connections:N0} | {t.SendsPerS:N0} | {t.DeliveriesPerS:N0} | {t.P50Ms:0.##} | {t.P95Ms:0.##} | {t.P99Ms:0.##} | {t.MaxMs:0.##}{(t.SlaBreach ? " ⚠" : "")} |");
+            string traced = t.WorstTraceId is { } id ? $"{t.WorstSampledMs:0.#} ms `{id}`" : "";
+            md.AppendLine(c, $"| {t.T:0} | {t.Phase} | {t.Connections:N0} | {t.SendsPerS:N0} | {t.DeliveriesPerS:N0} | {t.P50Ms:0.##} | {t.P95Ms:0.##} | {t.P99Ms:0.##} | {t.MaxMs:0.##}{(t.SlaBreach ? " ⚠" : "")} | {traced} |");
         }
         return md.ToString();
     }

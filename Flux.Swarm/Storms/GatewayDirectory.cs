@@ -1,5 +1,6 @@
 using System.Net;
 using Flux.Protocol.Admin;
+using Flux.Swarm.Runs;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.ServiceDiscovery;

@@ -1,28 +1,33 @@
+using Flux.Protocol.Storms.Reports;
+using Flux.Swarm.Faults;
 using Flux.Swarm.Measurement;
-using Flux.Swarm.Reporting;
+using Flux.Swarm.Runs;
 using Flux.Swarm.Users;
+using Flux.Swarm.Verdicts;
 
 namespace Flux.Swarm.Storms;
 
 /// <summary>
 /// The final count, once the run has drained. Every user expected every seq of its guild after the seq it joined at;
-/// whatever did not arrive is lost, and is tied to the fault active when the message was meant to be sent.
-/// A message no one ever received was lost by the system, unless its sender was being cut off by a partition at
-/// that moment: then it never reached a gateway, and it is counted as unconfirmed instead.
+/// whatever did not arrive, and was not announced (a 4007, a gap), is lost, and is tied to the fault that explains it.
+/// A message no one ever received was lost by the system, unless its sender's connection was cut or dropped just
+/// after it was written: then it may never have reached a gateway, and it is counted as unconfirmed instead.
+/// The verdict then judges every effect against its fault's allowance.
 /// </summary>
 internal static class StormAccounting
 {
-    /// <summary>A send this close before a partition cut its sender off may have died in the sender's socket.</summary>
+    /// <summary>A send this close before its sender's connection was cut or dropped may have died in the socket.</summary>
     private const long CutWindowMicroseconds = 1_000_000;
 
-    public static StormReport Build(StormRun run, IReadOnlyList<SimulatedUser> users, double steadySeconds, IReadOnlyList<string> notes)
+    public static StormReport Build(StormRun run, IReadOnlyList<SimulatedUser> users, double steadySeconds, FaultInjector injector)
     {
         var storm = run.Context;
         var plan = storm.Plan;
+        var effects = storm.Effects;
         long[] maxSeq = storm.GuildMaxSeq;
         var intendedBySeq = IntendedTimes(storm);
 
-        long expected = 0, lost = 0, delivered = 0, duplicates = 0, reordered = 0;
+        long expected = 0, delivered = 0, duplicates = 0, reordered = 0;
         foreach (var user in users)
         {
             delivered += user.Delivered;
@@ -31,40 +36,43 @@ internal static class StormAccounting
             if (user.Tracker is not { } tracker) continue; // never connected: it expected nothing
             long top = maxSeq[user.GuildIndex];
             expected += Math.Max(0, top - tracker.Base) + tracker.MissedBeforeRebase;
-            lost += tracker.MissedBeforeRebase; // already tied to its fault when the session was lost
             foreach (long seq in tracker.MissingSeqs(top))
             {
-                lost++;
                 double at = intendedBySeq.TryGetValue((user.GuildIndex, seq), out long us) ? us / 1e6 : storm.Clock.NowSeconds;
-                storm.Effects.Lost(storm.Faults.ActiveAt(at), 1);
+                effects.Add(storm.FaultFor(user.PickedBy, at), Effect.Lost);
             }
         }
 
         long unconfirmed = 0;
-        var cuts = users.ToDictionary(u => u.Index, u => u.Cuts);
+        var senders = users.ToDictionary(u => u.Index);
         for (long id = 0; id < storm.Ledger.Count; id++)
         {
             var message = storm.Ledger[id];
             if (message.Seq != 0 || message.NotSent != 0) continue;
             long intended = message.IntendedMicroseconds;
-            if (cuts[message.Sender].Any(cut => intended >= cut - CutWindowMicroseconds && intended <= cut))
+            var sender = senders[message.Sender];
+            int fault = storm.FaultFor(sender.PickedBy, intended / 1e6);
+            if (sender.Cuts.Any(cut => intended >= cut - CutWindowMicroseconds && intended <= cut))
             {
                 unconfirmed++;
+                effects.Add(fault, Effect.UnconfirmedSends);
                 continue;
             }
             int recipients = storm.Layout.GuildSizes[message.Guild];
             expected += recipients;
-            lost += recipients;
-            storm.Effects.Lost(storm.Faults.ActiveAt(message.IntendedMicroseconds / 1e6), recipients);
+            effects.Add(fault, Effect.Lost, recipients);
         }
+        long lost = effects.Total(Effect.Lost);
         storm.Metrics.Lost(lost);
 
         var healthy = storm.Latency[(int)Cohort.Healthy].Cumulative;
         var sla = run.Sla;
         bool slaPassed = sla.Violations.Count == 0 && healthy.P95Ms <= plan.Sla.P95Ms && healthy.P99Ms <= plan.Sla.P99Ms;
         var generator = storm.Generator.Report();
+        var verdict = VerdictJudge.Judge(new VerdictInput(plan, injector.Allowances, effects, storm.LimitBreachFault,
+            slaPassed ? null : SlaBreach(sla, healthy, plan.Sla), injector.NotInjected, generator.Saturated ? generator.Reason : null));
+
         var counters = storm.Counters;
-        bool passed = slaPassed && lost == 0;
         var steadyRows = run.Timeline.Where(r => r.Phase == "steady").ToList();
         long sent = Interlocked.Read(ref counters.Sent);
         double sendingSeconds = Math.Max(1, plan.Ramp + steadySeconds);
@@ -84,8 +92,8 @@ internal static class StormAccounting
             Lost = lost,
             Duplicates = duplicates,
             Reordered = reordered,
-            UnexpectedDisconnects = Interlocked.Read(ref counters.UnexpectedDisconnects),
-            InjectedDisconnects = Interlocked.Read(ref counters.InjectedDisconnects),
+            UnexpectedDisconnects = verdict.UnexpectedCloses,
+            InjectedDisconnects = verdict.ExpectedCloses,
             LatencyMs = Block(healthy),
             Throughput = steadyRows.Count > 0
                 ? new ThroughputBlock(steadyRows.Average(r => r.SendsPerS), steadyRows.Average(r => r.DeliveriesPerS))
@@ -95,24 +103,31 @@ internal static class StormAccounting
             Generator = new GeneratorBlock(generator.MaxLagMs, generator.LagP99Ms, generator.GcPauseMs, generator.CpuPct,
                 generator.MaxThreadPoolQueue, generator.Saturated, generator.Reason),
             Cohorts = Cohorts(storm, users),
-            Faults = plan.Faults.Select((fault, i) => FaultBlock(storm, i, fault.Describe(), fault.At, fault.Duration)).ToList(),
-            OutsideFaults = FaultBlock(storm, -1, "no fault active", 0, 0),
+            Faults = [.. verdict.Faults],
+            OutsideFaults = verdict.Outside,
             Details = new DetailsBlock(
                 Interlocked.Read(ref counters.NotSent), Interlocked.Read(ref counters.Rejected), unconfirmed,
                 Interlocked.Read(ref counters.SkippedSends), Interlocked.Read(ref counters.ConnectFailures),
                 Interlocked.Read(ref counters.Resumes), Interlocked.Read(ref counters.SessionsLost),
                 Interlocked.Read(ref counters.GapsReported), Interlocked.Read(ref counters.ShedDisconnects),
-                Interlocked.Read(ref counters.ForeignMessages)),
+                Interlocked.Read(ref counters.ForeignMessages), effects.Total(Effect.AnnouncedLoss)),
             Timeline = [.. run.Timeline],
             Gateways = storm.Gateways.Select(g => g.WebSocket.ToString()).ToList(),
-            Notes = [.. notes],
+            Notes = [.. injector.NotInjected],
             StartedAt = run.StartedAt.ToString("O"),
             FinishedAt = DateTimeOffset.UtcNow.ToString("O"),
             Stopped = run.StopRequested && steadySeconds + 0.5 < plan.Duration,
-            Passed = passed,
-            Verdict = Verdict(slaPassed, lost, sla, healthy, plan.Sla),
+            Outcome = verdict.Outcome,
+            Passed = verdict.Passed,
+            Verdict = verdict.Text,
+            Causes = [.. verdict.Causes],
         };
     }
+
+    private static string SlaBreach(SlaMonitor sla, LatencyStats healthy, Flux.Protocol.Storms.SlaSpec limits) =>
+        sla.Violations.Count > 0
+            ? $"SLA violated: {string.Join("; ", sla.Violations.Select(v => v.Description))}"
+            : $"SLA violated: p95 {healthy.P95Ms:0.#} ms / p99 {healthy.P99Ms:0.#} ms over limits {limits.P95Ms:0.#} / {limits.P99Ms:0.#} ms";
 
     private static Dictionary<(int Guild, long Seq), long> IntendedTimes(StormContext storm)
     {
@@ -139,24 +154,5 @@ internal static class StormAccounting
         return cohorts;
     }
 
-    private static FaultBlock FaultBlock(StormContext storm, int index, string description, double at, double duration)
-    {
-        var (lost, duplicates, reordered, disconnects) = storm.Effects.For(index);
-        return new FaultBlock(description, at, duration, lost, duplicates, reordered, disconnects);
-    }
-
     private static LatencyBlock Block(LatencyStats s) => new(s.P50Ms, s.P95Ms, s.P99Ms, s.P999Ms, s.MaxMs, s.Count);
-
-    private static string Verdict(bool slaPassed, long lost, SlaMonitor sla, LatencyStats healthy, Flux.Protocol.Storms.SlaSpec limits)
-    {
-        var problems = new List<string>();
-        if (!slaPassed)
-        {
-            problems.Add(sla.Violations.Count > 0
-                ? $"SLA violated: {sla.Violations[0].Description}"
-                : $"SLA violated: p95 {healthy.P95Ms:0.#} ms / p99 {healthy.P99Ms:0.#} ms over limits {limits.P95Ms:0.#} / {limits.P99Ms:0.#} ms");
-        }
-        if (lost > 0) problems.Add($"{lost:N0} messages lost");
-        return problems.Count == 0 ? "passed" : string.Join("; ", problems);
-    }
 }

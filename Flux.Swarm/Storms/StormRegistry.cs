@@ -1,6 +1,7 @@
 using Flux.Protocol.Auth;
 using Flux.Protocol.Control;
 using Flux.Protocol.Storms;
+using Flux.Swarm.Runs;
 using Flux.Swarm.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -16,8 +17,11 @@ internal sealed class StormRegistry(
     TokenIssuer tokens,
     SwarmMetrics metrics,
     IOptions<SwarmOptions> options,
+    IConfiguration configuration,
     ILogger<StormRegistry> logger)
 {
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
+
     private readonly Dictionary<string, StormRun> _runs = [];
     private readonly Lock _gate = new();
     private StormRun? _active;
@@ -41,6 +45,13 @@ internal sealed class StormRegistry(
         plan = plan with { Gateways = targets.Select(t => t.WebSocket.ToString()).ToArray() };
         var errors = StormPlanValidator.Validate(plan, options.Value.AllowRemoteGateways);
         if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors));
+        // The plan must fit the limits the gateways advertise, or it measures the limits rather than the system.
+        foreach (var target in targets)
+        {
+            var probe = await GatewayProbe.ProbeAsync(target.WebSocket, ProbeTimeout).ConfigureAwait(false);
+            if (!probe.Reached) throw new InvalidOperationException($"cannot reach {target.Name} ({target.WebSocket}): {probe.Problem}");
+            if (probe.Limits is { } limits && PlanCheck.Refusal(plan, limits) is { } refusal) throw new ArgumentException(refusal);
+        }
 
         StormRun run;
         lock (_gate)
@@ -49,7 +60,7 @@ internal sealed class StormRegistry(
             {
                 throw new InvalidOperationException($"storm {running.Id} is still running; stop it first");
             }
-            run = StormRun.Start(plan, targets, tokens, metrics, logger);
+            run = StormRun.Start(plan, targets, tokens, metrics, logger, redis: configuration.GetConnectionString("redis"));
             _runs[run.Id] = run;
             _active = run;
         }

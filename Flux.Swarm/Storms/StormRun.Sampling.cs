@@ -1,7 +1,7 @@
 using Flux.Protocol.Control;
 using Flux.Protocol.Storms;
+using Flux.Protocol.Storms.Reports;
 using Flux.Swarm.Measurement;
-using Flux.Swarm.Reporting;
 using Flux.Swarm.Telemetry;
 
 namespace Flux.Swarm.Storms;
@@ -38,9 +38,11 @@ internal sealed partial class StormRun
     {
         double now = _storm.Clock.NowSeconds;
         var window = LatencyStats.Empty;
+        (string? TraceId, double Ms) worst = (null, 0);
         if (!final || _phase == StormPhase.Failed)
         {
             window = _storm.Latency[(int)Cohort.Healthy].TakeInterval();
+            worst = _storm.WorstSampled.Take();
             for (int c = 1; c < _storm.Latency.Length; c++) _storm.Latency[c].TakeInterval();
             _storm.Generator.Sample();
             if (Sla.Observe(now, window))
@@ -83,18 +85,26 @@ internal sealed partial class StormRun
             Lost = Report?.Lost ?? LiveLost(),
             Duplicates = duplicates,
             Reordered = reordered,
-            UnexpectedDisconnects = Interlocked.Read(ref _storm.Counters.UnexpectedDisconnects),
-            InjectedDisconnects = Interlocked.Read(ref _storm.Counters.InjectedDisconnects),
+            UnexpectedDisconnects = Report?.UnexpectedDisconnects ?? Interlocked.Read(ref _storm.Counters.UnexpectedDisconnects),
+            InjectedDisconnects = Report?.InjectedDisconnects ?? Interlocked.Read(ref _storm.Counters.InjectedDisconnects),
             SlaViolated = Sla.EverViolated,
             SlaMessage = Sla.Message,
             GeneratorLagMs = _storm.Generator.LastLagMs,
             UnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            WorstTraceId = worst.TraceId ?? "",
+            WorstSampledMs = worst.Ms,
         };
         snapshot.ActiveFaults.AddRange(_storm.Faults.ActiveDescriptions(now));
+        snapshot.Alerts.AddRange(Sla.AlertHistory);
+        if (final && Report is { } report)
+        {
+            snapshot.Outcome = StormOutcomeMapping.ToOutcome(report.Outcome);
+            snapshot.Verdict = report.Verdict;
+        }
         if (!final)
         {
             _timeline.Add(new TimelineRow(Math.Round(now), StormPhaseNames.ToText(_phase), connections, sendsPerS, deliveriesPerS,
-                window.P50Ms, window.P95Ms, window.P99Ms, window.MaxMs, Sla.Alerting));
+                window.P50Ms, window.P95Ms, window.P99Ms, window.MaxMs, Sla.Alerting, worst.TraceId, worst.Ms));
         }
         return snapshot;
     }

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using Flux.Protocol.Auth;
 using Flux.Protocol.Control;
 using Flux.Protocol.Storms;
+using Flux.Protocol.Storms.Reports;
 using Flux.Swarm.Faults;
 using Flux.Swarm.Measurement;
-using Flux.Swarm.Reporting;
+using Flux.Swarm.Runs;
 using Flux.Swarm.Telemetry;
 using Flux.Swarm.Users;
 
@@ -22,6 +23,7 @@ internal sealed partial class StormRun
     public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(20);
 
     private readonly StormContext _storm;
+    private readonly HeartbeatWheel _heartbeats = new();
     private readonly List<SimulatedUser> _users = [];
     private readonly CancellationTokenSource _stopRequested = new();
     private readonly Lock _gate = new();
@@ -61,11 +63,12 @@ internal sealed partial class StormRun
 
     internal StormContext Context => _storm;
 
+    /// <param name="redis">The backplane's connection string, for the restart-redis fault; null when the swarm cannot reach it.</param>
     public static StormRun Start(StormPlan plan, IReadOnlyList<GatewayTarget> gateways, TokenIssuer tokens,
-        SwarmMetrics metrics, ILogger logger, string? runId = null, int? seed = null)
+        SwarmMetrics metrics, ILogger logger, string? runId = null, int? seed = null, string? redis = null)
     {
         string id = runId ?? NewRunId();
-        var storm = new StormContext(id, plan, gateways, tokens, metrics, logger, seed ?? Random.Shared.Next());
+        var storm = new StormContext(id, plan, gateways, tokens, metrics, logger, seed ?? Random.Shared.Next(), redis);
         var run = new StormRun(storm);
         run.Completion = Task.Run(run.RunAsync);
         return run;
@@ -104,13 +107,13 @@ internal sealed partial class StormRun
         _storm.StormTrace = root?.Context ?? default;
         var plan = Plan;
         Log.StormStarting(_storm.Logger, Id, plan.Scenario, plan.Users, plan.Guilds, plan.Rate, _storm.Gateways.Count);
-        var scheduler = new SendScheduler(_storm, _users);
+        var scheduler = new SendScheduler(_storm, _users, _heartbeats);
         var userTasks = new List<Task>(plan.Users);
         using var sampling = new CancellationTokenSource();
         Task sampler = Task.CompletedTask;
         try
         {
-            for (int i = 0; i < plan.Users; i++) _users.Add(new SimulatedUser(_storm, i));
+            for (int i = 0; i < plan.Users; i++) _users.Add(new SimulatedUser(_storm, i, _heartbeats));
             var injector = new FaultInjector(_storm, _users);
             SetPhase(StormPhase.Ramping);
             scheduler.Start();
@@ -135,6 +138,7 @@ internal sealed partial class StormRun
                 scheduler.EndMicroseconds = Math.Min(scheduler.EndMicroseconds, _storm.Clock.NowMicroseconds);
                 _stopRequested.Cancel(); // pending faults are not started any more
                 await QuiesceAsync().ConfigureAwait(false);
+                CountUsersNotBack();
                 await Task.WhenAll(_users.Select(u => u.CloseAsync())).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
                 await _storm.Stopping.CancelAsync().ConfigureAwait(false);
                 scheduler.Stop();
@@ -147,8 +151,9 @@ internal sealed partial class StormRun
             foreach (var latency in _storm.Latency) latency.TakeInterval();
             Sla.Finish();
 
-            Report = StormAccounting.Build(this, _users, steadySeconds, injector.Notes);
+            Report = StormAccounting.Build(this, _users, steadySeconds, injector);
             FinishedAt = DateTimeOffset.UtcNow;
+            root?.SetTag("flux.storm.outcome", Report.Outcome);
             root?.SetTag("flux.storm.verdict", Report.Verdict);
             Log.StormFinished(_storm.Logger, Id, Report.Verdict);
             SetPhase(StormPhase.Finished);
@@ -180,7 +185,7 @@ internal sealed partial class StormRun
             var wait = TimeSpan.FromSeconds(arrivals[i] - _storm.Clock.NowSeconds);
             if (wait > TimeSpan.FromMilliseconds(1))
             {
-                await Task.Delay(wait, _stopRequested.Token).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                await Task.Delay(wait, _stopRequested.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             userTasks.Add(_users[i].RunAsync());
         }
@@ -190,7 +195,7 @@ internal sealed partial class StormRun
     {
         var wait = TimeSpan.FromSeconds(second - _storm.Clock.NowSeconds);
         if (wait <= TimeSpan.Zero || StopRequested) return;
-        await Task.Delay(wait, _stopRequested.Token).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        await Task.Delay(wait, _stopRequested.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     // In-flight messages and resumes settle: every user that ever joined is connected again and has every seq
@@ -207,6 +212,19 @@ internal sealed partial class StormRun
                 u.Tracker is null || (u.IsReady && u.Tracker.Highest >= Volatile.Read(ref _storm.GuildMaxSeq[u.GuildIndex])));
             if (settled) return;
             lastDelivered = delivered;
+        }
+    }
+
+    // After the drain every user that ever joined should be connected again and caught up; the verdict fails on any
+    // that is not (counted before the users are closed at the end of the run).
+    private void CountUsersNotBack()
+    {
+        foreach (var user in _users)
+        {
+            if (user.Tracker is { } tracker && (!user.IsReady || tracker.Highest < Volatile.Read(ref _storm.GuildMaxSeq[user.GuildIndex])))
+            {
+                _storm.Effects.Add(user.PickedBy, Effect.UsersNotBack);
+            }
         }
     }
 

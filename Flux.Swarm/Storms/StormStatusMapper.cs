@@ -23,6 +23,7 @@ internal static class StormStatusMapper
         {
             status.Verdict = report.Verdict;
             status.Passed = report.Passed;
+            status.Outcome = StormOutcomeMapping.ToOutcome(report.Outcome);
             if (includeReport)
             {
                 status.ReportJson = ReportWriter.ToJson(report);

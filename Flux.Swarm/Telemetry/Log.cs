@@ -26,4 +26,7 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Debug, "User {User} disconnected ({Reason}); reconnecting")]
     public static partial void UserDisconnected(ILogger logger, string user, string reason);
+
+    [LoggerMessage(9, LogLevel.Warning, "Storm {RunId}: Redis restarted and came back {How}")]
+    public static partial void RedisRestarted(ILogger logger, string runId, string how);
 }

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Flux.Protocol.WebSockets;
 
 namespace Flux.Swarm.Users;
 
@@ -11,13 +12,18 @@ namespace Flux.Swarm.Users;
 /// A lean client WebSocket (RFC 6455) for thousands of simulated users. ClientWebSocket read each message in
 /// several small reads, and each read cost a system call and a TCP acknowledgement: with tens of thousands of
 /// messages a second, that was most of the swarm's CPU (measured with perf). This one waits with a zero-byte read,
-/// then takes whatever has arrived in one large read into a pooled buffer and hands over every complete frame in it.
-/// The buffer goes back to the pool whenever no partial frame is left, so an idle user holds none.
+/// then takes whatever has arrived in one large read into a pooled buffer and hands over every complete message in
+/// it. The buffer goes back to the pool whenever no partial frame is left, so an idle user holds none.
+/// <para>
+/// It reassembles fragmented messages, answers pings, reports the server's close code, and treats anything a server
+/// may not send (a masked frame, reserved bits or opcodes, a bad control frame, fragments out of order) as a broken
+/// connection (<see cref="IOException"/>), never as data.
+/// </para>
 /// </summary>
 internal sealed class GatewaySocket : IDisposable
 {
     private const int ReadBufferBytes = 16 * 1024;
-    private const int MaxFrameBytes = 1 << 20;
+    private const int MaxMessageBytes = 1 << 20;
     private const string AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
     private readonly Socket _socket;
@@ -27,6 +33,8 @@ internal sealed class GatewaySocket : IDisposable
     private int _end;
     private int _closed;
     private bool _pending;
+    // A fragmented message being reassembled (rare: the gateway never fragments).
+    private ArrayBufferWriter<byte>? _fragments;
 
     private GatewaySocket(Socket socket) => _socket = socket;
 
@@ -34,12 +42,14 @@ internal sealed class GatewaySocket : IDisposable
     public int? CloseStatus { get; private set; }
 
     /// <summary>Connects and performs the opening handshake.</summary>
+    /// <param name="source">A local address to connect from (spreading connections over 127.0.0.x), or null.</param>
     /// <exception cref="IOException">The connection or the upgrade failed.</exception>
-    public static async Task<GatewaySocket> ConnectAsync(Uri uri, CancellationToken cancellationToken)
+    public static async Task<GatewaySocket> ConnectAsync(Uri uri, CancellationToken cancellationToken, IPAddress? source = null)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            if (source is not null) socket.Bind(new IPEndPoint(source, 0));
             await socket.ConnectAsync(new DnsEndPoint(uri.Host, uri.Port), cancellationToken).ConfigureAwait(false);
             string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
             string request = $"GET {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
@@ -62,16 +72,17 @@ internal sealed class GatewaySocket : IDisposable
     }
 
     /// <summary>
-    /// Waits for data and hands every complete text frame to <paramref name="onFrame"/>. Returns false once the
+    /// Waits for data and hands every complete text message to <paramref name="onMessage"/>. Returns false once the
     /// server has closed (see <see cref="CloseStatus"/>) or the connection ended.
     /// </summary>
-    public async ValueTask<bool> ReceiveAsync(Action<ReadOnlySpan<byte>> onFrame, CancellationToken cancellationToken)
+    /// <exception cref="IOException">The server broke the framing rules.</exception>
+    public async ValueTask<bool> ReceiveAsync(Action<ReadOnlySpan<byte>> onMessage, CancellationToken cancellationToken)
     {
         if (_pending)
         {
             // Frames that arrived with the handshake response.
             _pending = false;
-            return DeliverAndRelease(onFrame);
+            return DeliverAndRelease(onMessage);
         }
         if (_buffer is null)
         {
@@ -84,12 +95,12 @@ internal sealed class GatewaySocket : IDisposable
         int read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
         if (read == 0) return false;
         _end += read;
-        return DeliverAndRelease(onFrame);
+        return DeliverAndRelease(onMessage);
     }
 
-    private bool DeliverAndRelease(Action<ReadOnlySpan<byte>> onFrame)
+    private bool DeliverAndRelease(Action<ReadOnlySpan<byte>> onMessage)
     {
-        bool open = DeliverFrames(onFrame);
+        bool open = DeliverFrames(onMessage);
         if (_start == _end && _buffer is { } buffer)
         {
             _buffer = null;
@@ -98,20 +109,8 @@ internal sealed class GatewaySocket : IDisposable
         return open;
     }
 
-    /// <summary>Sends one text frame (masked, as a client must).</summary>
-    public async Task SendTextAsync(ReadOnlyMemory<byte> payload)
-    {
-        byte[] frame = Frame(0x1, payload.Span);
-        await _sendLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            await SendAllAsync(frame).ConfigureAwait(false);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
+    /// <summary>Sends one text message (masked, as a client must).</summary>
+    public Task SendTextAsync(ReadOnlyMemory<byte> payload) => SendFrameAsync(WebSocketOpcode.Text, payload.Span);
 
     /// <summary>Sends a close frame; the server answers with its own and closes.</summary>
     public async Task CloseAsync(int code, string reason)
@@ -120,16 +119,18 @@ internal sealed class GatewaySocket : IDisposable
         byte[] payload = new byte[2 + Encoding.UTF8.GetByteCount(reason)];
         BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)code);
         Encoding.UTF8.GetBytes(reason, payload.AsSpan(2));
-        await _sendLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            await SendAllAsync(Frame(0x8, payload)).ConfigureAwait(false);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
+        await SendFrameAsync(WebSocketOpcode.Close, payload).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Sends one frame, masked, with the bits given: for the fuzzing clients, which also send what a client must not
+    /// (reserved bits, unfinished fragments, odd opcodes).
+    /// </summary>
+    public Task SendFrameAsync(WebSocketOpcode opcode, ReadOnlySpan<byte> payload, bool fin = true, int reserved = 0) =>
+        SendBytesAsync(Frame(opcode, payload, fin, reserved));
+
+    /// <summary>Sends bytes exactly as given, framed or not.</summary>
+    public Task SendRawAsync(byte[] bytes) => SendBytesAsync(bytes);
 
     /// <summary>Drops the connection at once, without a close handshake, as a network failure would.</summary>
     public void Abort() => _socket.Dispose();
@@ -144,76 +145,17 @@ internal sealed class GatewaySocket : IDisposable
         }
     }
 
-    // Parses frames in [_start, _end); a partial frame stays for the next read.
-    private bool DeliverFrames(Action<ReadOnlySpan<byte>> onFrame)
-    {
-        while (true)
-        {
-            var available = _buffer.AsSpan(_start, _end - _start);
-            if (!TryParseHeader(available, out int opcode, out int headerLength, out long payloadLength)) return true;
-            if (payloadLength > MaxFrameBytes) throw new IOException($"frame of {payloadLength} bytes is over the limit");
-            if (available.Length < headerLength + payloadLength)
-            {
-                if (headerLength + payloadLength > _buffer!.Length) Grow(headerLength + (int)payloadLength);
-                return true;
-            }
-            var payload = available.Slice(headerLength, (int)payloadLength);
-            _start += headerLength + (int)payloadLength;
-            switch (opcode)
-            {
-                case 0x1:
-                    onFrame(payload);
-                    break;
-                case 0x8:
-                    CloseStatus = payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : 1005;
-                    return false;
-                case 0x9:
-                    _ = SendPongAsync(payload.ToArray());
-                    break;
-                default:
-                    break; // pongs; the gateway sends nothing else
-            }
-        }
-    }
-
-    private static bool TryParseHeader(ReadOnlySpan<byte> data, out int opcode, out int headerLength, out long payloadLength)
-    {
-        opcode = 0;
-        headerLength = 2;
-        payloadLength = 0;
-        if (data.Length < 2) return false;
-        opcode = data[0] & 0x0F;
-        bool masked = (data[1] & 0x80) != 0;
-        int length = data[1] & 0x7F;
-        if (length == 126)
-        {
-            headerLength = 4;
-            if (data.Length < headerLength) return false;
-            payloadLength = BinaryPrimitives.ReadUInt16BigEndian(data[2..]);
-        }
-        else if (length == 127)
-        {
-            headerLength = 10;
-            if (data.Length < headerLength) return false;
-            payloadLength = (long)BinaryPrimitives.ReadUInt64BigEndian(data[2..]);
-        }
-        else
-        {
-            payloadLength = length;
-        }
-        if (masked) throw new IOException("the server sent a masked frame");
-        return true;
-    }
-
-    private async Task SendPongAsync(byte[] payload)
+    private async Task SendBytesAsync(byte[] bytes)
     {
         await _sendLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            await SendAllAsync(Frame(0xA, payload)).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
+            ReadOnlyMemory<byte> data = bytes;
+            while (!data.IsEmpty)
+            {
+                int sent = await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
+                data = data[sent..];
+            }
         }
         finally
         {
@@ -221,39 +163,86 @@ internal sealed class GatewaySocket : IDisposable
         }
     }
 
-    private async Task SendAllAsync(ReadOnlyMemory<byte> data)
+    // Parses frames in [_start, _end); a partial frame stays for the next read.
+    private bool DeliverFrames(Action<ReadOnlySpan<byte>> onMessage)
     {
-        while (!data.IsEmpty)
+        while (true)
         {
-            int sent = await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
-            data = data[sent..];
+            var available = _buffer.AsSpan(_start, _end - _start);
+            if (!WebSocketFrameHeader.TryRead(available, out var header)) return true;
+            Check(header);
+            long total = header.Length + header.PayloadLength;
+            if (available.Length < total)
+            {
+                if (total > _buffer!.Length) Grow((int)total);
+                return true;
+            }
+            var payload = available.Slice(header.Length, (int)header.PayloadLength);
+            _start += (int)total;
+            switch (header.Opcode)
+            {
+                case WebSocketOpcode.Text when header.Fin:
+                    onMessage(payload);
+                    break;
+                case WebSocketOpcode.Text or WebSocketOpcode.Continuation:
+                    _fragments ??= new ArrayBufferWriter<byte>();
+                    if (_fragments.WrittenCount + payload.Length > MaxMessageBytes) throw new IOException("fragmented message over the limit");
+                    _fragments.Write(payload);
+                    if (header.Fin)
+                    {
+                        onMessage(_fragments.WrittenSpan);
+                        _fragments = null;
+                    }
+                    break;
+                case WebSocketOpcode.Close:
+                    CloseStatus = payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : 1005;
+                    return false;
+                case WebSocketOpcode.Ping:
+                    _ = SendPongAsync(payload.ToArray());
+                    break;
+                default:
+                    break; // pongs; binary messages are not part of the protocol and are ignored
+            }
         }
     }
 
-    // A final frame with a fresh masking key, as RFC 6455 section 5.3 requires of clients.
-    private static byte[] Frame(int opcode, ReadOnlySpan<byte> payload)
+    // What a server may not send (RFC 6455, section 5): the connection cannot be trusted after it.
+    private void Check(in WebSocketFrameHeader header)
     {
-        int lengthBytes = payload.Length < 126 ? 0 : payload.Length <= ushort.MaxValue ? 2 : 8;
-        var frame = new byte[2 + lengthBytes + 4 + payload.Length];
-        frame[0] = (byte)(0x80 | opcode);
-        if (lengthBytes == 0)
+        if (header.Masked) throw new IOException("the server sent a masked frame");
+        if (header.Reserved != 0) throw new IOException("the server set reserved bits");
+        if (!header.IsKnownOpcode) throw new IOException($"the server sent reserved opcode {(int)header.Opcode}");
+        if (header.IsControl && (!header.Fin || header.PayloadLength > WebSocketFrameHeader.MaxControlPayload))
         {
-            frame[1] = (byte)(0x80 | payload.Length);
+            throw new IOException("the server sent a fragmented or over-long control frame");
         }
-        else if (lengthBytes == 2)
+        if (header.PayloadLength > MaxMessageBytes) throw new IOException($"frame of {header.PayloadLength} bytes is over the limit");
+        bool inMessage = _fragments is not null;
+        if (header.Opcode == WebSocketOpcode.Continuation && !inMessage) throw new IOException("the server sent a continuation without a message");
+        if (header.Opcode == WebSocketOpcode.Text && inMessage) throw new IOException("the server began a message inside another");
+    }
+
+    private async Task SendPongAsync(byte[] payload)
+    {
+        try
         {
-            frame[1] = 0x80 | 126;
-            BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)payload.Length);
+            await SendFrameAsync(WebSocketOpcode.Pong, payload).ConfigureAwait(false);
         }
-        else
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            frame[1] = 0x80 | 127;
-            BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(2), (ulong)payload.Length);
         }
-        int maskAt = 2 + lengthBytes;
-        RandomNumberGenerator.Fill(frame.AsSpan(maskAt, 4));
-        var body = frame.AsSpan(maskAt + 4);
-        for (int i = 0; i < payload.Length; i++) body[i] = (byte)(payload[i] ^ frame[maskAt + (i & 3)]);
+    }
+
+    // A frame with a fresh masking key, as RFC 6455 section 5.3 requires of clients.
+    internal static byte[] Frame(WebSocketOpcode opcode, ReadOnlySpan<byte> payload, bool fin = true, int reserved = 0)
+    {
+        Span<byte> mask = stackalloc byte[4];
+        RandomNumberGenerator.Fill(mask);
+        var frame = new byte[WebSocketFrameHeader.SizeOf(payload.Length, masked: true) + payload.Length];
+        int header = WebSocketFrameHeader.Write(frame, opcode, payload.Length, mask);
+        if (!fin) frame[0] &= 0x7F;
+        frame[0] |= (byte)((reserved & 0x7) << 4);
+        WebSocketFrameHeader.Mask(payload, frame.AsSpan(header), BinaryPrimitives.ReadUInt32BigEndian(mask), 0);
         return frame;
     }
 

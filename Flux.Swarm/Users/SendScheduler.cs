@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Flux.Swarm.Storms;
+using Flux.Swarm.Runs;
 using Flux.Swarm.Telemetry;
 
 namespace Flux.Swarm.Users;
@@ -11,7 +11,7 @@ namespace Flux.Swarm.Users;
 /// Latency is measured from the intended time of each arrival, so if this thread falls behind, the lag shows
 /// in the latencies (and in the generator report) instead of being hidden.
 /// </summary>
-internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedUser> users)
+internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedUser> users, HeartbeatWheel heartbeats)
 {
     private readonly Random _random = new(storm.Seed);
     private volatile bool _stop;
@@ -46,7 +46,7 @@ internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedU
         while (!_stop && !storm.Stopping.IsCancellationRequested)
         {
             long now = clock.NowMicroseconds;
-            storm.Heartbeats.Advance(now / 1000, static user => user.SendHeartbeat());
+            heartbeats.Advance(now / 1000, static user => user.SendHeartbeat());
             while (next <= now && next < EndMicroseconds)
             {
                 SendOne((long)next);

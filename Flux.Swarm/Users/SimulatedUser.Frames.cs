@@ -23,6 +23,9 @@ internal sealed partial class SimulatedUser
 
     public long Reordered => Volatile.Read(ref _reordered);
 
+    // Whatever goes wrong now is this fault's (or nobody's, -1).
+    private int FaultNow => _storm.FaultFor(PickedBy, _storm.Clock.NowSeconds);
+
     // Returns true when this frame made the connection ready (ready or resumed).
     private bool HandleFrame(ReadOnlySpan<byte> frame)
     {
@@ -61,14 +64,14 @@ internal sealed partial class SimulatedUser
         if (arrival == SeqArrival.Duplicate)
         {
             _duplicates++;
-            _storm.Effects.Duplicate(_storm.ActiveFault);
+            _storm.Effects.Add(FaultNow, Effect.Duplicates);
             _storm.Metrics.Duplicate();
             return;
         }
         if (arrival == SeqArrival.Late)
         {
             _reordered++;
-            _storm.Effects.Reordered(_storm.ActiveFault);
+            _storm.Effects.Add(FaultNow, Effect.Reordered);
         }
         _delivered++;
         _storm.ObserveSeq(GuildIndex, message.Seq);
@@ -82,7 +85,11 @@ internal sealed partial class SimulatedUser
             long latency = now - intendedUs;
             _storm.Latency[(int)Cohort].Record(latency);
             _storm.Metrics.Delivered(Cohort, latency);
-            if (!message.Trace.IsEmpty) SwarmActivities.RecordReceive(message.Trace, Id, message.Seq, latency / 1000.0);
+            if (!message.Trace.IsEmpty)
+            {
+                SwarmActivities.RecordReceive(message.Trace, Id, message.Seq, latency / 1000.0);
+                if (Cohort == Cohort.Healthy) _storm.WorstSampled.Record(latency, message.Trace);
+            }
         }
     }
 
@@ -106,9 +113,10 @@ internal sealed partial class SimulatedUser
                 }
                 else
                 {
-                    // A new session after the old one was lost: what was missed in between is lost for this user.
+                    // A new session after the old one was lost (4007): what was missed in between is lost for this
+                    // user, but it was told, by the close.
                     long missed = _tracker.Rebase(seq);
-                    if (missed > 0) _storm.Effects.Lost(_storm.ActiveFault, missed);
+                    _storm.Effects.Add(FaultNow, Effect.AnnouncedLoss, missed);
                 }
                 BecomeReady();
                 return true;
@@ -118,10 +126,18 @@ internal sealed partial class SimulatedUser
                 return true;
             case ServerOp.Gap:
                 Interlocked.Increment(ref _storm.Counters.GapsReported);
+                if (frame.Guild == Guild && _tracker is not null)
+                {
+                    int fault = FaultNow;
+                    _storm.Effects.Add(fault, Effect.Gaps);
+                    _storm.Effects.Add(fault, Effect.AnnouncedLoss, _tracker.Announce(frame.GapFrom, frame.GapTo));
+                }
                 return false;
             case ServerOp.Error:
                 if (frame.Nonce is not null && long.TryParse(frame.Nonce, out long messageId)) _storm.Ledger.MarkNotSent(messageId);
                 Interlocked.Increment(ref _storm.Counters.Rejected);
+                _storm.Effects.Add(FaultNow, Effect.RejectedSends);
+                _storm.Effects.Closed(FaultNow, CloseKinds.Rejected(frame.Code ?? "none"));
                 return false;
             default:
                 Interlocked.Increment(ref _storm.Counters.ForeignMessages);
@@ -136,33 +152,38 @@ internal sealed partial class SimulatedUser
         ScheduleHeartbeat();
     }
 
-    // Decides whether a disconnect was one the plan caused, and counts it.
+    // Records how a connection ended, against the fault that explains it (the verdict judges it there).
     private void Classify(Outcome outcome)
     {
         var counters = _storm.Counters;
         string reason = outcome.CloseCode is { } code ? $"{code} {CloseCodes.Name(code)}" : outcome.Error ?? "closed";
         if (_disconnectPlanned)
         {
+            // The swarm cut it (a partition): planned, and the partition's.
             Interlocked.Increment(ref counters.InjectedDisconnects);
-        }
-        else if (outcome.CloseCode == CloseCodes.Draining && _storm.DrainStarted)
-        {
-            Cohort = Cohort.Partitioned;
-            Interlocked.Increment(ref counters.InjectedDisconnects);
-        }
-        else if (outcome.CloseCode == CloseCodes.SlowConsumer && Cohort == Cohort.SlowConsumers)
-        {
-            Interlocked.Increment(ref counters.InjectedDisconnects);
+            _storm.Effects.Closed(FaultNow, CloseKinds.Cut);
         }
         else if (!outcome.WasReady && outcome.CloseCode is null)
         {
-            // Could not connect at all: counted as a connect failure, not a disconnect.
+            // Could not connect at all: counted as a failed connect, not a disconnect.
+            _storm.Effects.Add(FaultNow, Effect.ConnectFailures);
         }
         else
         {
+            int fault = outcome.CloseCode == CloseCodes.RateLimited && _storm.Plan.AllowLimitBreach ? _storm.LimitBreachFault : FaultNow;
+            if (outcome.CloseCode is { } closeCode)
+            {
+                _storm.Effects.Closed(fault, CloseKinds.Of(closeCode));
+            }
+            else
+            {
+                // Dropped without a close frame (a gateway died): a send written just before may never have been published.
+                lock (_cuts) _cuts.Add(_storm.Clock.NowMicroseconds);
+                _storm.Effects.Closed(fault, CloseKinds.Dropped);
+            }
             if (outcome.CloseCode == CloseCodes.Shed) Interlocked.Increment(ref counters.ShedDisconnects);
-            Interlocked.Increment(ref counters.UnexpectedDisconnects);
-            _storm.Effects.UnexpectedDisconnect(_storm.ActiveFault);
+            if (fault >= 0) Interlocked.Increment(ref counters.InjectedDisconnects);
+            else Interlocked.Increment(ref counters.UnexpectedDisconnects);
         }
         if (outcome.CloseCode == CloseCodes.InvalidSession)
         {

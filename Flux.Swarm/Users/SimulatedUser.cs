@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Flux.Protocol.Wire;
 using Flux.Swarm.Measurement;
-using Flux.Swarm.Storms;
+using Flux.Swarm.Runs;
 using Flux.Swarm.Telemetry;
 
 namespace Flux.Swarm.Users;
@@ -17,6 +17,7 @@ internal sealed partial class SimulatedUser
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     private readonly StormContext _storm;
+    private readonly HeartbeatWheel _heartbeats;
     private readonly Random _random;
     private readonly Action<ReadOnlySpan<byte>> _onFrame;
     private GatewaySocket? _socket;
@@ -31,9 +32,10 @@ internal sealed partial class SimulatedUser
     private long _pauseReadingUntilUs;
     private readonly List<long> _cuts = [];
 
-    public SimulatedUser(StormContext storm, int index)
+    public SimulatedUser(StormContext storm, int index, HeartbeatWheel heartbeats)
     {
         _storm = storm;
+        _heartbeats = heartbeats;
         Index = index;
         Id = $"u{index}";
         GuildIndex = storm.Layout.UserGuild[index];
@@ -59,9 +61,15 @@ internal sealed partial class SimulatedUser
     public string Token { get; }
 
     /// <summary>Which measurements this user's deliveries count towards; set when a fault picks it.</summary>
-    public Cohort Cohort { get; set; }
+    public Cohort Cohort { get; private set; }
 
-    /// <summary>When partitions cut this user off, in run microseconds.</summary>
+    /// <summary>The fault that picked this user (slow consumers, partition), or -1: what happens to it is that fault's.</summary>
+    public int PickedBy { get; private set; } = -1;
+
+    /// <summary>
+    /// When this user's connection was cut (partition) or dropped (a gateway died), in run microseconds: a send written
+    /// just before may have died in the socket.
+    /// </summary>
     public IReadOnlyList<long> Cuts
     {
         get
@@ -89,14 +97,15 @@ internal sealed partial class SimulatedUser
             failures = outcome.WasReady ? 0 : failures + 1;
             _gatewayIndex++; // resume on another replica, as a client would after losing one
             if (outcome.CloseCode == CloseCodes.InvalidSession) continue; // identify afresh at once
-            await Task.Delay(Backoff(failures), stopping).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            await Task.Delay(Backoff(failures), stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
     /// <summary>The partition fault: the connection drops abruptly and stays down for <paramref name="seconds"/>.</summary>
-    public void Partition(double seconds)
+    public void Partition(double seconds, int fault)
     {
         Cohort = Cohort.Partitioned;
+        PickedBy = fault;
         lock (_cuts) _cuts.Add(_storm.Clock.NowMicroseconds);
         Volatile.Write(ref _partitionedUntilUs, _storm.Clock.NowMicroseconds + (long)(seconds * 1e6));
         _disconnectPlanned = true;
@@ -105,9 +114,10 @@ internal sealed partial class SimulatedUser
     }
 
     /// <summary>The slow-consumer fault: stop reading for <paramref name="seconds"/>; sending and heartbeats go on.</summary>
-    public void PauseReading(double seconds)
+    public void PauseReading(double seconds, int fault)
     {
         Cohort = Cohort.SlowConsumers;
+        PickedBy = fault;
         Volatile.Write(ref _pauseReadingUntilUs, _storm.Clock.NowMicroseconds + (long)(seconds * 1e6));
     }
 
@@ -162,6 +172,7 @@ internal sealed partial class SimulatedUser
         catch (IOException ex)
         {
             Interlocked.Increment(ref _storm.Counters.ConnectFailures);
+            _storm.Effects.Add(_storm.FaultFor(PickedBy, _storm.Clock.NowSeconds), Effect.ConnectFailures);
             return new Outcome(false, null, ex.Message);
         }
         try
@@ -234,7 +245,7 @@ internal sealed partial class SimulatedUser
         if (until <= now) return;
         // Reconnect with jitter after the partition heals, so a hundred clients do not arrive in the same millisecond.
         var wait = TimeSpan.FromMicroseconds(until - now) + TimeSpan.FromMilliseconds(_random.Next(0, 500));
-        await Task.Delay(wait, stopping).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        await Task.Delay(wait, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private TimeSpan Backoff(int failures)
@@ -247,7 +258,7 @@ internal sealed partial class SimulatedUser
     {
         // Three quarters of the interval, so a late tick never costs the connection (the gateway allows two).
         long dueMs = _storm.Clock.NowMicroseconds / 1000 + _heartbeatMs * 3 / 4;
-        _storm.Heartbeats.Schedule(this, dueMs);
+        _heartbeats.Schedule(this, dueMs);
     }
 
     private readonly record struct Outcome(bool WasReady, int? CloseCode, string? Error);

@@ -1,4 +1,4 @@
-using Flux.Swarm.Storms;
+using Flux.Swarm.Runs;
 using Flux.Testing;
 
 namespace Flux.Swarm.Tests;

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Flux.Protocol.Storms;
+using Flux.Protocol.Storms.Reports;
 using Flux.Swarm.Reporting;
 using Flux.Swarm.Storms;
 using Flux.Swarm.Telemetry;

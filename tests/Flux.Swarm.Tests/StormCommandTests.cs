@@ -71,7 +71,7 @@ public sealed class StormCommandTests : IClassFixture<GatewayPairFixture>, IDisp
         Assert.Equal(0, json.RootElement.GetProperty("lost").GetInt64());
         Assert.True(json.RootElement.GetProperty("delivered").GetInt64() > 0);
         string markdown = await File.ReadAllTextAsync(Path.ChangeExtension(report, ".md"));
-        Assert.Contains("**Verdict: passed**", markdown);
+        Assert.Contains("**PASSED**", markdown);
     }
 
     [Fact]
@@ -87,6 +87,7 @@ public sealed class StormCommandTests : IClassFixture<GatewayPairFixture>, IDisp
         Assert.False(json.RootElement.GetProperty("passed").GetBoolean());
         Assert.NotEmpty(json.RootElement.GetProperty("sla").GetProperty("violations").EnumerateArray());
         Assert.StartsWith("SLA violated", json.RootElement.GetProperty("verdict").GetString());
+        Assert.Equal("failed", json.RootElement.GetProperty("outcome").GetString());
         Assert.Equal(0, json.RootElement.GetProperty("lost").GetInt64()); // failed on latency alone
     }
 
@@ -96,5 +97,5 @@ public sealed class StormCommandTests : IClassFixture<GatewayPairFixture>, IDisp
         "--scenario", "smoke", "--users", "20", "--guilds", "2", "--rate", "20", "--duration", "3", "--ramp", "1", "--no-faults",
     ];
 
-    private static Task<int> RunAsync(string[] args) => StormCommand.RunAsync(args).WaitAsync(CommandTimeout);
+    private static Task<int> RunAsync(string[] args) => StormCli.RunAsync(args).WaitAsync(CommandTimeout);
 }

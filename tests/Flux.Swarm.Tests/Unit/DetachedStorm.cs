@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using Flux.Protocol.Storms;
-using Flux.Swarm.Storms;
+using Flux.Swarm.Runs;
 using Flux.Swarm.Telemetry;
 using Flux.Swarm.Users;
 using Flux.Testing;
@@ -24,10 +24,12 @@ internal sealed class DetachedStorm : IDisposable
         var nowhere = new GatewayTarget("unused", new Uri("ws://127.0.0.1:9/gateway?v=1"), Admin: null);
         Context = new StormContext("s-unit", plan, [nowhere], TestKeys.Issuer,
             new SwarmMetrics(_services.GetRequiredService<IMeterFactory>()), NullLogger.Instance, seed: 1);
-        Users = Enumerable.Range(0, users).Select(i => new SimulatedUser(Context, i)).ToArray();
+        Users = Enumerable.Range(0, users).Select(i => new SimulatedUser(Context, i, Heartbeats)).ToArray();
     }
 
     public StormContext Context { get; }
+
+    public HeartbeatWheel Heartbeats { get; } = new();
 
     public SimulatedUser[] Users { get; }
 

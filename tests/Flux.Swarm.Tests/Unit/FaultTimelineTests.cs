@@ -1,5 +1,5 @@
 using Flux.Protocol.Storms;
-using Flux.Swarm.Faults;
+using Flux.Swarm.Runs;
 
 namespace Flux.Swarm.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using Flux.Protocol.Auth;
 using Flux.Protocol.Storms;
-using Flux.Swarm.Storms;
+using Flux.Swarm.Runs;
 
 namespace Flux.Swarm.Tests.Unit;
 

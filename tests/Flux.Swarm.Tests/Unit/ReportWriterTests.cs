@@ -40,6 +40,13 @@ public sealed class ReportWriterTests : IDisposable
     [InlineData("generator.max_lag_ms", JsonValueKind.Number)]
     [InlineData("generator.gc_pause_ms", JsonValueKind.Number)]
     [InlineData("generator.cpu_pct", JsonValueKind.Number)]
+    [InlineData("outcome", JsonValueKind.String)]
+    [InlineData("verdict", JsonValueKind.String)]
+    [InlineData("causes", JsonValueKind.Array)]
+    [InlineData("faults", JsonValueKind.Array)]
+    [InlineData("outside_faults.allowance", JsonValueKind.String)]
+    [InlineData("outside_faults.within_allowance", JsonValueKind.True)]
+    [InlineData("details.announced_loss", JsonValueKind.Number)]
     public void Json_has_the_field_the_issue_requires(string path, JsonValueKind kind)
     {
         using var json = JsonDocument.Parse(ReportWriter.ToJson(SampleReport.Create()));
@@ -67,6 +74,13 @@ public sealed class ReportWriterTests : IDisposable
         var violation = Assert.Single(root.GetProperty("sla").GetProperty("violations").EnumerateArray().ToList());
         Assert.Equal((5.0, 17.0), (violation.GetProperty("from_s").GetDouble(), violation.GetProperty("to_s").GetDouble()));
         Assert.Equal(2, root.GetProperty("cohorts").GetProperty("slow_consumers").GetProperty("users").GetInt32());
+        var partition = root.GetProperty("faults")[1];
+        Assert.False(partition.GetProperty("within_allowance").GetBoolean());
+        Assert.Equal(10, partition.GetProperty("effects").GetProperty("lost").GetInt64());
+        Assert.Equal(5, partition.GetProperty("closes").GetProperty("cut").GetInt64());
+        Assert.Equal(4, partition.GetProperty("exceeded").GetArrayLength());
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", root.GetProperty("timeline")[1].GetProperty("worst_trace_id").GetString());
+        Assert.Equal(2, root.GetProperty("causes").GetArrayLength());
     }
 
     [Fact]
@@ -77,7 +91,6 @@ public sealed class ReportWriterTests : IDisposable
 
         var read = ReportWriter.FromJson(json);
 
-        Assert.NotNull(read);
         Assert.Equal(json, ReportWriter.ToJson(read)); // every field, nested blocks and lists included
         Assert.Equal(report.LatencyMs, read.LatencyMs);
         Assert.Equal(report.Details, read.Details);
@@ -96,7 +109,7 @@ public sealed class ReportWriterTests : IDisposable
         Assert.Equal(Path.Combine(_directory, "nested", "storm.md"), markdownPath);
         Assert.True(File.Exists(path), "the JSON report was not written");
         Assert.True(File.Exists(markdownPath), "the Markdown twin was not written");
-        Assert.Equal(report.RunId, ReportWriter.FromJson(File.ReadAllText(path))!.RunId);
+        Assert.Equal(report.RunId, ReportWriter.FromJson(File.ReadAllText(path)).RunId);
         Assert.Equal(ReportWriter.ToMarkdown(report), File.ReadAllText(markdownPath));
     }
 
@@ -105,11 +118,13 @@ public sealed class ReportWriterTests : IDisposable
     {
         string markdown = ReportWriter.ToMarkdown(SampleReport.Create());
 
-        Assert.Contains("**Verdict: SLA violated: P95 > 50 ms for 12 s; 10 messages lost**", markdown);
-        Assert.Contains("| 3 | steady | 100 | 101 | 2,500 | 1.5 | 3 | 4.25 | 9 |", markdown);
-        Assert.Contains("| 7 | steady | 95 | 99 | 2,300 | 30 | 80 | 120 | 150 ⚠ |", markdown); // a breaching second is marked
+        Assert.Contains("**FAILED**:", markdown);
+        Assert.Contains("- fault 2 (partition: 5 × 2 s): 10 lost deliveries", markdown); // every cause, a line each
+        Assert.Contains("| 3 | steady | 100 | 101 | 2,500 | 1.5 | 3 | 4.25 | 9 | 8.5 ms `0af7651916cd43dd8448eb211c80319c` |", markdown);
+        Assert.Contains("| 7 | steady | 95 | 99 | 2,300 | 30 | 80 | 120 | 150 ⚠ |  |", markdown); // a breaching second is marked
         Assert.Contains("| slow_consumers | 2 | 400 | 900 ms | 1950 ms | 2000 ms |", markdown);
         Assert.Contains("- P95 > 50 ms for 12 s (t = 5–17 s; worst p95 80 ms, p99 120 ms)", markdown);
-        Assert.Contains("| partition: 5 × 2 s | 10 | 3 | 2 | 1 |", markdown);
+        Assert.Contains("| partition: 5 × 2 s | 6 s | cuts its users off | lost 10, duplicates 3, reordered 2, close cut × 5, close 1011 × 1 | **beyond**: ", markdown);
+        Assert.Contains("| slow consumers: 2 × 2 s | 4 s | closes its slow readers with 4012 | close 4012 × 2 | within |", markdown);
     }
 }

@@ -1,4 +1,4 @@
-using Flux.Swarm.Reporting;
+using Flux.Protocol.Storms.Reports;
 
 namespace Flux.Swarm.Tests.Unit;
 
@@ -35,23 +35,28 @@ internal static class SampleReport
         },
         Faults =
         [
-            new FaultBlock("slow consumers: 2 × 2 s", 4, 2, 0, 0, 0, 0),
-            new FaultBlock("partition: 5 × 2 s", 6, 2, 10, 3, 2, 1),
+            new FaultBlock("slow consumers: 2 × 2 s", "slow-consumers", 4, 2, "closes its slow readers with 4012",
+                [], new() { ["4012"] = 2 }, true, []),
+            new FaultBlock("partition: 5 × 2 s", "partition", 6, 2, "cuts its users off",
+                new() { ["lost"] = 10, ["duplicates"] = 3, ["reordered"] = 2 }, new() { ["cut"] = 5, ["1011"] = 1 }, false,
+                ["10 lost deliveries", "3 duplicated deliveries", "2 reordered deliveries", "1 unexpected closes with 1011 (internal_error)"]),
         ],
-        OutsideFaults = new FaultBlock("no fault active", 0, 0, 0, 0, 0, 0),
+        OutsideFaults = new FaultBlock("no fault active", "none", 0, 0, "nothing", [], [], true, []),
         Details = new DetailsBlock(NotSent: 4, Rejected: 1, Unconfirmed: 2, SkippedSends: 30, ConnectFailures: 0, Resumes: 5,
-            SessionsLost: 0, GapsReported: 0, ShedDisconnects: 0, ForeignFrames: 0),
+            SessionsLost: 0, GapsReported: 0, ShedDisconnects: 0, ForeignFrames: 0, AnnouncedLoss: 6),
         Timeline =
         [
             new TimelineRow(1, "ramping", 60, 45, 900, 1.2, 2.5, 3, 4, false),
-            new TimelineRow(3, "steady", 100, 101, 2_500, 1.5, 3, 4.25, 9, false),
+            new TimelineRow(3, "steady", 100, 101, 2_500, 1.5, 3, 4.25, 9, false, "0af7651916cd43dd8448eb211c80319c", 8.5),
             new TimelineRow(7, "steady", 95, 99, 2_300, 30, 80, 120, 150, true),
         ],
         Gateways = ["ws://127.0.0.1:5000/gateway?v=1", "ws://127.0.0.1:5002/gateway?v=1"],
         Notes = ["fault 3: gc pressure: gateway 0 has no admin endpoint"],
         StartedAt = "2025-01-02T03:04:05.0000000+00:00",
         FinishedAt = "2025-01-02T03:04:20.0000000+00:00",
+        Outcome = StormOutcomes.Failed,
         Passed = false,
-        Verdict = "SLA violated: P95 > 50 ms for 12 s; 10 messages lost",
+        Verdict = "SLA violated: P95 > 50 ms for 12 s; fault 2 (partition: 5 × 2 s): 10 lost deliveries",
+        Causes = ["SLA violated: P95 > 50 ms for 12 s", "fault 2 (partition: 5 × 2 s): 10 lost deliveries"],
     };
 }

@@ -1,6 +1,6 @@
 using Flux.Protocol.Storms;
 
-namespace Flux.Swarm.Faults;
+namespace Flux.Swarm.Runs;
 
 /// <summary>
 /// When each planned fault is active, so losses, duplicates and disconnects can be tied to the fault that was

@@ -1,18 +1,19 @@
 using System.Diagnostics;
 using Flux.Protocol.Auth;
 using Flux.Protocol.Storms;
-using Flux.Swarm.Faults;
 using Flux.Swarm.Measurement;
 using Flux.Swarm.Telemetry;
-using Flux.Swarm.Users;
 
-namespace Flux.Swarm.Storms;
+namespace Flux.Swarm.Runs;
 
-/// <summary>What every part of one run shares: the plan, the clock, the measurements and the targets.</summary>
+/// <summary>
+/// What every part of one run shares: the plan, the clock, the measurements and the targets. It sits below the parts
+/// that use it (users, faults, the run itself), so they depend on it and never on each other's folders.
+/// </summary>
 internal sealed class StormContext
 {
     public StormContext(string runId, StormPlan plan, IReadOnlyList<GatewayTarget> gateways, TokenIssuer tokens,
-        SwarmMetrics metrics, ILogger logger, int seed)
+        SwarmMetrics metrics, ILogger logger, int seed, string? redis = null)
     {
         RunId = runId;
         Plan = plan;
@@ -21,9 +22,11 @@ internal sealed class StormContext
         Metrics = metrics;
         Logger = logger;
         Seed = seed;
+        Redis = redis;
         Layout = GuildLayout.Create(plan, runId, new Random(seed));
         Faults = new FaultTimeline(plan.Faults);
-        Effects = new FaultEffects(plan.Faults.Count);
+        // One slot more than the plan's faults: the rate-limit breach a plan may be allowed to make.
+        Effects = new EffectLedger(plan.Faults.Count + 1);
         Body = new string('x', plan.BodyBytes);
         GuildMaxSeq = new long[plan.Guilds];
     }
@@ -35,24 +38,30 @@ internal sealed class StormContext
     public SwarmMetrics Metrics { get; }
     public ILogger Logger { get; }
     public int Seed { get; }
+
+    /// <summary>The Redis backplane's connection string, when the swarm may reach it (the restart-redis fault needs it).</summary>
+    public string? Redis { get; }
+
     public GuildLayout Layout { get; }
     public FaultTimeline Faults { get; }
-    public FaultEffects Effects { get; }
+    public EffectLedger Effects { get; }
     public string Body { get; }
     public StormClock Clock { get; } = new();
     public DeliveryLedger Ledger { get; } = new();
     public StormCounters Counters { get; } = new();
     public GeneratorHealth Generator { get; } = new();
-    public HeartbeatWheel Heartbeats { get; } = new();
 
     /// <summary>Latency of every delivery, by the receiving user's cohort.</summary>
     public LatencyHistogram[] Latency { get; } = [new(), new(), new()];
 
+    /// <summary>The worst delivery of each second that carried a trace.</summary>
+    public WorstDelivery WorstSampled { get; } = new();
+
     /// <summary>The highest seq seen in each guild.</summary>
     public long[] GuildMaxSeq { get; }
 
-    /// <summary>Set once a drain fault has started: 1001 closes are then expected.</summary>
-    public bool DrainStarted { get; set; }
+    /// <summary>The ledger slot of the plan's allowed rate-limit breach (see <see cref="StormPlan.AllowLimitBreach"/>).</summary>
+    public int LimitBreachFault => Plan.Faults.Count;
 
     public ActivityContext StormTrace { get; set; }
 
@@ -60,6 +69,12 @@ internal sealed class StormContext
     public CancellationTokenSource Stopping { get; } = new();
 
     public int ActiveFault => Faults.ActiveAt(Clock.NowSeconds);
+
+    /// <summary>
+    /// The fault that explains something that happened to a user at <paramref name="second"/>: the fault that picked the
+    /// user (slow consumers, partition), else the fault active then, else -1.
+    /// </summary>
+    public int FaultFor(int pickedBy, double second) => pickedBy >= 0 ? pickedBy : Faults.ActiveAt(second);
 
     public void ObserveSeq(int guild, long seq)
     {

@@ -1,7 +1,7 @@
 using Flux.Protocol.Auth;
 using Flux.Protocol.Storms;
 
-namespace Flux.Swarm.Storms;
+namespace Flux.Swarm.Runs;
 
 /// <summary>
 /// Who is in which guild, and at which tier. Each user belongs to one guild; guild sizes are equal (uniform)

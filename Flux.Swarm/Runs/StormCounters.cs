@@ -1,4 +1,4 @@
-namespace Flux.Swarm.Storms;
+namespace Flux.Swarm.Runs;
 
 /// <summary>Run-wide event counts, updated with interlocked operations.</summary>
 internal sealed class StormCounters

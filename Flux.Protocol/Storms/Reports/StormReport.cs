@@ -1,0 +1,95 @@
+namespace Flux.Protocol.Storms.Reports;
+
+/// <summary>
+/// The outcome of a storm, written as JSON (snake_case) and Markdown, and read back by the dashboard and by
+/// <c>storm compare</c>. <see cref="LatencyMs"/> covers healthy users; users picked for slow-consumer and partition
+/// faults have their own blocks in <see cref="Cohorts"/>. docs/benchmarks.md describes every field.
+/// </summary>
+public sealed record StormReport
+{
+    public required string RunId { get; init; }
+    public required string Scenario { get; init; }
+    public int Users { get; init; }
+    public int Guilds { get; init; }
+    public double Rate { get; init; }
+    public double RampS { get; init; }
+    /// <summary>Seconds of steady load after the ramp (as planned, or until stopped).</summary>
+    public double DurationS { get; init; }
+    public long Sent { get; init; }
+    public long ExpectedDeliveries { get; init; }
+    public long Delivered { get; init; }
+    /// <summary>Expected deliveries that never arrived and of which nobody was told (no 4007, no gap).</summary>
+    public long Lost { get; init; }
+    public long Duplicates { get; init; }
+    public long Reordered { get; init; }
+    public long UnexpectedDisconnects { get; init; }
+    public long InjectedDisconnects { get; init; }
+    public required LatencyBlock LatencyMs { get; init; }
+    public required ThroughputBlock Throughput { get; init; }
+    public required SlaBlock Sla { get; init; }
+    public required GeneratorBlock Generator { get; init; }
+    public Dictionary<string, CohortBlock> Cohorts { get; init; } = [];
+    /// <summary>Each planned fault: what it is allowed to cause, what it caused, and whether that was within the allowance.</summary>
+    public List<FaultBlock> Faults { get; init; } = [];
+    /// <summary>What happened while no fault was active: nothing is allowed there.</summary>
+    public required FaultBlock OutsideFaults { get; init; }
+    public required DetailsBlock Details { get; init; }
+    public List<TimelineRow> Timeline { get; init; } = [];
+    public List<string> Gateways { get; init; } = [];
+    public List<string> Notes { get; init; } = [];
+    public required string StartedAt { get; init; }
+    public required string FinishedAt { get; init; }
+    public bool Stopped { get; init; }
+    /// <summary><c>passed</c>, <c>failed</c> or <c>inconclusive</c>.</summary>
+    public required string Outcome { get; init; }
+    public bool Passed { get; init; }
+    /// <summary>"passed", or every cause joined with "; ".</summary>
+    public required string Verdict { get; init; }
+    /// <summary>Every reason the storm did not pass, one a line: an SLA breach, each effect a fault did not explain, ...</summary>
+    public List<string> Causes { get; init; } = [];
+}
+
+/// <summary>The outcomes a storm can have, as the report and the exit code say them.</summary>
+public static class StormOutcomes
+{
+    public const string Passed = "passed";
+    public const string Failed = "failed";
+    public const string Inconclusive = "inconclusive";
+}
+
+public sealed record LatencyBlock(double P50, double P95, double P99, double P999, double Max, long Count);
+
+public sealed record ThroughputBlock(double SentPerS, double DeliveredPerS);
+
+public sealed record SlaBlock(double P95Ms, double P99Ms, double WindowS, double MeasuredP95Ms, double MeasuredP99Ms, bool Passed, List<SlaViolationBlock> Violations);
+
+public sealed record SlaViolationBlock(double FromS, double ToS, double WorstP95Ms, double WorstP99Ms, string Description);
+
+public sealed record GeneratorBlock(double MaxLagMs, double LagP99Ms, double GcPauseMs, double CpuPct, int MaxThreadPoolQueue, bool Saturated, string Assessment);
+
+public sealed record CohortBlock(int Users, long Delivered, LatencyBlock LatencyMs);
+
+/// <summary>
+/// One fault and what happened while it was active (or, for users a fault picked, to them). <see cref="Effects"/> and
+/// <see cref="Closes"/> count what it caused; <see cref="Allowance"/> says what it may cause; <see cref="Exceeded"/>
+/// lists what went beyond that.
+/// </summary>
+public sealed record FaultBlock(string Description, string Kind, double AtS, double DurationS, string Allowance,
+    Dictionary<string, long> Effects, Dictionary<string, long> Closes, bool WithinAllowance, List<string> Exceeded)
+{
+    public long Effect(string name) => Effects.GetValueOrDefault(name);
+}
+
+/// <summary>Counts that explain the headline numbers.</summary>
+/// <param name="NotSent">Sends that failed on the socket or were refused by the gateway (error frames).</param>
+/// <param name="Unconfirmed">Sends written just before their sender was cut off: they never reached a gateway, and no copy came back.</param>
+/// <param name="SkippedSends">Scheduled sends whose user was offline (ramping or partitioned).</param>
+/// <param name="AnnouncedLoss">Deliveries users missed but were told about (closed with 4007 or sent a gap) and so could not count on.</param>
+public sealed record DetailsBlock(
+    long NotSent, long Rejected, long Unconfirmed, long SkippedSends, long ConnectFailures, long Resumes,
+    long SessionsLost, long GapsReported, long ShedDisconnects, long ForeignFrames, long AnnouncedLoss = 0);
+
+/// <summary>One second of the run.</summary>
+/// <param name="WorstTraceId">The trace id of this second's worst delivery that carried a trace, if any did.</param>
+public sealed record TimelineRow(double T, string Phase, int Connections, double SendsPerS, double DeliveriesPerS,
+    double P50Ms, double P95Ms, double P99Ms, double MaxMs, bool SlaBreach, string? WorstTraceId = null, double WorstSampledMs = 0);

@@ -1,0 +1,78 @@
+using System.CommandLine;
+using Flux.Protocol.Storms;
+
+namespace Flux.Swarm.Cli;
+
+/// <summary>
+/// The options of <c>storm</c>, and how they turn into a <see cref="StormPlan"/>: a preset (<c>--scenario</c>) whose
+/// fields the other options override. The plan record is the one shape; this only reads the command line into it.
+/// </summary>
+internal sealed class StormOptions
+{
+    public Option<string[]> Gateway { get; } = new("--gateway") { Description = "A gateway WebSocket URL; repeat for several replicas (users are spread over them)", Required = true, AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> Admin { get; } = new("--admin") { Description = "The gateways' gRPC admin URLs, in the same order (GC pressure, drain and kill faults need them); the key comes from Admin__Key" };
+    public Option<string?> Redis { get; } = new("--redis") { Description = "The Redis backplane (host:port), for the restart-redis fault" };
+    public Option<string> Scenario { get; } = new("--scenario") { Description = $"A preset: {string.Join(", ", StormPresets.Names)}; the other options override its fields", DefaultValueFactory = _ => StormPresets.Seed };
+    public Option<int?> Users { get; } = new("--users") { Description = "Simulated users" };
+    public Option<int?> Guilds { get; } = new("--guilds") { Description = "Guilds (users are spread over them)" };
+    public Option<double?> Zipf { get; } = new("--zipf") { Description = "Zipf-sized guilds with this exponent, instead of equal ones" };
+    public Option<double?> Rate { get; } = new("--rate") { Description = "Messages per second, for all users together (a Poisson process)" };
+    public Option<int?> BodyBytes { get; } = new("--body-bytes") { Description = "Bytes of body per message" };
+    public Option<double?> Duration { get; } = new("--duration") { Description = "Seconds of steady load after the ramp" };
+    public Option<double?> Ramp { get; } = new("--ramp") { Description = "Seconds over which users arrive" };
+    public Option<int?> SlowConsumers { get; } = new("--slow-consumers") { Description = "Users that stop reading (0 removes the fault)" };
+    public Option<int?> Partition { get; } = new("--partition") { Description = "Users cut off, then reconnecting and resuming (0 removes the fault)" };
+    public Option<int?> Fuzz { get; } = new("--fuzz") { Description = "Extra clients sending bad frames for 5 s, a third into the steady phase (0 removes the fault)" };
+    public Option<bool> NoFaults { get; } = new("--no-faults") { Description = "Run without any fault" };
+    public Option<double?> P95 { get; } = new("--p95") { Description = "SLA limit on p95, ms" };
+    public Option<double?> P99 { get; } = new("--p99") { Description = "SLA limit on p99, ms" };
+    public Option<double?> SlaWindow { get; } = new("--sla-window") { Description = "Seconds a breach must last to raise an alert" };
+    public Option<bool> AllowLimitBreach { get; } = new("--allow-limit-breach") { Description = "Run even if the plan breaks the gateway's advertised send limit; the 4008 closes are then judged as a fault" };
+    public Option<string?> Report { get; } = new("--report") { Description = "Where to write the JSON report; a Markdown twin is written next to it" };
+    public Option<string?> JUnit { get; } = new("--junit") { Description = "Where to write a JUnit XML file: one test case per SLA clause and per fault expectation" };
+    public Option<int?> Seed { get; } = new("--seed") { Description = "Seed for the schedule, the layout and the fault picks" };
+
+    public IEnumerable<Option> All =>
+    [
+        Gateway, Admin, Redis, Scenario, Users, Guilds, Zipf, Rate, BodyBytes, Duration, Ramp, SlowConsumers, Partition, Fuzz,
+        NoFaults, P95, P99, SlaWindow, AllowLimitBreach, Report, JUnit, Seed,
+    ];
+
+    /// <summary>The plan the command line describes.</summary>
+    /// <exception cref="FormatException">An unknown scenario.</exception>
+    public StormPlan ToPlan(ParseResult parsed)
+    {
+        string scenario = parsed.GetValue(Scenario)!;
+        if (!StormPresets.TryGet(scenario, out var plan))
+        {
+            throw new FormatException($"unknown scenario '{scenario}'; use one of {string.Join(", ", StormPresets.Names)}");
+        }
+        plan = plan with { Gateways = parsed.GetValue(Gateway) ?? [], AllowLimitBreach = parsed.GetValue(AllowLimitBreach) };
+        if (parsed.GetValue(Users) is { } users) plan = plan with { Users = users };
+        if (parsed.GetValue(Guilds) is { } guilds) plan = plan with { Guilds = guilds };
+        if (parsed.GetValue(Zipf) is { } zipf) plan = plan with { GuildSizes = GuildSizes.Zipf, ZipfExponent = zipf };
+        if (parsed.GetValue(Rate) is { } rate) plan = plan with { Rate = rate };
+        if (parsed.GetValue(BodyBytes) is { } body) plan = plan with { BodyBytes = body };
+        if (parsed.GetValue(Duration) is { } duration) plan = plan with { Duration = duration };
+        if (parsed.GetValue(Ramp) is { } ramp) plan = plan with { Ramp = ramp };
+        if (parsed.GetValue(P95) is { } p95) plan = plan with { Sla = plan.Sla with { P95Ms = p95 } };
+        if (parsed.GetValue(P99) is { } p99) plan = plan with { Sla = plan.Sla with { P99Ms = p99 } };
+        if (parsed.GetValue(SlaWindow) is { } window) plan = plan with { Sla = plan.Sla with { Window = window } };
+        // Faults last: their default times depend on the ramp and duration.
+        if (parsed.GetValue(NoFaults)) plan = plan with { Faults = [] };
+        if (parsed.GetValue(SlowConsumers) is { } slow) plan = WithFault(plan, FaultKind.SlowConsumers, slow);
+        if (parsed.GetValue(Partition) is { } partition) plan = WithFault(plan, FaultKind.Partition, partition);
+        if (parsed.GetValue(Fuzz) is { } fuzz) plan = WithFault(plan, FaultKind.Fuzz, fuzz);
+        return plan;
+    }
+
+    // Sets the client count of the plan's fault of this kind, adds one a third into the steady phase, or removes it (0).
+    private static StormPlan WithFault(StormPlan plan, FaultKind kind, int clients)
+    {
+        var others = plan.Faults.Where(f => f.Kind != kind).ToList();
+        if (clients <= 0) return plan with { Faults = others };
+        var existing = plan.Faults.Where(f => f.Kind == kind).Select(f => f with { Clients = clients }).ToList();
+        if (existing.Count == 0) existing.Add(new FaultSpec(kind, At: plan.Ramp + plan.Duration / 3, Duration: 5, Clients: clients));
+        return plan with { Faults = [.. others, .. existing] };
+    }
+}

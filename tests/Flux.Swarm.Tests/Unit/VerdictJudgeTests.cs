@@ -1,0 +1,183 @@
+using Flux.Protocol.Storms;
+using Flux.Protocol.Storms.Reports;
+using Flux.Swarm.Measurement;
+using Flux.Swarm.Verdicts;
+
+namespace Flux.Swarm.Tests.Unit;
+
+/// <summary>
+/// The verdict: it passes only when the SLA held and every effect was explained by an injected fault within that
+/// fault's allowance; a generator-bound run is inconclusive; every cause is listed.
+/// </summary>
+public sealed class VerdictJudgeTests
+{
+    private static readonly StormPlan Plan = new()
+    {
+        Users = 100, Guilds = 4, Duration = 60, Ramp = 10,
+        Faults =
+        [
+            new FaultSpec(FaultKind.SlowConsumers, 20, 5, Clients: 10),
+            new FaultSpec(FaultKind.Partition, 35, 5, Clients: 10),
+            new FaultSpec(FaultKind.RestartRedis, 50, 5),
+        ],
+    };
+
+    [Fact]
+    public void A_run_with_nothing_wrong_passes()
+    {
+        var verdict = Judge(new EffectLedger(Plan.Faults.Count + 1));
+
+        Assert.Equal(StormOutcomes.Passed, verdict.Outcome);
+        Assert.Equal("passed", verdict.Text);
+        Assert.Empty(verdict.Causes);
+        Assert.All(verdict.Faults, f => Assert.True(f.WithinAllowance));
+    }
+
+    [Fact]
+    public void Effects_within_each_faults_allowance_pass()
+    {
+        var ledger = new EffectLedger(Plan.Faults.Count + 1);
+        ledger.Closed(0, CloseKinds.Of(4012));           // slow consumers closed with 4012
+        ledger.Closed(1, CloseKinds.Cut);                // partition cuts
+        ledger.Add(1, Effect.UnconfirmedSends, 3);       // sends at the cut
+        ledger.Closed(2, CloseKinds.Of(1011));           // identify during the Redis restart
+        ledger.Closed(2, CloseKinds.Rejected("unavailable"));
+
+        var verdict = Judge(ledger);
+
+        Assert.Equal(StormOutcomes.Passed, verdict.Outcome);
+        Assert.Equal(3, verdict.ExpectedCloses);
+        Assert.Equal(0, verdict.UnexpectedCloses);
+    }
+
+    [Theory]
+    [InlineData(nameof(Effect.Lost), "lost deliveries")]
+    [InlineData(nameof(Effect.Duplicates), "duplicated deliveries")]
+    [InlineData(nameof(Effect.Reordered), "reordered deliveries")]
+    [InlineData(nameof(Effect.Gaps), "gap frames")]
+    [InlineData(nameof(Effect.AnnouncedLoss), "deliveries missed")]
+    public void Loss_duplicates_reorders_and_gaps_fail_even_under_a_fault(string effect, string words)
+    {
+        var ledger = new EffectLedger(Plan.Faults.Count + 1);
+        ledger.Add(1, Enum.Parse<Effect>(effect), 7);
+
+        var verdict = Judge(ledger);
+
+        Assert.Equal(StormOutcomes.Failed, verdict.Outcome);
+        var cause = Assert.Single(verdict.Causes);
+        Assert.StartsWith("fault 2 (partition: 10 × 5 s): 7 ", cause);
+        Assert.Contains(words, cause);
+        Assert.False(verdict.Faults[1].WithinAllowance);
+    }
+
+    [Fact]
+    public void A_close_a_fault_does_not_allow_fails_and_counts_as_unexpected()
+    {
+        var ledger = new EffectLedger(Plan.Faults.Count + 1);
+        ledger.Closed(0, CloseKinds.Of(1011)); // slow consumers may be closed with 4012, not 1011
+
+        var verdict = Judge(ledger);
+
+        Assert.Equal(StormOutcomes.Failed, verdict.Outcome);
+        Assert.Contains("unexpected closes with 1011 (internal_error)", Assert.Single(verdict.Causes));
+        Assert.Equal(1, verdict.UnexpectedCloses);
+    }
+
+    [Fact]
+    public void Anything_outside_every_fault_fails()
+    {
+        var ledger = new EffectLedger(Plan.Faults.Count + 1);
+        ledger.Closed(-1, CloseKinds.Dropped);
+        ledger.Closed(-1, CloseKinds.Rejected("forbidden_guild"));
+
+        var verdict = Judge(ledger);
+
+        Assert.Equal(2, verdict.Causes.Count);
+        Assert.All(verdict.Causes, c => Assert.StartsWith("outside any fault: ", c));
+        Assert.Contains(verdict.Causes, c => c.Contains("connections dropped without a close frame"));
+        Assert.Contains(verdict.Causes, c => c.Contains("sends rejected with 'forbidden_guild'"));
+    }
+
+    [Fact]
+    public void A_redis_restart_that_came_back_empty_may_close_every_member_with_4007_and_announce_the_loss()
+    {
+        var ledger = new EffectLedger(Plan.Faults.Count + 1);
+        ledger.Closed(2, CloseKinds.Of(4007));
+        ledger.Add(2, Effect.AnnouncedLoss, 40);
+
+        var withData = Judge(ledger);
+        var empty = Judge(ledger, emptyRedis: true);
+
+        Assert.Equal(StormOutcomes.Failed, withData.Outcome); // with its data, nothing may be lost
+        Assert.Equal(StormOutcomes.Passed, empty.Outcome);
+    }
+
+    [Fact]
+    public void The_send_limit_breach_the_plan_allows_is_judged_as_a_fault_of_its_own()
+    {
+        var plan = Plan with { AllowLimitBreach = true };
+        var ledger = new EffectLedger(plan.Faults.Count + 1);
+        ledger.Closed(plan.Faults.Count, CloseKinds.Of(4008));
+
+        var verdict = VerdictJudge.Judge(new VerdictInput(plan, Allowances(plan), ledger, plan.Faults.Count, null, [], null));
+
+        Assert.Equal(StormOutcomes.Passed, verdict.Outcome);
+        Assert.Contains(verdict.Faults, f => f.Kind == "limit-breach" && f.Closes["4008"] == 1);
+    }
+
+    [Fact]
+    public void Every_cause_is_listed_sla_and_faults_and_what_was_not_injected()
+    {
+        var ledger = new EffectLedger(Plan.Faults.Count + 1);
+        ledger.Add(-1, Effect.Duplicates, 2);
+        ledger.Add(0, Effect.Lost, 3);
+
+        var verdict = VerdictJudge.Judge(new VerdictInput(Plan, Allowances(Plan), ledger, Plan.Faults.Count,
+            "SLA violated: P99 > 100 ms for 12 s", ["fault 3: restart redis: no --redis"], null));
+
+        Assert.Equal(4, verdict.Causes.Count);
+        Assert.Equal(string.Join("; ", verdict.Causes), verdict.Text);
+        Assert.StartsWith("SLA violated", verdict.Causes[0]);
+        Assert.Contains(verdict.Causes, c => c.StartsWith("not carried out: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_generator_bound_run_is_inconclusive_never_passed_or_failed_and_still_says_what_it_saw()
+    {
+        var ledger = new EffectLedger(Plan.Faults.Count + 1);
+        ledger.Add(-1, Effect.Lost, 5);
+
+        var clean = VerdictJudge.Judge(new VerdictInput(Plan, Allowances(Plan), new EffectLedger(Plan.Faults.Count + 1), Plan.Faults.Count, null, [], "send lag p99 40 ms"));
+        var dirty = VerdictJudge.Judge(new VerdictInput(Plan, Allowances(Plan), ledger, Plan.Faults.Count, null, [], "send lag p99 40 ms"));
+
+        Assert.Equal(StormOutcomes.Inconclusive, clean.Outcome);
+        Assert.Equal("inconclusive: send lag p99 40 ms", clean.Text);
+        Assert.Equal(StormOutcomes.Inconclusive, dirty.Outcome);
+        Assert.Contains("also seen: outside any fault: 5 lost deliveries", dirty.Text);
+    }
+
+    [Fact]
+    public void Fuzzing_clients_must_each_be_closed_with_a_documented_code()
+    {
+        var plan = new StormPlan { Faults = [new FaultSpec(FaultKind.Fuzz, 5, 5, Clients: 3)] };
+        var ledger = new EffectLedger(2);
+        ledger.FuzzClosed(0, "4002");
+        ledger.FuzzClosed(0, "1002");
+        ledger.FuzzClosed(0, CloseKinds.Dropped);
+
+        var verdict = VerdictJudge.Judge(new VerdictInput(plan, Allowances(plan), ledger, 1, null, [], null));
+
+        Assert.Equal(StormOutcomes.Failed, verdict.Outcome);
+        Assert.Contains("1 fuzzing clients ended with 'dropped', not a documented close code", Assert.Single(verdict.Causes));
+        Assert.Equal(1, verdict.Faults[0].Closes["fuzz:4002"]);
+    }
+
+    private static Verdict Judge(EffectLedger ledger, bool emptyRedis = false)
+    {
+        var allowances = Allowances(Plan).ToArray();
+        if (emptyRedis) allowances[2] = FaultAllowance.For(Plan.Faults[2], emptyAfterRestart: true);
+        return VerdictJudge.Judge(new VerdictInput(Plan, allowances, ledger, Plan.Faults.Count, null, [], null));
+    }
+
+    private static IReadOnlyList<FaultAllowance> Allowances(StormPlan plan) => plan.Faults.Select(f => FaultAllowance.For(f)).ToList();
+}
