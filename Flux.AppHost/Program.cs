@@ -34,7 +34,8 @@ var swarm = builder.AddProject<Projects.Flux_Swarm>("swarm", project => project.
     .WithEnvironment("Auth__SigningKey", signingKey)
     .WithEnvironment("Admin__Key", adminKey)
     .WithHttpHealthCheck("/health")
-    .WithStartStormCommand(StormPresets.Seed);
+    .WithStartStormCommand(StormPresets.Seed)
+    .WithStartStormCommand(StormPresets.Smoke, highlighted: false);
 for (int i = 0; i < gateways.Count; i++)
 {
     swarm.WithReference(gateways[i]).WaitFor(gateways[i])
@@ -48,6 +49,11 @@ var dashboard = builder.AddProject<Projects.Flux_Dashboard>("dashboard", project
     .WithEnvironment("Admin__Key", adminKey)
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", url => url.DisplayText = "Flux dashboard");
+// Traced latency spikes on the page link to their trace in the Aspire dashboard (its first URL, from the launch profile).
+if (builder.Configuration["ASPNETCORE_URLS"]?.Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } aspireUrl)
+{
+    dashboard.WithEnvironment("Dashboard__AspireUrl", aspireUrl);
+}
 for (int i = 0; i < gateways.Count; i++)
 {
     dashboard.WithReference(gateways[i]).WithEnvironment($"Dashboard__Gateways__{i}", gateways[i].Resource.Name);

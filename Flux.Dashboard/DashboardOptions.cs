@@ -11,6 +11,12 @@ public sealed class DashboardOptions
     /// <summary>Gateway resource names (the AppHost sets them); each is polled for its stats over gRPC.</summary>
     public List<string> Gateways { get; set; } = [];
 
+    /// <summary>
+    /// The Aspire dashboard's base URL (the AppHost sets it). When set, a latency spike whose delivery was traced links to
+    /// its trace there, at <c>{AspireUrl}/traces/detail/{traceId}</c>.
+    /// </summary>
+    public string? AspireUrl { get; set; }
+
     /// <summary>How many past storms the history shows.</summary>
     public int HistoryLimit { get; set; } = 30;
 }

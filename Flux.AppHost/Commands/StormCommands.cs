@@ -6,10 +6,13 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Flux.AppHost.Commands;
 
-/// <summary>Resource commands on the swarm in the Aspire dashboard: they call the same gRPC StartStorm as the Flux dashboard.</summary>
+/// <summary>
+/// Resource commands on the swarm in the Aspire dashboard: they call the same gRPC StartStorm as the Flux dashboard,
+/// then watch the storm to its end and report its verdict (passed, violated or inconclusive, with every cause).
+/// </summary>
 internal static class StormCommands
 {
-    public static IResourceBuilder<ProjectResource> WithStartStormCommand(this IResourceBuilder<ProjectResource> swarm, string preset)
+    public static IResourceBuilder<ProjectResource> WithStartStormCommand(this IResourceBuilder<ProjectResource> swarm, string preset, bool highlighted = true)
     {
         var grpc = swarm.GetEndpoint("grpc");
         return swarm.WithCommand($"start-{preset}-storm", $"Start {preset} storm", async context =>
@@ -19,7 +22,7 @@ internal static class StormCommands
             try
             {
                 var reply = await client.StartStormAsync(StormPresets.Get(preset).ToMessage(), cancellationToken: context.CancellationToken);
-                return CommandResults.Success($"Storm {reply.Id} started; watch it on the Flux dashboard.");
+                return await AwaitVerdictAsync(client, reply.Id, context.CancellationToken);
             }
             catch (RpcException ex)
             {
@@ -27,13 +30,37 @@ internal static class StormCommands
             }
         }, new CommandOptions
         {
-            Description = $"Runs the '{preset}' storm preset against the gateways.",
+            Description = $"Runs the '{preset}' storm preset against the gateways and reports its verdict when it ends.",
             IconName = "WeatherThunderstorm",
-            IsHighlighted = true,
+            IsHighlighted = highlighted,
             // Only once the swarm is healthy: before that it cannot take the call.
             UpdateState = context => context.ResourceSnapshot.HealthStatus == HealthStatus.Healthy
                 ? ResourceCommandState.Enabled
                 : ResourceCommandState.Disabled,
         });
+    }
+
+    /// <summary>Follows the storm to its final snapshot; the command's result carries the verdict the page and the CLI show.</summary>
+    internal static async Task<ExecuteCommandResult> AwaitVerdictAsync(SwarmControl.SwarmControlClient client, string id, CancellationToken cancellationToken)
+    {
+        using var watch = client.WatchStorm(new StormRef { Id = id }, cancellationToken: cancellationToken);
+        StormSnapshot? last = null;
+        await foreach (var snapshot in watch.ResponseStream.ReadAllAsync(cancellationToken))
+        {
+            last = snapshot;
+        }
+        var status = await client.GetStormAsync(new StormRef { Id = id }, cancellationToken: cancellationToken);
+        return Verdict(id, status.Outcome, status.Verdict is { Length: > 0 } verdict ? verdict : last?.Verdict ?? "", status.ReportMarkdown);
+    }
+
+    /// <summary>"Storm s1 passed: passed" or "Storm s1 violated: SLA violated: ...", with the report as Markdown when there is one.</summary>
+    internal static ExecuteCommandResult Verdict(string id, StormOutcome outcome, string verdict, string reportMarkdown)
+    {
+        string text = $"Storm {id} {StormOutcomeMapping.ToText(outcome) switch { "" => "ended", var word => word }}: {verdict}";
+        bool passed = outcome == StormOutcome.Passed;
+        if (string.IsNullOrEmpty(reportMarkdown)) return passed ? CommandResults.Success(text) : CommandResults.Failure(text);
+        return passed
+            ? CommandResults.Success(text, reportMarkdown, CommandResultFormat.Markdown)
+            : CommandResults.Failure(text, reportMarkdown, CommandResultFormat.Markdown);
     }
 }

@@ -56,7 +56,8 @@ internal sealed class SwarmControlService(StormRegistry registry) : SwarmControl
             }
             sent += snapshots.Count;
             if (run.IsComplete && snapshots.Count == 0) return;
-            await next.WaitAsync(TimeSpan.FromSeconds(5), context.CancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            // A timeout or a cancelled call only ends this wait; the loop condition decides what happens next.
+            await next.WaitAsync(TimeSpan.FromSeconds(5), context.CancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

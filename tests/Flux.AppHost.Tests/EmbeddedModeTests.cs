@@ -34,4 +34,17 @@ public sealed class EmbeddedModeTests(EmbeddedRedisApp fixture) : IClassFixture<
         Assert.False(string.IsNullOrEmpty(connectionString));
         await BackplaneChecks.AssertServerWorksAsync(connectionString!);
     }
+
+    [Fact]
+    public async Task The_start_storm_command_waits_for_the_storm_and_reports_its_verdict()
+    {
+        // The smoke command runs the same code as "Start seed storm", in 12 s instead of 70.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var result = await fixture.App.ResourceCommands.ExecuteCommandAsync("swarm", "start-smoke-storm", timeout.Token);
+
+        string message = result.Message ?? "";
+        Assert.Matches(@"^Storm s\w+ (passed|violated|inconclusive): ", message);
+        Assert.Equal(message.Contains(" passed: ", StringComparison.Ordinal), result.Success);
+        Assert.Contains("# Storm ", result.Data?.Value ?? ""); // the report, as Markdown
+    }
 }

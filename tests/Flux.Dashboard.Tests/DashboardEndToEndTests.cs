@@ -8,7 +8,8 @@ namespace Flux.Dashboard.Tests;
 
 /// <summary>
 /// The whole AppHost, and the dashboard driven in a real headless Chromium: start a smoke storm from the page,
-/// watch it live, stop it, find it in the history with its verdict.
+/// watch it live, stop it, find it in the history with its verdict and the banner showing that verdict, then run a
+/// second storm and compare the two on the report page.
 /// Locally this skips when /usr/bin/chromium is missing; CI installs it and sets FLUX_REQUIRE_BROWSER=1.
 /// </summary>
 public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture<EmbeddedRedisApp>
@@ -62,11 +63,26 @@ public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture
         var row = page.Locator($"[data-testid=history-row][data-storm-id='{stormId}']");
         await Expect(row).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Expect(row.GetByTestId("verdict")).Not.ToBeEmptyAsync(new() { Timeout = 30_000 });
+        // At finish the banner reads the final verdict (passed, violated or inconclusive), the same one as the history.
+        string outcome = await row.GetByTestId("verdict").GetAttributeAsync("data-outcome") ?? "";
+        Assert.Contains(outcome, new[] { "passed", "violated", "inconclusive" });
+        await Expect(page.GetByTestId("sla-status")).ToHaveTextAsync(outcome);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactDirectory, "dashboard-finished.png"), FullPage = true });
 
-        // The report opens as a page.
-        await row.Locator("a").First.ClickAsync();
-        await Expect(page.GetByTestId("report")).ToContainTextAsync(stormId, new() { Timeout = 30_000 });
+        // A second storm, run to its end, then compared on its report page with the first one from the history.
+        await page.GetByTestId("start-storm").ClickAsync();
+        await Expect(page.GetByTestId("current-storm")).Not.ToHaveTextAsync(stormId, new() { Timeout = 30_000 });
+        string secondId = (await page.GetByTestId("current-storm").InnerTextAsync()).Trim();
+        await Expect(page.GetByTestId("storm-state")).ToHaveTextAsync("finished", new() { Timeout = 90_000 });
+
+        await page.GotoAsync(new Uri(dashboard, $"storms/{secondId}").ToString());
+        await Expect(page.GetByTestId("report")).ToContainTextAsync(secondId, new() { Timeout = 30_000 });
+        await Expect(page.Locator($"[data-testid=compare-with] option[value='{stormId}']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await page.GetByTestId("compare-with").SelectOptionAsync(stormId);
+        await page.GetByTestId("compare").ClickAsync();
+        await Expect(page.GetByTestId("comparison")).ToContainTextAsync($"{stormId} (", new() { Timeout = 30_000 });
+        Assert.True(await page.GetByTestId("comparison-row").CountAsync() >= 10); // latency, throughput, delivery, generator
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactDirectory, "dashboard-compare.png"), FullPage = true });
     }
 
     private static async Task<double> ReadNumberAsync(IPage page, string testId)

@@ -51,6 +51,70 @@ public sealed class LiveViewTests : BunitContext
         Assert.Contains("bad", view.Find(".sla").ClassList);
     }
 
+    [Theory]
+    [InlineData(StormOutcome.Passed, "passed", "good")]
+    [InlineData(StormOutcome.Failed, "violated", "bad")]
+    [InlineData(StormOutcome.Inconclusive, "inconclusive", "inconclusive")]
+    public void At_finish_the_banner_shows_the_final_verdict_in_its_own_colour(StormOutcome outcome, string status, string css)
+    {
+        // The last live second held the SLA; the verdict over the whole run is what the banner must show.
+        var steady = Snapshot(60, StormPhase.Steady, p99: 20);
+        var final = Snapshot(61, StormPhase.Finished, p99: 110.7);
+        final.Outcome = outcome;
+        final.Verdict = $"{status}: every cause listed here";
+
+        var view = Render<LiveView>(p => p.Add(v => v.Plan, Plan).Add(v => v.Snapshots, [steady, final]));
+
+        Assert.Equal(status, Text(view, "sla-status"));
+        Assert.Equal($"{status}: every cause listed here", Text(view, "sla-text")); // the verdict with its causes
+        Assert.Contains(css, view.Find("[data-testid=sla-banner]").ClassList);
+    }
+
+    [Fact]
+    public void Alerts_raised_during_the_run_stay_listed_after_it_ends()
+    {
+        var final = Snapshot(61, StormPhase.Finished, p99: 30);
+        final.Outcome = StormOutcome.Failed;
+        final.Alerts.Add("P99 > 100 ms for 12 s (t = 31–43 s)");
+        final.Alerts.Add("P95 > 50 ms for 10 s (t = 50–60 s)");
+
+        var view = Render<LiveView>(p => p.Add(v => v.Plan, Plan).Add(v => v.Snapshots, [final]));
+
+        var alerts = view.FindAll("[data-testid=alerts] li").Select(li => li.TextContent).ToList();
+        Assert.Equal(["P99 > 100 ms for 12 s (t = 31–43 s)", "P95 > 50 ms for 10 s (t = 50–60 s)"], alerts);
+    }
+
+    [Fact]
+    public void Traced_spikes_link_to_their_trace_in_the_aspire_dashboard()
+    {
+        var quiet = Snapshot(10, StormPhase.Steady, p99: 9);
+        quiet.WorstTraceId = "0af7651916cd43dd8448eb211c80319c";
+        quiet.WorstSampledMs = 9;
+        var spike = Snapshot(11, StormPhase.Steady, p99: 140);
+        spike.WorstTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        spike.WorstSampledMs = 133;
+
+        var view = Render<LiveView>(p => p.Add(v => v.Plan, Plan).Add(v => v.Snapshots, [quiet, spike]).Add(v => v.AspireUrl, "http://localhost:15000/"));
+
+        var links = view.FindAll("[data-testid=trace-link]");
+        Assert.Equal("http://localhost:15000/traces/detail/4bf92f3577b34da6a3ce929d0e0e4736", links[0].GetAttribute("href")); // the slowest first
+        Assert.Equal(2, links.Count);
+        Assert.Equal(2, view.FindAll("a.marker-link circle.marker").Count); // and on the latency chart
+    }
+
+    [Fact]
+    public void Without_an_aspire_url_trace_ids_show_without_links()
+    {
+        var spike = Snapshot(11, StormPhase.Steady, p99: 140);
+        spike.WorstTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        spike.WorstSampledMs = 133;
+
+        var view = Render<LiveView>(p => p.Add(v => v.Plan, Plan).Add(v => v.Snapshots, [spike]));
+
+        Assert.Empty(view.FindAll("[data-testid=trace-link]"));
+        Assert.Contains("4bf92f3577b3", Text(view, "worst-traces"));
+    }
+
     [Fact]
     public void Charts_have_a_line_per_series_and_a_band_per_fault()
     {

@@ -29,7 +29,7 @@ public sealed class StormFormTests : BunitContext
         Assert.Equal(seed.Users.ToString(), form.Find("[data-testid=users]").GetAttribute("value"));
         Assert.Equal(seed.Rate.ToString(), form.Find("[data-testid=rate]").GetAttribute("value"));
         Assert.Equal(seed.Faults.Count, form.FindAll(".faults-table tbody tr").Count);
-        var plan = form.Instance.Model.ToPlan();
+        var plan = form.Instance.Plan;
         Assert.Equal(seed.Faults, plan.Faults);
         string[] none = [];
         Assert.Equal(seed with { Gateways = none, Faults = [] }, plan with { Gateways = none, Faults = [] });
@@ -74,6 +74,57 @@ public sealed class StormFormTests : BunitContext
         Assert.NotNull(started);
         Assert.Equal(80, started.Users);
         Assert.Equal(StormPresets.Smoke, started.Scenario);
+    }
+
+    [Fact]
+    public void Every_fault_kind_can_be_chosen_and_an_edit_lands_in_the_plan()
+    {
+        var form = Render<StormForm>();
+        form.Find("[data-testid=add-fault]").Click();
+        var row = form.FindAll("[data-testid=fault-row]")[^1];
+
+        var kinds = row.QuerySelectorAll("[data-testid=fault-kind] option").Select(o => o.TextContent).ToList();
+        Assert.Equal(Enum.GetValues<FaultKind>().Select(FaultSpec.KindName), kinds);
+
+        row.QuerySelector("[data-testid=fault-kind]")!.Change(FaultKind.KillGateway.ToString());
+        var added = form.Instance.Plan.Faults[^1];
+        Assert.Equal(FaultKind.KillGateway, added.Kind);
+        Assert.Equal(StormPresets.Get(StormPresets.Smoke).Faults.Count + 1, form.Instance.Plan.Faults.Count);
+    }
+
+    [Fact]
+    public void Removing_a_fault_removes_that_one()
+    {
+        var form = Render<StormForm>();
+        var before = form.Instance.Plan.Faults;
+
+        form.FindAll("[data-testid=fault-row]")[0].QuerySelector("button")!.Click();
+
+        Assert.Equal(before.Skip(1), form.Instance.Plan.Faults);
+    }
+
+    [Fact]
+    public void Allow_limit_breach_is_part_of_the_plan_handed_over()
+    {
+        StormPlan? started = null;
+        var form = Render<StormForm>(p => p.Add(f => f.OnStart, (StormPlan plan) => started = plan));
+
+        form.Find("[data-testid=allow-limit-breach]").Change(true);
+        form.Find("[data-testid=start-storm]").Click();
+
+        Assert.True(started?.AllowLimitBreach);
+    }
+
+    [Fact]
+    public void Tier_and_sla_edits_change_only_their_field()
+    {
+        var form = Render<StormForm>();
+        var before = form.Instance.Plan;
+
+        form.FindAll(".triple input")[2].Change("0.25"); // tiers: low
+        form.FindAll(".triple input")[4].Change("80");   // SLA: p99
+
+        Assert.Equal(before with { Tiers = before.Tiers with { Low = 0.25 }, Sla = before.Sla with { P99Ms = 80 } }, form.Instance.Plan);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Text.Json;
 using Flux.Protocol.Auth;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -12,7 +13,7 @@ public sealed class TokenIssuerTests
     [Fact]
     public void Issue_produces_an_hs256_jwt_with_the_contract_claims()
     {
-        var issuer = new TokenIssuer(SigningKey.FromBase64(SigningKey.Generate()), new FixedTimeProvider(Now));
+        var issuer = new TokenIssuer(SigningKey.FromBase64(SigningKey.Generate()), new FakeTimeProvider(Now));
 
         var jwt = new JsonWebToken(issuer.Issue("user-1", ["g1", "g2"], Tier.High, TimeSpan.FromMinutes(5)));
 
@@ -29,7 +30,7 @@ public sealed class TokenIssuerTests
     [Fact]
     public void The_payload_is_the_json_the_gateway_expects()
     {
-        var issuer = new TokenIssuer(SigningKey.FromBase64(SigningKey.Generate()), new FixedTimeProvider(Now));
+        var issuer = new TokenIssuer(SigningKey.FromBase64(SigningKey.Generate()), new FakeTimeProvider(Now));
         var jwt = new JsonWebToken(issuer.Issue("u", ["only"]));
 
         using var payload = JsonDocument.Parse(Base64UrlDecode(jwt.EncodedPayload));
