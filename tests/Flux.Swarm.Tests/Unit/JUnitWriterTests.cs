@@ -1,3 +1,4 @@
+using Flux.Protocol.Tests.Storms;
 using System.Xml.Linq;
 using Flux.Swarm.Reporting;
 
@@ -9,7 +10,7 @@ public sealed class JUnitWriterTests
     [Fact]
     public void Each_sla_clause_and_fault_expectation_is_a_test_case_failed_when_it_failed()
     {
-        var report = SampleReport.Create();
+        var report = SampleReports.Detailed();
 
         var suite = JUnitWriter.ToJUnit(report).Root!.Element("testsuite")!;
         var cases = suite.Elements("testcase").ToDictionary(c => $"{c.Attribute("classname")!.Value}/{c.Attribute("name")!.Value}");
@@ -28,7 +29,7 @@ public sealed class JUnitWriterTests
     [Fact]
     public void A_generator_bound_run_skips_the_generator_case()
     {
-        var report = SampleReport.Create() with { Generator = SampleReport.Create().Generator with { Saturated = true, Assessment = "lagging" } };
+        var report = SampleReports.Detailed() with { Generator = SampleReports.Detailed().Generator with { Saturated = true, Assessment = "lagging" } };
 
         var generator = JUnitWriter.ToJUnit(report).Descendants("testcase").Single(c => c.Attribute("classname")!.Value == "storm.generator");
 

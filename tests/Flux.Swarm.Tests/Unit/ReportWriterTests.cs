@@ -1,3 +1,4 @@
+using Flux.Protocol.Tests.Storms;
 using System.Text.Json;
 using Flux.Swarm.Reporting;
 
@@ -49,7 +50,7 @@ public sealed class ReportWriterTests : IDisposable
     [InlineData("details.announced_loss", JsonValueKind.Number)]
     public void Json_has_the_field_the_issue_requires(string path, JsonValueKind kind)
     {
-        using var json = JsonDocument.Parse(ReportWriter.ToJson(SampleReport.Create()));
+        using var json = JsonDocument.Parse(ReportWriter.ToJson(SampleReports.Detailed()));
 
         var element = json.RootElement;
         foreach (string name in path.Split('.'))
@@ -62,7 +63,7 @@ public sealed class ReportWriterTests : IDisposable
     [Fact]
     public void Json_values_are_the_reports()
     {
-        using var json = JsonDocument.Parse(ReportWriter.ToJson(SampleReport.Create()));
+        using var json = JsonDocument.Parse(ReportWriter.ToJson(SampleReports.Detailed()));
         var root = json.RootElement;
 
         Assert.Equal("smoke", root.GetProperty("scenario").GetString());
@@ -86,7 +87,7 @@ public sealed class ReportWriterTests : IDisposable
     [Fact]
     public void FromJson_round_trips_every_field()
     {
-        var report = SampleReport.Create();
+        var report = SampleReports.Detailed();
         string json = ReportWriter.ToJson(report);
 
         var read = ReportWriter.FromJson(json);
@@ -101,7 +102,7 @@ public sealed class ReportWriterTests : IDisposable
     [Fact]
     public void WriteFiles_writes_the_json_and_the_markdown_twin_next_to_it()
     {
-        var report = SampleReport.Create();
+        var report = SampleReports.Detailed();
         string path = Path.Combine(_directory, "nested", "storm.json");
 
         string markdownPath = ReportWriter.WriteFiles(report, path);
@@ -116,7 +117,7 @@ public sealed class ReportWriterTests : IDisposable
     [Fact]
     public void Markdown_contains_the_verdict_the_timeline_and_the_cohorts()
     {
-        string markdown = ReportWriter.ToMarkdown(SampleReport.Create());
+        string markdown = ReportWriter.ToMarkdown(SampleReports.Detailed());
 
         Assert.Contains("**FAILED**:", markdown);
         Assert.Contains("- fault 2 (partition: 5 × 2 s): 10 lost deliveries", markdown); // every cause, a line each
