@@ -52,10 +52,11 @@ internal static class StormAccounting
             long intended = message.IntendedMicroseconds;
             var sender = senders[message.Sender];
             int fault = storm.FaultFor(sender.PickedBy, intended / 1e6);
-            if (sender.Cuts.Any(cut => intended >= cut - CutWindowMicroseconds && intended <= cut))
+            // Judged against the fault that ended the connection: a limit breach, a kill, a partition...
+            if (sender.Cuts.FirstOrDefault(cut => intended >= cut.AtMicroseconds - CutWindowMicroseconds && intended <= cut.AtMicroseconds) is { AtMicroseconds: > 0 } end)
             {
                 unconfirmed++;
-                effects.Add(fault, Effect.UnconfirmedSends);
+                effects.Add(end.Fault, Effect.UnconfirmedSends);
                 continue;
             }
             int recipients = storm.Layout.GuildSizes[message.Guild];

@@ -171,16 +171,10 @@ internal sealed partial class SimulatedUser
         else
         {
             int fault = outcome.CloseCode == CloseCodes.RateLimited && _storm.Plan.AllowLimitBreach ? _storm.LimitBreachFault : FaultNow;
-            if (outcome.CloseCode is { } closeCode)
-            {
-                _storm.Effects.Closed(fault, CloseKinds.Of(closeCode));
-            }
-            else
-            {
-                // Dropped without a close frame (a gateway died): a send written just before may never have been published.
-                lock (_cuts) _cuts.Add(_storm.Clock.NowMicroseconds);
-                _storm.Effects.Closed(fault, CloseKinds.Dropped);
-            }
+            // Dropped without a close frame (a gateway died), or closed by the gateway, which discards what it reads
+            // after its close frame: a send written just before may never have been published.
+            lock (_cuts) _cuts.Add(new ConnectionEnd(_storm.Clock.NowMicroseconds, fault));
+            _storm.Effects.Closed(fault, outcome.CloseCode is { } closeCode ? CloseKinds.Of(closeCode) : CloseKinds.Dropped);
             if (outcome.CloseCode == CloseCodes.Shed) Interlocked.Increment(ref counters.ShedDisconnects);
             if (fault >= 0) Interlocked.Increment(ref counters.InjectedDisconnects);
             else Interlocked.Increment(ref counters.UnexpectedDisconnects);

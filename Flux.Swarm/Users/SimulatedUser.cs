@@ -30,7 +30,7 @@ internal sealed partial class SimulatedUser
     private volatile bool _finished;
     private long _partitionedUntilUs;
     private long _pauseReadingUntilUs;
-    private readonly List<long> _cuts = [];
+    private readonly List<ConnectionEnd> _cuts = [];
 
     public SimulatedUser(StormContext storm, int index, HeartbeatWheel heartbeats)
     {
@@ -67,10 +67,11 @@ internal sealed partial class SimulatedUser
     public int PickedBy { get; private set; } = -1;
 
     /// <summary>
-    /// When this user's connection was cut (partition) or dropped (a gateway died), in run microseconds: a send written
-    /// just before may have died in the socket.
+    /// When this user's connection ended other than by its own choice (cut by a partition, dropped by a dying gateway,
+    /// or closed by the gateway), and the fault that explains it: a send written just before may have died in the
+    /// socket, or been discarded unread after the gateway's close frame.
     /// </summary>
-    public IReadOnlyList<long> Cuts
+    public IReadOnlyList<ConnectionEnd> Cuts
     {
         get
         {
@@ -106,7 +107,7 @@ internal sealed partial class SimulatedUser
     {
         Cohort = Cohort.Partitioned;
         PickedBy = fault;
-        lock (_cuts) _cuts.Add(_storm.Clock.NowMicroseconds);
+        lock (_cuts) _cuts.Add(new ConnectionEnd(_storm.Clock.NowMicroseconds, fault));
         Volatile.Write(ref _partitionedUntilUs, _storm.Clock.NowMicroseconds + (long)(seconds * 1e6));
         _disconnectPlanned = true;
         _ready = false;
@@ -263,3 +264,6 @@ internal sealed partial class SimulatedUser
 
     private readonly record struct Outcome(bool WasReady, int? CloseCode, string? Error);
 }
+
+/// <summary>A connection that ended other than by the user's choice, in run microseconds, and the fault that explains it (-1: none).</summary>
+internal readonly record struct ConnectionEnd(long AtMicroseconds, int Fault);

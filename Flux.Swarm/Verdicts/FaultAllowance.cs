@@ -18,22 +18,24 @@ internal sealed record FaultAllowance(string Text, IReadOnlySet<string> Closes, 
 
     /// <summary>The plan's allowed breach of the gateway's send limit (<c>--allow-limit-breach</c>).</summary>
     public static readonly FaultAllowance LimitBreach = new(
-        "closes with 4008 (the send limit); the users resume with nothing lost",
-        Set(CloseKinds.Of(CloseCodes.RateLimited)), new HashSet<Effect>());
+        "closes with 4008 (the send limit); the send over the limit and those after it are not published (unconfirmed); " +
+        "the users resume with nothing lost",
+        Set(CloseKinds.Of(CloseCodes.RateLimited)), new HashSet<Effect> { Effect.UnconfirmedSends });
 
     /// <param name="emptyAfterRestart">For restart-redis: whether the server came back without its data.</param>
     public static FaultAllowance For(FaultSpec fault, bool emptyAfterRestart = false) => fault.Kind switch
     {
         FaultKind.SlowConsumers => new(
-            "closes its slow readers with 4012; they resume with nothing lost",
-            Set(CloseKinds.Of(CloseCodes.SlowConsumer)), new HashSet<Effect>()),
+            "closes its slow readers with 4012; they resume with nothing lost; sends they wrote as the close came may be discarded (unconfirmed)",
+            Set(CloseKinds.Of(CloseCodes.SlowConsumer)), new HashSet<Effect> { Effect.UnconfirmedSends }),
         FaultKind.Partition => new(
             "cuts its users off; they reconnect and resume with nothing lost; sends written at the cut may never reach a gateway (unconfirmed)",
             Set(CloseKinds.Cut), new HashSet<Effect> { Effect.UnconfirmedSends }),
         FaultKind.GcPressure => new("slows the gateways down; nothing may be closed, rejected or lost", new HashSet<string>(), new HashSet<Effect>()),
         FaultKind.Drain => new(
-            "closes the drained gateway's users with 1001; they resume on another replica with nothing lost; connections to it are refused",
-            Set(CloseKinds.Of(CloseCodes.Draining)), new HashSet<Effect> { Effect.ConnectFailures }),
+            "closes the drained gateway's users with 1001; they resume on another replica with nothing lost; connections to it are refused; " +
+            "sends written as the close came may be discarded (unconfirmed)",
+            Set(CloseKinds.Of(CloseCodes.Draining)), new HashSet<Effect> { Effect.ConnectFailures, Effect.UnconfirmedSends }),
         FaultKind.KillGateway => new(
             "the killed gateway's users lose their connection without a close frame and resume on another replica with nothing lost; " +
             "sends in flight at the kill may never have been published (unconfirmed); connecting to it fails until it is back",
@@ -45,9 +47,9 @@ internal sealed record FaultAllowance(string Text, IReadOnlySet<string> Closes, 
             new HashSet<Effect> { Effect.AnnouncedLoss, Effect.Gaps, Effect.UnconfirmedSends, Effect.ConnectFailures }),
         FaultKind.RestartRedis => new(
             "Redis restarts from its append-only file: nothing is lost; while it restarts, sends are answered 'unavailable' " +
-            "(not published) and identifies and resumes closed with 1011, then resumed",
+            "(not published) and identifies and resumes closed with 1011, then resumed; sends in flight at a close are unconfirmed",
             Set(CloseKinds.Of(CloseCodes.InternalError), CloseKinds.Dropped, Unavailable),
-            new HashSet<Effect> { Effect.ConnectFailures }),
+            new HashSet<Effect> { Effect.ConnectFailures, Effect.UnconfirmedSends }),
         FaultKind.Fuzz => new(
             "its own clients are closed, each with a documented close code; the users lose nothing and are not closed",
             new HashSet<string>(), new HashSet<Effect>()),

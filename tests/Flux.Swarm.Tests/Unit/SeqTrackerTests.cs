@@ -127,4 +127,32 @@ public sealed class SeqTrackerTests
         Assert.Equal(6, tracker.MissedBeforeRebase); // accumulates over sessions
         Assert.Equal(5, tracker.Received);
     }
+
+    [Fact]
+    public void An_announced_gap_is_not_lost_and_seqs_after_it_arrive_in_order()
+    {
+        var tracker = new SeqTracker(10);
+        tracker.Record(11);
+
+        long announced = tracker.Announce(12, 15); // a gap frame: 12..15 will never come
+        Assert.Equal(4, announced);
+
+        Assert.Equal(0, tracker.MissingUpTo(15));
+        Assert.Equal(SeqArrival.InOrder, tracker.Record(16));
+        Assert.Equal(0, tracker.Reordered);
+        Assert.Empty(tracker.MissingSeqs(16));
+    }
+
+    [Fact]
+    public void An_announced_range_counts_only_what_had_not_arrived_and_never_reaches_below_the_base()
+    {
+        var tracker = new SeqTracker(10);
+        tracker.Record(13);
+
+        long announced = tracker.Announce(5, 14); // 5..10 are before the base; 13 arrived; 11, 12, 14 had not
+
+        Assert.Equal(3, announced);
+        Assert.Equal((14L, 1L), (tracker.Highest, tracker.Received)); // announced seqs are not counted as received
+        Assert.Equal(SeqArrival.Duplicate, tracker.Record(12)); // it was announced as never coming: a copy now is a duplicate
+    }
 }
