@@ -35,6 +35,8 @@ internal sealed class GatewaySocket : IDisposable
     private bool _pending;
     // A fragmented message being reassembled (rare: the gateway never fragments).
     private ArrayBufferWriter<byte>? _fragments;
+    // A fragmented binary message being skipped: its continuations are not text, and no message may begin inside it.
+    private bool _skippingBinary;
 
     private GatewaySocket(Socket socket) => _socket = socket;
 
@@ -184,6 +186,10 @@ internal sealed class GatewaySocket : IDisposable
                 case WebSocketOpcode.Text when header.Fin:
                     onMessage(payload);
                     break;
+                case WebSocketOpcode.Binary:
+                case WebSocketOpcode.Continuation when _skippingBinary:
+                    _skippingBinary = !header.Fin; // binary messages are not part of the protocol and are skipped
+                    break;
                 case WebSocketOpcode.Text or WebSocketOpcode.Continuation:
                     _fragments ??= new ArrayBufferWriter<byte>();
                     if (_fragments.WrittenCount + payload.Length > MaxMessageBytes) throw new IOException("fragmented message over the limit");
@@ -201,7 +207,7 @@ internal sealed class GatewaySocket : IDisposable
                     _ = SendPongAsync(payload.ToArray());
                     break;
                 default:
-                    break; // pongs; binary messages are not part of the protocol and are ignored
+                    break; // pongs
             }
         }
     }
@@ -217,9 +223,9 @@ internal sealed class GatewaySocket : IDisposable
             throw new IOException("the server sent a fragmented or over-long control frame");
         }
         if (header.PayloadLength > MaxMessageBytes) throw new IOException($"frame of {header.PayloadLength} bytes is over the limit");
-        bool inMessage = _fragments is not null;
+        bool inMessage = _fragments is not null || _skippingBinary;
         if (header.Opcode == WebSocketOpcode.Continuation && !inMessage) throw new IOException("the server sent a continuation without a message");
-        if (header.Opcode == WebSocketOpcode.Text && inMessage) throw new IOException("the server began a message inside another");
+        if (header.Opcode is WebSocketOpcode.Text or WebSocketOpcode.Binary && inMessage) throw new IOException("the server began a message inside another");
     }
 
     private async Task SendPongAsync(byte[] payload)
