@@ -291,7 +291,13 @@ internal sealed class GatewaySocket : IDisposable
             throw new IOException($"upgrade refused: {response.Split("\r\n")[0]}");
         }
         string expected = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + AcceptGuid)));
-        if (!response.Contains($"Sec-WebSocket-Accept: {expected}", StringComparison.OrdinalIgnoreCase))
+        // The header by name, its value exactly (RFC 6455 section 4.1: the client must fail the connection otherwise).
+        string? accept = response.Split("\r\n").Skip(1)
+            .Select(line => line.Split(':', 2))
+            .Where(parts => parts.Length == 2 && parts[0].Trim().Equals("Sec-WebSocket-Accept", StringComparison.OrdinalIgnoreCase))
+            .Select(parts => parts[1].Trim())
+            .FirstOrDefault();
+        if (!string.Equals(accept, expected, StringComparison.Ordinal))
         {
             throw new IOException("the server's Sec-WebSocket-Accept does not match");
         }

@@ -55,6 +55,7 @@ public sealed class GatewaySocketTests : IDisposable
     [Theory]
     [InlineData(HandshakeReply.WrongAccept)]
     [InlineData(HandshakeReply.MissingAccept)]
+    [InlineData(HandshakeReply.DisguisedAccept)]
     public async Task A_wrong_Sec_WebSocket_Accept_fails_the_connect_with_an_IOException(HandshakeReply reply)
     {
         var accepting = _server.AcceptAsync(reply, null, Bounded);

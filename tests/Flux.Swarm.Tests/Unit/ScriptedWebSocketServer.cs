@@ -18,6 +18,9 @@ public enum HandshakeReply
     /// <summary><c>101</c> without any <c>Sec-WebSocket-Accept</c>.</summary>
     MissingAccept,
 
+    /// <summary><c>101</c> whose right accept value is only in another header (<c>X-Sec-WebSocket-Accept</c>) or has more after it.</summary>
+    DisguisedAccept,
+
     /// <summary><c>HTTP/1.1 400 Bad Request</c>.</summary>
     BadRequest,
 
@@ -213,6 +216,7 @@ internal sealed class ScriptedPeer : IDisposable
             HandshakeReply.Accept => Upgrade($"Sec-WebSocket-Accept: {ScriptedWebSocketServer.AcceptFor(key)}\r\n"),
             HandshakeReply.WrongAccept => Upgrade($"Sec-WebSocket-Accept: {ScriptedWebSocketServer.AcceptFor(otherKey)}\r\n"),
             HandshakeReply.MissingAccept => Upgrade(""),
+            HandshakeReply.DisguisedAccept => Upgrade($"X-Sec-WebSocket-Accept: {ScriptedWebSocketServer.AcceptFor(key)}\r\nSec-WebSocket-Accept: {ScriptedWebSocketServer.AcceptFor(key)}x\r\n"),
             HandshakeReply.BadRequest => "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
             _ => throw new ArgumentOutOfRangeException(nameof(reply)),
         };
