@@ -32,7 +32,7 @@ internal sealed partial class ClientSession
         for (int i = 0; i < members.Count; i++)
         {
             guilds[members[i].Guild.Id] = new SessionGuild(states[i].Epoch, states[i].Seq);
-            positions[i] = new GuildPosition(members[i].Guild.Id, states[i].Seq);
+            positions[i] = new GuildPosition(members[i].Guild.Id, states[i].Seq, states[i].Epoch);
         }
         await WithBackplane(() => _services.Backplane.SaveSessionAsync(session, identity.User, guilds)).ConfigureAwait(false);
         _session = session;

@@ -130,16 +130,18 @@ public static class ServerFrameReader
         while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
         {
             string? id = null;
+            string epoch = "";
             long seq = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                bool isId = reader.ValueTextEquals("id"u8), isSeq = reader.ValueTextEquals("seq"u8);
+                bool isId = reader.ValueTextEquals("id"u8), isSeq = reader.ValueTextEquals("seq"u8), isEpoch = reader.ValueTextEquals("epoch"u8);
                 reader.Read();
                 if (isId) id = reader.GetString();
                 else if (isSeq) seq = reader.GetInt64();
+                else if (isEpoch) epoch = reader.GetString() ?? "";
                 else reader.Skip();
             }
-            if (id is not null) guilds.Add(new GuildPosition(id, seq));
+            if (id is not null) guilds.Add(new GuildPosition(id, seq, epoch));
         }
         return guilds;
     }

@@ -34,6 +34,7 @@ public static class ServerFrameWriter
                 w.WriteStartObject();
                 w.WriteString("id"u8, guild.Guild);
                 w.WriteNumber("seq"u8, guild.Seq);
+                if (guild.Epoch.Length > 0) w.WriteString("epoch"u8, guild.Epoch);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -70,4 +71,5 @@ public static class ServerFrameWriter
 }
 
 /// <summary>A guild and a sequence number in it, as listed in <c>ready</c>.</summary>
-public readonly record struct GuildPosition(string Guild, long Seq);
+/// <param name="Epoch">The guild's epoch: the lifetime of its state in Redis that <paramref name="Seq"/> counts in ("" if unknown).</param>
+public readonly record struct GuildPosition(string Guild, long Seq, string Epoch = "");

@@ -20,6 +20,9 @@ internal sealed class ProtocolFuzzer(StormContext storm, int fault, Random rando
     /// <summary>How long a fuzzing client waits for the gateway's close; beyond the identify timeout (10 s), which closes anything.</summary>
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(13);
 
+    /// <summary>Once the gateway said <c>ready</c> (the input was valid after all), how long to wait for a close the rest of the input may earn.</summary>
+    private static readonly TimeSpan AcceptedWait = TimeSpan.FromSeconds(2);
+
     /// <summary>Kinds of bad input, each its own small generator.</summary>
     private static readonly Func<Random, TokenIssuer, string, byte[][]>[] Inputs =
     [
@@ -87,11 +90,12 @@ internal sealed class ProtocolFuzzer(StormContext storm, int fault, Random rando
         }
         using (socket)
         {
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop);
-            wait.CancelAfter(CloseWait);
+            // Each connection is waited on to its end, even past the storm's stop: stopping early would count a slow close as none.
+            using var wait = new CancellationTokenSource(CloseWait);
+            var watch = new CloseWatch(socket);
             try
             {
-                var reading = ReadUntilCloseAsync(socket, wait.Token);
+                var reading = watch.ReadUntilCloseAsync(wait);
                 foreach (byte[] frame in input) await socket.SendRawAsync(frame).ConfigureAwait(false);
                 await reading.ConfigureAwait(false);
             }
@@ -101,16 +105,28 @@ internal sealed class ProtocolFuzzer(StormContext storm, int fault, Random rando
             }
             catch (OperationCanceledException)
             {
-                return "no-close";
+                return watch.Ready ? CloseKinds.Accepted : CloseKinds.NoClose;
             }
             return socket.CloseStatus is { } code ? CloseKinds.Of(code) : CloseKinds.Dropped;
         }
     }
 
-    private static async Task ReadUntilCloseAsync(GatewaySocket socket, CancellationToken cancellationToken)
+    /// <summary>Reads a fuzzing connection to its close, noting whether the gateway accepted the input (<c>ready</c>).</summary>
+    private sealed class CloseWatch(GatewaySocket socket)
     {
-        while (await socket.ReceiveAsync(static _ => { }, cancellationToken).ConfigureAwait(false))
+        public bool Ready { get; private set; }
+
+        public async Task ReadUntilCloseAsync(CancellationTokenSource wait)
         {
+            while (await socket.ReceiveAsync(OnMessage, wait.Token).ConfigureAwait(false))
+            {
+                if (Ready) wait.CancelAfter(AcceptedWait);
+            }
+        }
+
+        private void OnMessage(ReadOnlySpan<byte> message)
+        {
+            if (message.StartsWith("{\"op\":\"ready\""u8)) Ready = true;
         }
     }
 

@@ -62,6 +62,15 @@ internal static class CloseKinds
     /// <summary>The connection ended without a close frame (a reset, or the gateway process died).</summary>
     public const string Dropped = "dropped";
 
+    /// <summary>
+    /// A fuzzing client whose input turned out valid (a mutation that kept the identify intact): the gateway said
+    /// <c>ready</c> and rightly kept it open; the client then left.
+    /// </summary>
+    public const string Accepted = "accepted";
+
+    /// <summary>A fuzzing connection the gateway neither closed nor accepted within the wait: the gateway hung on bad input.</summary>
+    public const string NoClose = "no-close";
+
     /// <summary>A close code as the report keys it.</summary>
     public static string Of(int code) => code.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

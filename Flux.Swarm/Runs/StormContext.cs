@@ -28,7 +28,6 @@ internal sealed class StormContext
         // One slot more than the plan's faults: the rate-limit breach a plan may be allowed to make.
         Effects = new EffectLedger(plan.Faults.Count + 1);
         Body = new string('x', plan.BodyBytes);
-        GuildMaxSeq = new long[plan.Guilds];
     }
 
     public string RunId { get; }
@@ -57,8 +56,8 @@ internal sealed class StormContext
     /// <summary>The worst delivery of each second that carried a trace.</summary>
     public WorstDelivery WorstSampled { get; } = new();
 
-    /// <summary>The highest seq seen in each guild.</summary>
-    public long[] GuildMaxSeq { get; }
+    /// <summary>The highest seq seen in each guild, per epoch.</summary>
+    public GuildEpochs Epochs { get; } = new();
 
     /// <summary>The ledger slot of the plan's allowed rate-limit breach (see <see cref="StormPlan.AllowLimitBreach"/>).</summary>
     public int LimitBreachFault => Plan.Faults.Count;
@@ -75,15 +74,4 @@ internal sealed class StormContext
     /// user (slow consumers, partition), else the fault active then, else -1.
     /// </summary>
     public int FaultFor(int pickedBy, double second) => pickedBy >= 0 ? pickedBy : Faults.ActiveAt(second);
-
-    public void ObserveSeq(int guild, long seq)
-    {
-        long current = Volatile.Read(ref GuildMaxSeq[guild]);
-        while (seq > current)
-        {
-            long seen = Interlocked.CompareExchange(ref GuildMaxSeq[guild], seq, current);
-            if (seen == current) return;
-            current = seen;
-        }
-    }
 }

@@ -24,7 +24,6 @@ internal static class StormAccounting
         var storm = run.Context;
         var plan = storm.Plan;
         var effects = storm.Effects;
-        long[] maxSeq = storm.GuildMaxSeq;
         var intendedBySeq = IntendedTimes(storm);
 
         long expected = 0, delivered = 0, duplicates = 0, reordered = 0;
@@ -33,8 +32,15 @@ internal static class StormAccounting
             delivered += user.Delivered;
             duplicates += user.Duplicates;
             reordered += user.Reordered;
+            // Epochs Redis lost while the user was in them: what it missed there it was told of, by 4007.
+            foreach (var past in user.PastEpochs)
+            {
+                long pastTop = past.Max.Value;
+                expected += Math.Max(0, pastTop - past.Tracker.Base) + past.Tracker.MissedBeforeRebase;
+                effects.Add(past.Fault, Effect.AnnouncedLoss, past.Tracker.MissingUpTo(pastTop));
+            }
             if (user.Tracker is not { } tracker) continue; // never connected: it expected nothing
-            long top = maxSeq[user.GuildIndex];
+            long top = user.EpochMax!.Value;
             expected += Math.Max(0, top - tracker.Base) + tracker.MissedBeforeRebase;
             foreach (long seq in tracker.MissingSeqs(top))
             {

@@ -12,7 +12,8 @@ internal sealed partial class StormRun
     private const int LiveLossGraceSeconds = 5;
 
     private readonly List<TimelineRow> _timeline = [];
-    private readonly Queue<long[]> _guildMaxHistory = new();
+    // Each user's epoch and its highest seq, one entry a second, for the live loss count.
+    private readonly Queue<(EpochMax? Epoch, long Max)[]> _epochMaxHistory = new();
     private long _lastSent;
     private long _lastDelivered;
     private double _lastSampleAt;
@@ -112,15 +113,17 @@ internal sealed partial class StormRun
     // Seqs that a connected user is still missing although its guild moved past them a while ago.
     private long LiveLost()
     {
-        _guildMaxHistory.Enqueue((long[])_storm.GuildMaxSeq.Clone());
-        if (_guildMaxHistory.Count <= LiveLossGraceSeconds) return 0;
-        long[] settled = _guildMaxHistory.Dequeue();
+        _epochMaxHistory.Enqueue([.. _users.Select(u => (u.EpochMax, u.EpochMax?.Value ?? 0))]);
+        if (_epochMaxHistory.Count <= LiveLossGraceSeconds) return 0;
+        var settled = _epochMaxHistory.Dequeue();
         long lost = 0;
-        foreach (var user in _users)
+        for (int i = 0; i < _users.Count && i < settled.Length; i++)
         {
-            if (user.IsReady && user.Tracker is { } tracker)
+            var user = _users[i];
+            // Compared only within one epoch: after Redis lost the guild's state the user's seqs start again.
+            if (user.IsReady && user.Tracker is { } tracker && ReferenceEquals(user.EpochMax, settled[i].Epoch))
             {
-                lost += tracker.MissingUpTo(settled[user.GuildIndex]) + tracker.MissedBeforeRebase;
+                lost += tracker.MissingUpTo(settled[i].Max) + tracker.MissedBeforeRebase;
             }
         }
         return lost;

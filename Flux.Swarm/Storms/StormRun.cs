@@ -209,7 +209,7 @@ internal sealed partial class StormRun
             await Task.Delay(250).ConfigureAwait(false);
             long delivered = _users.Sum(u => u.Delivered);
             bool settled = delivered == lastDelivered && _users.All(u =>
-                u.Tracker is null || (u.IsReady && u.Tracker.Highest >= Volatile.Read(ref _storm.GuildMaxSeq[u.GuildIndex])));
+                u.Tracker is null || (u.IsReady && u.Tracker.Highest >= u.EpochMax!.Value));
             if (settled) return;
             lastDelivered = delivered;
         }
@@ -221,7 +221,7 @@ internal sealed partial class StormRun
     {
         foreach (var user in _users)
         {
-            if (user.Tracker is { } tracker && (!user.IsReady || tracker.Highest < Volatile.Read(ref _storm.GuildMaxSeq[user.GuildIndex])))
+            if (user.Tracker is { } tracker && (!user.IsReady || tracker.Highest < user.EpochMax!.Value))
             {
                 _storm.Effects.Add(user.PickedBy, Effect.UsersNotBack);
             }

@@ -10,12 +10,24 @@ internal sealed partial class SimulatedUser
 {
     private readonly byte[] _guildUtf8;
     private SeqTracker? _tracker;
+    private EpochMax? _epochMax;
+    private string? _epoch;
+    private readonly List<PastEpoch> _pastEpochs = [];
     private long _delivered;
     private long _duplicates;
     private long _reordered;
 
-    /// <summary>This user's view of its guild's seqs; null until its first ready.</summary>
+    /// <summary>This user's view of its guild's seqs in the current epoch; null until its first ready.</summary>
     public SeqTracker? Tracker => _tracker;
+
+    /// <summary>The highest seq anyone saw in this user's guild, in the epoch the user is in now; null until its first ready.</summary>
+    public EpochMax? EpochMax => _epochMax;
+
+    /// <summary>
+    /// The epochs of its guild the user was in before Redis lost the guild's state: what it missed in each was announced
+    /// (it was closed with 4007), and is counted once the run is over, when every epoch's last seq is known.
+    /// </summary>
+    public IReadOnlyList<PastEpoch> PastEpochs => _pastEpochs;
 
     public long Delivered => Volatile.Read(ref _delivered);
 
@@ -74,7 +86,7 @@ internal sealed partial class SimulatedUser
             _storm.Effects.Add(FaultNow, Effect.Reordered);
         }
         _delivered++;
-        _storm.ObserveSeq(GuildIndex, message.Seq);
+        _epochMax!.Observe(message.Seq);
         if (Utf8Parser.TryParse(message.Nonce, out long messageId, out _))
         {
             _storm.Ledger.MarkDelivered(messageId, message.Seq);
@@ -106,10 +118,17 @@ internal sealed partial class SimulatedUser
                 return false;
             case ServerOp.Ready:
                 _session = frame.Session;
-                long seq = frame.Guilds.FirstOrDefault(g => g.Guild == Guild).Seq;
-                if (_tracker is null)
+                var position = frame.Guilds.FirstOrDefault(g => g.Guild == Guild);
+                long seq = position.Seq;
+                if (_tracker is null || position.Epoch != _epoch)
                 {
+                    // The first ready, or a new epoch: Redis lost the guild's state and seqs started again. The old
+                    // epoch's tracker is kept, to count what the user missed there (announced by the 4007) at the end.
+                    if (_tracker is not null) _pastEpochs.Add(new PastEpoch(_tracker, _epochMax!, FaultNow));
                     _tracker = new SeqTracker(seq);
+                    _epoch = position.Epoch;
+                    _epochMax = _storm.Epochs.For(GuildIndex, position.Epoch);
+                    _epochMax.Observe(seq);
                 }
                 else
                 {
@@ -187,3 +206,6 @@ internal sealed partial class SimulatedUser
         Log.UserDisconnected(_storm.Logger, Id, reason);
     }
 }
+
+/// <summary>An epoch of its guild a user left because Redis lost the guild's state; <paramref name="Fault"/> explains it.</summary>
+internal sealed record PastEpoch(SeqTracker Tracker, EpochMax Max, int Fault);

@@ -103,5 +103,5 @@ internal static class VerdictJudge
     }
 
     private static bool IsDocumentedClose(string close) =>
-        int.TryParse(close, out int code) && Flux.Protocol.Wire.CloseCodes.IsDocumented(code);
+        close == CloseKinds.Accepted || (int.TryParse(close, out int code) && Flux.Protocol.Wire.CloseCodes.IsDocumented(code));
 }

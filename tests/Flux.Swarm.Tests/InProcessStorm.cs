@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Flux.Protocol.Storms;
 using Flux.Protocol.Storms.Reports;
 using Flux.Swarm.Reporting;
+using Flux.Swarm.Runs;
 using Flux.Swarm.Storms;
 using Flux.Swarm.Telemetry;
 using Flux.Testing;
@@ -17,14 +18,18 @@ internal static class InProcessStorm
     /// <summary>Beyond the plan's own length: the drain (bounded by StormRun.DrainTimeout) and the closes after it.</summary>
     private static readonly TimeSpan Overrun = StormRun.DrainTimeout + TimeSpan.FromSeconds(20);
 
-    public static async Task<StormReport> RunAsync(StormPlan plan, GatewayPairFixture gateways, ITestOutputHelper output)
+    public static Task<StormReport> RunAsync(StormPlan plan, GatewayPairFixture gateways, ITestOutputHelper output, string? redis = null) =>
+        RunAsync(plan, gateways.Targets, output, redis);
+
+    /// <param name="redis">The backplane's connection string, for the restart-redis fault.</param>
+    public static async Task<StormReport> RunAsync(StormPlan plan, IReadOnlyList<GatewayTarget> targets, ITestOutputHelper output, string? redis = null)
     {
-        plan = plan with { Gateways = gateways.WebSocketUrls };
+        plan = plan with { Gateways = [.. targets.Select(t => t.WebSocket.ToString())] };
         Assert.Empty(StormPlanValidator.Validate(plan));
         await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new SwarmMetrics(services.GetRequiredService<IMeterFactory>());
 
-        var run = StormRun.Start(plan, gateways.Targets, TestKeys.Issuer, metrics, NullLogger.Instance, seed: 42);
+        var run = StormRun.Start(plan, targets, TestKeys.Issuer, metrics, NullLogger.Instance, seed: 42, redis: redis);
         await run.Completion.WaitAsync(TimeSpan.FromSeconds(plan.TotalSeconds) + Overrun);
 
         Assert.True(run.Report is not null, $"the storm failed: {run.Error}");

@@ -22,9 +22,12 @@ public sealed class RedisServerProcess : IAsyncDisposable
     private Process? _process;
     private readonly StringBuilder _output = new();
 
-    private RedisServerProcess(RedisKind kind, int port)
+    private readonly bool _persistent;
+
+    private RedisServerProcess(RedisKind kind, int port, bool persistent)
     {
         _kind = kind;
+        _persistent = persistent;
         Port = port;
         _dataDirectory = Path.Combine(Path.GetTempPath(), "flux-tests", $"redis-{kind}-{port}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(_dataDirectory);
@@ -36,9 +39,13 @@ public sealed class RedisServerProcess : IAsyncDisposable
 
     public static bool IsRedisServerInstalled => FindOnPath("redis-server") is not null;
 
-    public static async Task<RedisServerProcess> StartAsync(RedisKind kind = RedisKind.Embedded)
+    /// <param name="persistent">
+    /// With an append-only file (the default, as Flux runs it), or without any persistence, so that a restart comes
+    /// back empty. The embedded Garnet always keeps its append-only file.
+    /// </param>
+    public static async Task<RedisServerProcess> StartAsync(RedisKind kind = RedisKind.Embedded, bool persistent = true)
     {
-        var server = new RedisServerProcess(kind, FreePort.Next());
+        var server = new RedisServerProcess(kind, FreePort.Next(), persistent);
         await server.StartProcessAsync().ConfigureAwait(false);
         return server;
     }
@@ -86,7 +93,12 @@ public sealed class RedisServerProcess : IAsyncDisposable
             ? new ProcessStartInfo("dotnet") { ArgumentList = { "exec", EmbeddedAssembly(), "--port", Port.ToString(), "--data", _dataDirectory } }
             : new ProcessStartInfo(FindOnPath("redis-server") ?? throw new InvalidOperationException("redis-server is not installed"))
             {
-                ArgumentList = { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", _dataDirectory },
+                // From its absolute path and with DEBUG allowed locally, so DEBUG RESTART (the restart-redis fault) works.
+                ArgumentList =
+                {
+                    "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", _persistent ? "yes" : "no",
+                    "--dir", _dataDirectory, "--enable-debug-command", "local",
+                },
             };
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;

@@ -104,6 +104,8 @@ public sealed class EpochTests
         string token = TestKeys.Token("alice", guild);
         var alice = await TestClient.IdentifyAsync(gateway1.WebSocketUri, token);
         string session = alice.Ready!.Session!;
+        string aliceEpoch = alice.Ready.Guilds.Single().Epoch;
+        Assert.NotEmpty(aliceEpoch); // ready names the epoch its seqs count in
         await using (var bob = await TestClient.IdentifyAsync(gateway1.WebSocketUri, TestKeys.Token("bob", guild)))
         {
             for (int i = 0; i < 3; i++) await bob.SendMessageAsync(guild, $"before-{i}");
@@ -122,6 +124,9 @@ public sealed class EpochTests
         // The guild starts over on the other replica, and runs past alice's cursor.
         await using (var carol = await TestClient.IdentifyAsync(gateway2.WebSocketUri, TestKeys.Token("carol", guild)))
         {
+            // A client can tell from ready alone that the guild started over: another epoch, seqs from 0 again.
+            Assert.Equal(0, carol.Ready!.Guilds.Single().Seq);
+            Assert.NotEqual(aliceEpoch, carol.Ready.Guilds.Single().Epoch);
             for (int i = 0; i < 5; i++) await carol.SendMessageAsync(guild, $"new-{i}");
             await FanoutTests.ReceiveMessagesAsync(carol, 5);
         }

@@ -39,7 +39,7 @@ public sealed class ServerFrameWriterRoundTripTests
     [Fact]
     public void Ready_round_trips_session_user_and_every_guild_in_order()
     {
-        GuildPosition[] guilds = [new("g1", 0), new("guild \"two\"", 17), new("g3", long.MaxValue)];
+        GuildPosition[] guilds = [new("g1", 0), new("guild \"two\"", 17, "Zx9-epoch"), new("g3", long.MaxValue)];
 
         var frame = ServerFrameReader.Read(ServerFrameWriter.Ready("session-1", "user é", guilds));
 
@@ -131,12 +131,12 @@ public sealed class ServerFrameWriterRoundTripTests
     public void Read_does_not_depend_on_field_order()
     {
         var ready = ServerFrameReader.Read(
-            """{"guilds":[{"seq":4,"id":"a","extra":[1]},{"id":"b","seq":0}],"user":"u","x":{"y":1},"session":"s","op":"ready"}"""u8);
+            """{"guilds":[{"seq":4,"id":"a","extra":[1],"epoch":"e1"},{"id":"b","seq":0}],"user":"u","x":{"y":1},"session":"s","op":"ready"}"""u8);
         var gap = ServerFrameReader.Read("""{"to":9,"from":3,"guild":"g","op":"gap"}"""u8);
         var message = ServerFrameReader.Read("""{"body":"b","ts":12,"seq":5,"nonce":"n","from":"u","guild":"g","op":"msg"}"""u8);
 
         Assert.Equal((ServerOp.Ready, "s", "u"), (ready.Op, ready.Session, ready.User));
-        Assert.Equal([new GuildPosition("a", 4), new GuildPosition("b", 0)], ready.Guilds);
+        Assert.Equal([new GuildPosition("a", 4, "e1"), new GuildPosition("b", 0)], ready.Guilds);
         Assert.Equal((ServerOp.Gap, "g", 3L, 9L), (gap.Op, gap.Guild, gap.GapFrom, gap.GapTo));
         Assert.Equal((ServerOp.Message, "g", 5L, "u", "n", "b", "12"), (message.Op, message.Guild, message.Seq, message.From, message.Nonce, message.Body, message.Ts));
     }
