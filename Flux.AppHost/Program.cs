@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Flux.AppHost.Commands;
 using Flux.AppHost.Redis;
+using Flux.AppHost.Supervision;
 using Flux.Protocol.Storms;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -26,6 +27,9 @@ for (int replica = 1; replica <= builder.Configuration.GetValue("Flux:Gateway:Re
         .WithEnvironment("Admin__Key", adminKey)
         .WithHttpHealthCheck("/health"));
 }
+
+// A gateway that dies (a crash, or the storm's kill-gateway fault) is started again, as a real supervisor would.
+builder.SuperviseGateways(gateways);
 
 var swarm = builder.AddProject<Projects.Flux_Swarm>("swarm", project => project.ExcludeLaunchProfile = true)
     .WithHttpEndpoint(name: "http")

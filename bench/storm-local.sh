@@ -2,19 +2,27 @@
 # Runs a storm against a local Flux without Aspire: a Redis-protocol server, N gateway replicas, then the
 # headless swarm. Everything binds to 127.0.0.1 and is stopped at the end.
 #
-#   bench/storm-local.sh [--redis embedded|server] [--gateways N] [--config Release|Debug] -- <storm options>
+#   bench/storm-local.sh [--redis embedded|server] [--aof no|everysec|always] [--gateways N] [--config Release|Debug] -- <storm options>
 #   bench/storm-local.sh -- --scenario seed --report out/seed.json
+#   bench/storm-local.sh -- --scenario chaos --report out/chaos.json
 #
-# Exits with the storm's exit code (0 passed, 1 SLA violated or messages lost, 2 usage/connection error).
+# Each gateway runs under a small supervisor that starts it again when it dies with a failure (the kill-gateway
+# fault); the swarm gets --redis, so the restart-redis fault works. --aof sets redis-server's append-only file (no, the
+# default, so a restart comes back empty; everysec; always); the embedded Garnet always keeps one (always: it waits
+# for each commit).
+#
+# Exits with the storm's exit code (0 passed, 1 failed, 2 usage/connection error, 3 inconclusive).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 redis_mode=embedded
+aof=no
 gateways=2
 config=Release
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --redis) redis_mode=$2; shift 2 ;;
+    --aof) aof=$2; shift 2 ;;
     --gateways) gateways=$2; shift 2 ;;
     --config) config=$2; shift 2 ;;
     --) shift; break ;;
@@ -26,6 +34,7 @@ out=$(mktemp -d /tmp/flux-storm.XXXXXX)
 echo "logs in $out" >&2
 pids=()
 cleanup() {
+  touch "$out/stopping"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
@@ -40,19 +49,43 @@ export Admin__Key=${Admin__Key:-$(head -c 24 /dev/urandom | base64 | tr -d '/+='
 redis_port=${REDIS_PORT:-16379}
 if [[ $redis_mode == server ]]; then
   mkdir -p "$out/redis"
-  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$out/redis" >"$out/redis.log" 2>&1 &
+  appendonly=(--appendonly no)
+  [[ $aof != no ]] && appendonly=(--appendonly yes --appendfsync "$aof")
+  # From its absolute path and with DEBUG allowed locally: the restart-redis fault sends DEBUG RESTART.
+  "$(command -v redis-server)" --port "$redis_port" --bind 127.0.0.1 --save "" "${appendonly[@]}" --dir "$out/redis" \
+    --enable-debug-command local >"$out/redis.log" 2>&1 &
 else
-  dotnet "Flux.EmbeddedRedis/bin/$config/net10.0/Flux.EmbeddedRedis.dll" --port "$redis_port" --data "$out/redis" >"$out/redis.log" 2>&1 &
+  commit_wait=()
+  [[ $aof == always ]] && commit_wait=(--aof-commit-wait)
+  dotnet "Flux.EmbeddedRedis/bin/$config/net10.0/Flux.EmbeddedRedis.dll" --port "$redis_port" --data "$out/redis" "${commit_wait[@]}" >"$out/redis.log" 2>&1 &
 fi
 pids+=($!); names=("redis")
 for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.2; done 2>/dev/null || sleep 3
 
-storm_args=()
+# Runs a gateway, and starts it again on the same ports whenever it exits with a failure (restart on failure, as
+# systemd or Kubernetes would). Its current pid is in $out/<name>.pid.
+supervise() {
+  local name=$1; shift
+  local child
+  trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 0' TERM
+  while true; do
+    "$@" >>"$out/$name.log" 2>&1 &
+    child=$!
+    echo "$child" >"$out/$name.pid"
+    wait "$child"
+    local code=$?
+    if [[ $code -eq 0 || -e "$out/stopping" ]]; then return; fi
+    echo "$(date +%T.%N | cut -c1-12) $name exited with $code; starting it again" | tee -a "$out/supervisor.log" >&2
+    sleep 0.5
+  done
+}
+
+storm_args=(--redis "127.0.0.1:$redis_port")
 for i in $(seq 1 "$gateways"); do
   http=$((15000 + i)); grpc=$((15100 + i))
   ASPNETCORE_URLS="http://127.0.0.1:$http" GRPC_PORT=$grpc ConnectionStrings__redis="127.0.0.1:$redis_port" \
     Logging__LogLevel__Default=Warning \
-    "Flux.Gateway/bin/$config/net10.0/Flux.Gateway" >"$out/gateway-$i.log" 2>&1 &
+    supervise "gateway-$i" "Flux.Gateway/bin/$config/net10.0/Flux.Gateway" &
   pids+=($!); names+=("gateway-$i")
   storm_args+=(--gateway "ws://127.0.0.1:$http/gateway?v=1" --admin "http://127.0.0.1:$grpc")
 done
@@ -60,9 +93,11 @@ for i in $(seq 1 "$gateways"); do
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((15000 + i))/health" >/dev/null && break; sleep 0.2; done
 done
 
-# CPU seconds (user+system) and resident memory of a process, from /proc.
+# CPU seconds (user+system) and resident memory of a process, from /proc. A supervised gateway is measured by the
+# pid its supervisor last started (a gateway killed by a fault takes its CPU seconds with it).
 usage() {
   local pid=$1 name=$2
+  [ -r "$out/$name.pid" ] && pid=$(cat "$out/$name.pid")
   [ -r "/proc/$pid/stat" ] || return 0
   local ticks rss
   ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
@@ -86,5 +121,6 @@ wait "$swarm"
 code=$?
 echo "== process usage over the run (last sample)" >&2
 cat "$out/usage.txt" >&2
+[ -s "$out/supervisor.log" ] && { echo "== gateway restarts" >&2; cat "$out/supervisor.log" >&2; }
 echo "storm exit code $code" >&2
 exit $code

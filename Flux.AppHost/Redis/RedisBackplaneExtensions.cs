@@ -41,10 +41,13 @@ internal static class RedisBackplaneExtensions
     private static IResourceBuilder<IResourceWithConnectionString> AddRedisServer(this IDistributedApplicationBuilder builder, string name)
     {
         string data = builder.DataDirectory(name, "server");
-        var resource = new RedisBackplaneResource(name, "redis-server", data);
+        // By its absolute path, with DEBUG allowed from loopback: the storm's restart-redis fault sends DEBUG RESTART,
+        // which re-executes the server from the path it was started with.
+        var resource = new RedisBackplaneResource(name, FindOnPath("redis-server") ?? "redis-server", data);
         string fsync = builder.DurabilityMode() == Durability.Always ? "always" : "everysec";
         return builder.AddLocalRedis(resource, port =>
-            ["--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", fsync, "--dir", data]);
+            ["--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", fsync, "--dir", data,
+             "--enable-debug-command", "local"]);
     }
 
     private static IResourceBuilder<IResourceWithConnectionString> AddLocalRedis(
@@ -93,6 +96,11 @@ internal static class RedisBackplaneExtensions
         Directory.CreateDirectory(directory);
         return directory;
     }
+
+    private static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, program))
+            .FirstOrDefault(File.Exists);
 }
 
 internal enum Durability { EverySecond, Always }

@@ -1,4 +1,9 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Flux.Protocol.Admin;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Flux.AppHost.Tests;
 
@@ -46,5 +51,25 @@ public sealed class EmbeddedModeTests(EmbeddedRedisApp fixture) : IClassFixture<
         Assert.Matches(@"^Storm s\w+ (passed|violated|inconclusive): ", message);
         Assert.Equal(message.Contains(" passed: ", StringComparison.Ordinal), result.Success);
         Assert.Contains("# Storm ", result.Data?.Value ?? ""); // the report, as Markdown
+    }
+
+    [Fact]
+    public async Task A_gateway_that_is_killed_is_started_again_by_the_supervisor()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var notifications = fixture.App.ResourceNotifications;
+        using var channel = GrpcChannel.ForAddress(fixture.App.GetEndpoint("gateway-2", "grpc"));
+        var admin = new GatewayAdmin.GatewayAdminClient(AdminKey.Attach(channel, FluxAppFixture.AdminKey));
+
+        await admin.InjectFaultAsync(new InjectFaultRequest { Kill = new Kill() }, cancellationToken: timeout.Token);
+
+        // The process dies with SIGKILL (no drain) and the supervisor starts it again.
+        var exited = await notifications.WaitForResourceAsync("gateway-2",
+            e => e.Snapshot.State?.Text is "Exited" or "Finished", timeout.Token);
+        Assert.NotEqual(0, exited.Snapshot.ExitCode);
+        await notifications.WaitForResourceAsync("gateway-2",
+            e => e.Snapshot.State?.Text == KnownResourceStates.Running && e.Snapshot.HealthStatus == HealthStatus.Healthy, timeout.Token);
+        using var http = fixture.App.CreateHttpClient("gateway-2", "http");
+        Assert.True((await http.GetAsync("/health", timeout.Token)).IsSuccessStatusCode);
     }
 }

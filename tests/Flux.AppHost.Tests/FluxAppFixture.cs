@@ -15,6 +15,9 @@ public abstract class FluxAppFixture(string redisMode) : IAsyncLifetime
 
     public static readonly string[] Resources = ["redis", "gateway-1", "gateway-2", "swarm", "dashboard"];
 
+    /// <summary>The admin-key parameter, set by the test so it can call the gateways' admin service as an operator.</summary>
+    public const string AdminKey = "test-admin-key-0123456789abcdefghij";
+
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "flux-tests", $"apphost-{redisMode}-{Guid.NewGuid():N}");
 
     public DistributedApplication App { get; private set; } = null!;
@@ -33,6 +36,7 @@ public abstract class FluxAppFixture(string redisMode) : IAsyncLifetime
             $"Flux:Redis:Mode={redisMode}",
             $"Flux:Redis:DataDirectory={_dataDirectory}",
             "Flux:Dashboard:Port=0",
+            $"Parameters:admin-key={AdminKey}",
         ]);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         App = await builder.BuildAsync();
