@@ -72,8 +72,8 @@ supervise() {
     "$@" >>"$out/$name.log" 2>&1 &
     child=$!
     echo "$child" >"$out/$name.pid"
-    wait "$child"
-    local code=$?
+    local code=0
+    wait "$child" || code=$?   # set -e would otherwise end the supervisor with its gateway
     if [[ $code -eq 0 || -e "$out/stopping" ]]; then return; fi
     echo "$(date +%T.%N | cut -c1-12) $name exited with $code; starting it again" | tee -a "$out/supervisor.log" >&2
     sleep 0.5

@@ -18,10 +18,16 @@ internal sealed class FaultTimeline(IReadOnlyList<FaultSpec> faults)
     {
         for (int i = Faults.Count - 1; i >= 0; i--)
         {
-            var fault = Faults[i];
-            if (second >= fault.At && second <= fault.At + fault.Duration + RecoveryGraceSeconds) return i;
+            if (Covers(i, second)) return i;
         }
         return -1;
+    }
+
+    /// <summary>Whether fault <paramref name="index"/> is active at <paramref name="second"/>, or its clients still recovering.</summary>
+    public bool Covers(int index, double second)
+    {
+        var fault = Faults[index];
+        return second >= fault.At && second <= fault.At + fault.Duration + RecoveryGraceSeconds;
     }
 
     public IEnumerable<string> ActiveDescriptions(double second)

@@ -71,7 +71,8 @@ internal sealed class StormContext
 
     /// <summary>
     /// The fault that explains something that happened to a user at <paramref name="second"/>: the fault that picked the
-    /// user (slow consumers, partition), else the fault active then, else -1.
+    /// user (slow consumers, partition) while it lasts and its users recover, else the fault active then, else -1. A
+    /// user picked by an early fault is not excused by it for good: a later drain's close belongs to the drain.
     /// </summary>
-    public int FaultFor(int pickedBy, double second) => pickedBy >= 0 ? pickedBy : Faults.ActiveAt(second);
+    public int FaultFor(int pickedBy, double second) => pickedBy >= 0 && Faults.Covers(pickedBy, second) ? pickedBy : Faults.ActiveAt(second);
 }

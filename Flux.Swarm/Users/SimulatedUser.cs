@@ -18,6 +18,7 @@ internal sealed partial class SimulatedUser
 
     private readonly StormContext _storm;
     private readonly HeartbeatWheel _heartbeats;
+    private int _heartbeatPending;
     private readonly Random _random;
     private readonly Action<ReadOnlySpan<byte>> _onFrame;
     private GatewaySocket? _socket;
@@ -135,9 +136,10 @@ internal sealed partial class SimulatedUser
         return true;
     }
 
-    /// <summary>Called by the heartbeat wheel.</summary>
+    /// <summary>Called by the heartbeat wheel. While not ready the chain stops; the next ready starts it again.</summary>
     public void SendHeartbeat()
     {
+        Volatile.Write(ref _heartbeatPending, 0);
         if (!_ready || _heartbeatMs <= 0) return;
         _ = SendFrameAsync(ClientFrameWriter.Heartbeat, messageId: -1);
         ScheduleHeartbeat();
@@ -255,8 +257,11 @@ internal sealed partial class SimulatedUser
         return TimeSpan.FromMilliseconds(ms * (0.5 + _random.NextDouble() / 2));
     }
 
+    // At most one heartbeat of this user is ever in the wheel: a reconnect while one is pending keeps it, instead of
+    // starting a second chain (which, after a few reconnects, sent heartbeats fast enough to be closed with 4008).
     private void ScheduleHeartbeat()
     {
+        if (Interlocked.Exchange(ref _heartbeatPending, 1) != 0) return;
         // Three quarters of the interval, so a late tick never costs the connection (the gateway allows two).
         long dueMs = _storm.Clock.NowMicroseconds / 1000 + _heartbeatMs * 3 / 4;
         _heartbeats.Schedule(this, dueMs);

@@ -111,6 +111,36 @@ public sealed class FaultStormTests(ITestOutputHelper output)
         Assert.True((await http.GetAsync(new Uri(second.HttpUri, "/alive"))).IsSuccessStatusCode);
     }
 
+    [Fact]
+    public async Task Users_dropped_again_and_again_keep_one_heartbeat_each()
+    {
+        // Heartbeats every 1.5 s against a 2 s interval that allows 5. A user that started another heartbeat chain on
+        // every reconnect would pass 5 within a few drops and be closed with 4008 (as 3 users were in a chaos storm).
+        var fastHeartbeats = new Dictionary<string, string?> { ["Gateway:HeartbeatIntervalMs"] = "2000" };
+        await using var redis = await RedisServerProcess.StartAsync(RedisKind.Embedded);
+        await using var gateway = await GatewayTestHost.StartAsync(redis.ConnectionString, fastHeartbeats);
+        await using var relay = TcpRelay.Start(gateway.HttpPort);
+        var throughRelay = new Uri($"ws://{relay.ConnectionString}{gateway.WebSocketUri.PathAndQuery}");
+        var plan = Plan() with { Users = 20, Guilds = 2, Rate = 10, Duration = 22 };
+
+        var storm = InProcessStorm.RunAsync(plan, [new GatewayTarget("gateway 0", throughRelay, gateway.Admin)], output);
+        // Eight network failures between the users and their gateway, 2 s apart; the users reconnect and resume each time.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        for (int i = 0; i < 8; i++)
+        {
+            relay.Cut();
+            await Task.Delay(TimeSpan.FromMilliseconds(300));
+            relay.Restore();
+            await Task.Delay(TimeSpan.FromSeconds(2));
+        }
+        var report = await storm;
+
+        long drops = report.OutsideFaults.Closes.GetValueOrDefault("dropped");
+        Assert.True(drops >= 140, $"{drops} drops of 20 users × 8");
+        Assert.All(report.Faults.Append(report.OutsideFaults), f => Assert.False(f.Closes.ContainsKey("4008"), Describe(f)));
+        AssertNothingLostDuplicatedOrReordered(report);
+    }
+
     private static IReadOnlyList<GatewayTarget> Targets(GatewayTestHost first, GatewayTestHost second) =>
         [new("gateway 0", first.WebSocketUri, first.Admin), new("gateway 1", second.WebSocketUri, second.Admin)];
 

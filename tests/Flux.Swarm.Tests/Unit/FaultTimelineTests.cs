@@ -1,5 +1,10 @@
+using System.Diagnostics.Metrics;
 using Flux.Protocol.Storms;
 using Flux.Swarm.Runs;
+using Flux.Swarm.Telemetry;
+using Flux.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Flux.Swarm.Tests.Unit;
 
@@ -81,5 +86,19 @@ public sealed class FaultTimelineTests
 
         Assert.Equal("none", timeline.NameOf(-1));
         Assert.Equal("2: partition: 5 × 3 s", timeline.NameOf(1));
+    }
+
+    [Fact]
+    public void A_user_picked_by_a_fault_is_excused_by_it_only_while_it_lasts_and_its_users_recover()
+    {
+        var drain = new FaultSpec(FaultKind.Drain, At: 40, Duration: 5, Gateway: 1);
+        var storm = new StormContext("s1", new StormPlan { Users = 10, Guilds = 1, Faults = [Slow, drain] }, [], TestKeys.Issuer,
+            new SwarmMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()),
+            NullLogger.Instance, seed: 1);
+
+        Assert.Equal(0, storm.FaultFor(pickedBy: 0, second: Slow.At + 1));
+        Assert.Equal(0, storm.FaultFor(pickedBy: 0, second: Slow.At + Slow.Duration + FaultTimeline.RecoveryGraceSeconds));
+        Assert.Equal(-1, storm.FaultFor(pickedBy: 0, second: 30)); // long after: nothing excuses it
+        Assert.Equal(1, storm.FaultFor(pickedBy: 0, second: 41)); // a later drain's close is the drain's
     }
 }
