@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Text;
 using System.Diagnostics;
 using Flux.Gateway.Backplane;
@@ -313,6 +314,24 @@ public sealed class GuildFanoutTests
         var (fanout, _) = NewFanout(startAt: 0, members: 1);
 
         Assert.False(fanout.TryCloseIfIdle(TimeSpan.Zero));
+    }
+
+    [Fact]
+    public void The_history_expiry_is_renewed_at_most_hourly_and_its_record_goes_with_the_guild()
+    {
+        // Issue 8, point 8: the per-guild expiry record is pruned. It lives on the guild's fan-out, which the idle sweep
+        // closes and drops with everything it holds; no dictionary outlives the guilds.
+        var time = new FakeTimeProvider();
+        var fanout = new GuildFanout(Guild, _history, 100, TestMetrics.Gateway(), time, NullLogger.Instance);
+        fanout.StartAt(new GuildState(0, _history.Epoch));
+
+        Assert.True(fanout.TakeExpiryRefresh());  // the first publish renews
+        Assert.False(fanout.TakeExpiryRefresh()); // then not again within the hour
+        time.Advance(GuildFanout.ExpiryRefreshInterval - TimeSpan.FromSeconds(1));
+        Assert.False(fanout.TakeExpiryRefresh());
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(fanout.TakeExpiryRefresh());
+        Assert.True(fanout.TryCloseIfIdle(TimeSpan.Zero));
     }
 
     private (GuildFanout Fanout, RecordingRecipient[] Recipients) NewFanout(long startAt, int members = 1, int historyChunk = 100)
