@@ -65,7 +65,8 @@ internal static class ConsoleProgress
                 AnsiConsole.MarkupLine($"[green bold]PASSED: the SLA held (p95 ≤ {r.Sla.P95Ms} ms, p99 ≤ {r.Sla.P99Ms} ms) and every effect was within its fault's allowance[/]");
                 break;
             case StormOutcomes.Inconclusive:
-                AnsiConsole.MarkupLine($"[blue bold]INCONCLUSIVE: {Markup.Escape(r.Verdict)}[/]");
+                string why = r.Verdict.StartsWith("inconclusive: ", StringComparison.Ordinal) ? r.Verdict["inconclusive: ".Length..] : r.Verdict;
+                AnsiConsole.MarkupLine($"[blue bold]INCONCLUSIVE:[/] {Markup.Escape(why)}");
                 break;
             default:
                 AnsiConsole.MarkupLine("[red bold]FAILED:[/]");

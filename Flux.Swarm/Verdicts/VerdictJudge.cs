@@ -79,8 +79,8 @@ internal static class VerdictJudge
         {
             StormOutcomes.Passed => "passed",
             StormOutcomes.Inconclusive => causes.Count == 0
-                ? $"inconclusive: {input.GeneratorBound}"
-                : $"inconclusive: {input.GeneratorBound}; also seen: {string.Join("; ", causes)}",
+                ? $"inconclusive: {input.GeneratorBound!.TrimEnd('.')}"
+                : $"inconclusive: {input.GeneratorBound!.TrimEnd('.')}; also seen: {string.Join("; ", causes)}",
             _ => string.Join("; ", causes),
         };
         return new Verdict(outcome, causes, text, faults, outside, unexpected, expected);
