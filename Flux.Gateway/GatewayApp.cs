@@ -44,6 +44,8 @@ public static class GatewayApp
         {
             var gateway = context.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
             kestrel.Limits.MaxConcurrentUpgradedConnections = gateway.Limits.MaxConnections;
+            // WebSocket upgrades to /gateway are taken straight off new connections (the lean path).
+            kestrel.ConfigureEndpointDefaults(listen => GatewayListener.UseOn(listen, kestrel.ApplicationServices));
             // Connections on the admin endpoint are marked, so GatewayAdmin answers there and nowhere else.
             kestrel.Configure(context.Configuration.GetSection("Kestrel"))
                 .Endpoint(GrpcEndpointExtensions.GrpcEndpointName, endpoint => AdminAccess.MarkConnections(endpoint.ListenOptions));
@@ -62,6 +64,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<GcPressureInjector>();
         builder.Services.AddSingleton<ProcessKiller>();
         builder.Services.AddSingleton<GatewayServices>();
+        builder.Services.AddSingleton<GatewayListener>();
         builder.Services.AddSingleton<SheddingMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SheddingMonitor>());
         builder.Services.AddHostedService<ConnectionSweeper>();

@@ -17,6 +17,10 @@ public sealed class GatewayOptions
     [Range(1, 1_000_000)]
     public int HeartbeatMaxPerInterval { get; set; } = 5;
 
+    /// <summary>A new connection must send its whole upgrade request head this soon, or it is dropped.</summary>
+    [Range(100, 600_000)]
+    public int HandshakeTimeoutMs { get; set; } = 30_000;
+
     /// <summary>A client must identify or resume this soon after <c>hello</c>, or it is closed with 4003.</summary>
     [Range(100, 600_000)]
     public int IdentifyTimeoutMs { get; set; } = 10_000;

@@ -29,7 +29,7 @@ internal sealed class GatewayAdminService(
         if (request.FullGc)
         {
             System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
         var (high, normal, low) = registry.CountByTier();
         var stats = new GatewayStats

@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Security.Cryptography;
 using Flux.Gateway.Auth;
 using Flux.Gateway.Fanout;
@@ -30,15 +29,15 @@ internal sealed partial class ClientSession : IGuildRecipient
     private long _lastHeartbeat;
     private UserLease? _lease;
 
-    public ClientSession(HttpContext http, PipeReader input, PipeWriter output, GatewayServices services)
+    public ClientSession(ClientChannel channel, GatewayServices services)
     {
         _services = services;
         _options = services.Options;
-        _address = http.Connection.RemoteIpAddress;
+        _address = channel.RemoteAddress;
         _openedAt = services.Time.GetTimestamp();
         _heartbeats = new SlidingWindowLimiter(_options.HeartbeatMaxPerInterval, TimeSpan.FromMilliseconds(_options.HeartbeatIntervalMs), services.Time);
         string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        _transport = new ConnectionTransport(id, http, input, output, _options, services.Metrics, services.Time, services.Logger, OnClosing);
+        _transport = new ConnectionTransport(id, channel, _options, services.Metrics, services.Time, services.Logger, OnClosing);
     }
 
     public string Id => _transport.Id;
@@ -67,7 +66,19 @@ internal sealed partial class ClientSession : IGuildRecipient
             }
             _addressCounted = true;
             _transport.Send(ServerFrameWriter.Hello(_options.HeartbeatIntervalMs, _options.Advertised()));
-            await ReceiveLoopAsync().ConfigureAwait(false);
+            // The receive loop, inline: one state machine fewer held by every idle connection.
+            while (!IsClosing)
+            {
+                using var message = await _transport.ReceiveAsync().ConfigureAwait(false);
+                if (message.IsClientClose)
+                {
+                    OnClientClose();
+                    break;
+                }
+                // A close from elsewhere (the fan-out, the sweeper, a drain) while this frame arrived: it is not handled.
+                if (IsClosing) break;
+                await HandleFrameAsync(ClientFrameReader.Read(message.Span)).ConfigureAwait(false);
+            }
         }
         catch (ProtocolViolationException ex)
         {
@@ -102,6 +113,7 @@ internal sealed partial class ClientSession : IGuildRecipient
     public void CheckTimers(long now)
     {
         if (IsClosing) return;
+        _transport.TrimIdleQueue();
         var time = _services.Time;
         if (!IsIdentified)
         {
@@ -122,22 +134,6 @@ internal sealed partial class ClientSession : IGuildRecipient
 
     void IGuildRecipient.OnGuildStateLost(string guild) =>
         Close(CloseCodes.InvalidSession, $"guild {guild} lost its state in Redis; identify again");
-
-    private async Task ReceiveLoopAsync()
-    {
-        while (!IsClosing)
-        {
-            using var message = await _transport.ReceiveAsync().ConfigureAwait(false);
-            if (message.IsClientClose)
-            {
-                OnClientClose();
-                return;
-            }
-            // A close from elsewhere (the fan-out, the sweeper, a drain) while this frame arrived: it is not handled.
-            if (IsClosing) return;
-            await HandleFrameAsync(ClientFrameReader.Read(message.Span)).ConfigureAwait(false);
-        }
-    }
 
     private void OnClientClose()
     {

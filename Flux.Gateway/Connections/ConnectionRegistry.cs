@@ -8,8 +8,19 @@ internal sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<string, ClientSession> _connections = new(StringComparer.Ordinal);
     private TaskCompletionSource? _emptyWaiter;
+    private int _slots;
 
     public int Count => _connections.Count;
+
+    /// <summary>Takes one of <paramref name="max"/> WebSocket slots (no cap when null); false when all are taken.</summary>
+    public bool TryTakeSlot(int? max)
+    {
+        if (Interlocked.Increment(ref _slots) <= (max ?? int.MaxValue)) return true;
+        Interlocked.Decrement(ref _slots);
+        return false;
+    }
+
+    public void ReleaseSlot() => Interlocked.Decrement(ref _slots);
 
     public void Add(ClientSession connection) => _connections[connection.Id] = connection;
 

@@ -53,6 +53,9 @@ internal sealed class ConnectionSendQueue(int maxFrames, long maxBytes, GatewayM
         return true;
     }
 
+    /// <summary>Gives the queue's slots back if it is empty.</summary>
+    public void TrimIfEmpty() => _frames.TrimIfEmpty();
+
     /// <summary>No more frames are accepted; those queued can still be read.</summary>
     public void Complete() => Volatile.Write(ref _completed, 1);
 

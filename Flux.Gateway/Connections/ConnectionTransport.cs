@@ -21,7 +21,7 @@ internal sealed partial class ConnectionTransport
     /// <summary>Added to the close grace before a connection whose close never completes is aborted.</summary>
     private const int ClientCloseAckTimeoutMs = 5_000;
 
-    private readonly HttpContext _http;
+    private readonly Action _abort;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly GatewayOptions _options;
@@ -38,15 +38,15 @@ internal sealed partial class ConnectionTransport
     private string _closeReason = "";
     private int _aborted;
 
-    /// <param name="http">The upgraded request; aborting it resets the connection.</param>
+    /// <param name="channel">The upgraded connection: its pipes, and how to reset it.</param>
     /// <param name="onClosing">Runs once when the connection starts closing, for whatever reason: the session leaves its guilds.</param>
-    public ConnectionTransport(string id, HttpContext http, PipeReader input, PipeWriter output, GatewayOptions options,
+    public ConnectionTransport(string id, ClientChannel channel, GatewayOptions options,
         GatewayMetrics metrics, TimeProvider time, ILogger logger, Action onClosing)
     {
         Id = id;
-        _http = http;
-        _input = input;
-        _output = output;
+        _abort = channel.Abort;
+        _input = channel.Input;
+        _output = channel.Output;
         _options = options;
         _metrics = metrics;
         _time = time;
@@ -62,6 +62,9 @@ internal sealed partial class ConnectionTransport
     public int QueuedFrames => _queue.Count;
 
     public long QueuedBytes => _queue.Bytes;
+
+    /// <summary>An idle connection holds no queue array: called by the sweeper.</summary>
+    public void TrimIdleQueue() => _queue.TrimIfEmpty();
 
     /// <summary>Queues a frame within the bounds and makes sure it gets written. Never waits.</summary>
     public EnqueueResult Enqueue(in OutboundFrame frame)
@@ -173,7 +176,7 @@ internal sealed partial class ConnectionTransport
     private void Abort()
     {
         if (Interlocked.Exchange(ref _aborted, 1) != 0) return;
-        _http.Abort();
+        _abort();
         _input.CancelPendingRead();
     }
 

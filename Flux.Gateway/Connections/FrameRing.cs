@@ -3,9 +3,10 @@ using Flux.Gateway.Fanout;
 namespace Flux.Gateway.Connections;
 
 /// <summary>
-/// A small locked ring of frames that holds no array while empty. Frames usually leave as soon as they arrive
+/// A small locked ring of frames that holds no array while idle. Frames usually leave as soon as they arrive
 /// (the writer is inline), so most connections never grow it past a few slots; a burst (a replay) grows it, and it
-/// is given back once drained. A ConcurrentQueue would pin a 32-slot segment (over 1 KB) to every idle connection.
+/// is given back once drained, and the few slots too once the connection has been quiet (the sweeper trims it every
+/// second). A ConcurrentQueue would pin a 32-slot segment (over 1 KB) to every idle connection.
 /// </summary>
 internal sealed class FrameRing
 {
@@ -48,6 +49,15 @@ internal sealed class FrameRing
                 if (_slots.Length > KeepCapacity) _slots = null;
             }
             return true;
+        }
+    }
+
+    /// <summary>Gives the slots back while the ring is empty (an idle connection then holds no array at all).</summary>
+    public void TrimIfEmpty()
+    {
+        lock (_gate)
+        {
+            if (_count == 0) _slots = null;
         }
     }
 

@@ -1,57 +1,65 @@
+using System.IO.Pipelines;
 using Flux.Gateway.Admin;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
 
 namespace Flux.Gateway.Connections;
 
-/// <summary>The WebSocket endpoint: <c>GET /gateway?v=1</c> (docs/protocol.md).</summary>
+/// <summary>
+/// <c>GET /gateway?v=1</c> through Kestrel's HTTP layer: what <see cref="GatewayListener"/> did not take off the
+/// connection itself. That is a request that is not an upgrade (answered 400), an upgrade on a connection that already
+/// carried another request, or one behind TLS the listener cannot read. The handshake's answers are the same.
+/// </summary>
 internal static class GatewayEndpoint
 {
-    public const string Path = "/gateway";
+    /// <summary>Pooled buffers of this size carry frames in and out; none is held while the connection is idle.</summary>
+    private const int BufferBytes = 4096;
 
     public static IEndpointRouteBuilder MapGateway(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.Map(Path, AcceptAsync);
+        endpoints.Map(WebSocketHandshake.Path, AcceptAsync);
         return endpoints;
     }
 
     private static async Task AcceptAsync(HttpContext context, GatewayServices services, DrainCoordinator drain)
     {
-        if (!WebSocketUpgrade.IsWebSocketRequest(context))
+        var headers = context.Request.Headers;
+        var request = new HandshakeRequest(context.Request.Method, context.Request.Path, context.Request.Protocol,
+            context.Request.Query.TryGetValue("v", out var v) ? v.ToString() : null,
+            headers.Upgrade, headers.Connection, headers[HeaderNames.SecWebSocketVersion], headers[HeaderNames.SecWebSocketKey]);
+        if (!WebSocketHandshake.IsGatewayUpgrade(request))
         {
-            await Reject(context, StatusCodes.Status400BadRequest, "This endpoint accepts WebSocket upgrades only: GET /gateway?v=1").ConfigureAwait(false);
+            await RefuseAsync(context, HandshakeAnswer.Refuse(400, "This endpoint accepts WebSocket upgrades only: GET /gateway?v=1")).ConfigureAwait(false);
             return;
         }
-        string? version = context.Request.Query["v"];
-        if (version is not (null or "1"))
+        // Kestrel lets a request upgrade only within its limit on upgraded connections (Gateway:Limits:MaxConnections).
+        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        var answer = WebSocketHandshake.Answer(request, drain.IsDraining, atCapacity: upgrade is not { IsUpgradableRequest: true },
+            services.Options.Limits.MaxConnections);
+        if (!answer.Accepted)
         {
-            await Reject(context, StatusCodes.Status400BadRequest, $"Unsupported protocol version '{version}'; this gateway speaks v=1").ConfigureAwait(false);
-            return;
-        }
-        if (drain.IsDraining)
-        {
-            context.Response.Headers.RetryAfter = "1";
-            await Reject(context, StatusCodes.Status503ServiceUnavailable, "Draining; connect to another replica").ConfigureAwait(false);
-            return;
-        }
-
-        if (WebSocketUpgrade.Check(context) is { } refusal)
-        {
-            await Reject(context, refusal.Status, refusal.Message).ConfigureAwait(false);
+            await RefuseAsync(context, answer).ConfigureAwait(false);
             return;
         }
 
-        // The protocol has its own heartbeats: the gateway sends no WebSocket pings (it answers the client's).
-        var (input, output) = await WebSocketUpgrade.AcceptAsync(context).ConfigureAwait(false);
-        // The request's span would live as long as the connection, and Redis calls made under it would be profiled
-        // against it for just as long (memory held per idle connection); messages are traced on their own instead.
+        context.Response.Headers.Connection = "Upgrade";
+        context.Response.Headers.Upgrade = "websocket";
+        context.Response.Headers[HeaderNames.SecWebSocketAccept] = answer.AcceptKey;
+        var stream = await upgrade!.UpgradeAsync().ConfigureAwait(false);
+        // The request's span would live as long as the connection; messages are traced on their own instead.
         System.Diagnostics.Activity.Current = null;
-        var session = new ClientSession(context, input, output, services);
-        await session.RunAsync().ConfigureAwait(false);
+        var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: BufferBytes, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
+        var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: BufferBytes, leaveOpen: true));
+        var channel = new ClientChannel(input, output, context.Connection.RemoteIpAddress, context.Abort);
+        await new ClientSession(channel, services).RunAsync().ConfigureAwait(false);
     }
 
-    private static Task Reject(HttpContext context, int status, string message)
+    private static Task RefuseAsync(HttpContext context, HandshakeAnswer answer)
     {
-        context.Response.StatusCode = status;
+        context.Response.StatusCode = answer.Status;
         context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync(message);
+        if (answer.RetryAfter) context.Response.Headers.RetryAfter = "1";
+        if (answer.VersionHeader) context.Response.Headers[HeaderNames.SecWebSocketVersion] = "13";
+        return context.Response.WriteAsync(answer.Message);
     }
 }

@@ -25,6 +25,9 @@ internal static class IdleConnections
     {
         int connections = Option(args, "--connections") ?? 10_000;
         int holdSeconds = Option(args, "--hold") ?? 0; // keep the connections open, e.g. to take a GC dump of the gateway
+        // Identified users that keep their heartbeats (every 3 s against a 5 s interval) while they idle, as the issue
+        // measures them; without it the connections are silent.
+        bool heartbeats = args.Contains("--heartbeats");
         string signingKey = SigningKey.Generate();
         string adminKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         var tokens = new TokenIssuer(SigningKey.FromBase64(signingKey));
@@ -40,8 +43,12 @@ internal static class IdleConnections
             ["Auth__SigningKey"] = signingKey,
             ["Admin__Key"] = adminKey,
             ["Logging__LogLevel__Default"] = "Warning",
-            // Idle means idle: no heartbeats needed during the measurement.
-            ["Gateway__HeartbeatIntervalMs"] = "600000",
+            ["Gateway__HeartbeatIntervalMs"] = heartbeats ? "5000" : "600000",
+            // Every client comes from 127.0.0.1: the per-address caps (10,000 connections, 500 identifies a second)
+            // would measure themselves instead of the memory.
+            ["Gateway__Limits__MaxConnectionsPerIp"] = "0",
+            ["Gateway__Limits__IdentifyPerIpPerSecond"] = "1000000",
+            ["Gateway__Limits__IdentifyBurstPerIp"] = "1000000",
         });
         try
         {
@@ -59,17 +66,22 @@ internal static class IdleConnections
             var started = Stopwatch.StartNew();
             var sockets = await ConnectAsync(uri, tokens, connections, offset: 0);
             var connectTime = started.Elapsed;
-            await Task.Delay(TimeSpan.FromSeconds(5));
+            using var stopBeating = new CancellationTokenSource();
+            var beating = heartbeats ? HeartbeatAsync(sockets, stopBeating.Token) : Task.CompletedTask;
+            await Task.Delay(TimeSpan.FromSeconds(heartbeats ? 12 : 5));
             var after = await admin.GetStatsAsync(new GetStatsRequest { FullGc = true });
 
             Console.WriteLine($"idle connections: {after.ConnectionsOpen:N0} open ({connections:N0} asked), connected in {connectTime.TotalSeconds:0.0} s");
             Console.WriteLine($"gateway resident memory: {Mb(before.WorkingSetBytes)} -> {Mb(after.WorkingSetBytes)} = {Per(after.WorkingSetBytes - before.WorkingSetBytes, connections)} per connection");
             Console.WriteLine($"gateway managed heap (live, after a full GC): {Mb(before.GcHeapBytes)} -> {Mb(after.GcHeapBytes)} = {Per(after.GcHeapBytes - before.GcHeapBytes, connections)} per connection");
+            if (heartbeats) Console.WriteLine("(the users kept their heartbeats: one every 3 s against a 5 s interval, each answered)");
             if (holdSeconds > 0)
             {
                 Console.WriteLine($"holding {connections:N0} connections for {holdSeconds} s; gateway pid {gateway.Id}");
                 await Task.Delay(TimeSpan.FromSeconds(holdSeconds));
             }
+            await stopBeating.CancelAsync();
+            await beating;
             foreach (var socket in sockets) socket.Abort();
             return after.ConnectionsOpen >= connections ? 0 : 1;
         }
@@ -100,6 +112,34 @@ internal static class IdleConnections
             sockets[i] = socket;
         });
         return [.. sockets];
+    }
+
+    // Every socket sends a heartbeat every 3 s and reads its acks, until stopped.
+    private static async Task HeartbeatAsync(List<WebSocket> sockets, CancellationToken stop)
+    {
+        var readers = sockets.Select(socket => Task.Run(async () =>
+        {
+            var buffer = new byte[256];
+            try
+            {
+                while (!stop.IsCancellationRequested) await socket.ReceiveAsync(buffer, stop);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+            {
+            }
+        })).ToList();
+        byte[] heartbeat = ClientFrameWriter.Heartbeat;
+        // Spread over the 3 s, as real users' heartbeats are (each on its own phase), not all 10,000 in one burst.
+        int batch = Math.Max(1, sockets.Count / 100);
+        while (!stop.IsCancellationRequested)
+        {
+            for (int i = 0; i < sockets.Count && !stop.IsCancellationRequested; i++)
+            {
+                await sockets[i].SendAsync(heartbeat, WebSocketMessageType.Text, true, CancellationToken.None);
+                if (i % batch == batch - 1) await Task.Delay(30, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+        await Task.WhenAll(readers);
     }
 
     private static int? Option(string[] args, string name)
