@@ -44,15 +44,25 @@ internal sealed class GatewaySocket : IDisposable
     public int? CloseStatus { get; private set; }
 
     /// <summary>Connects and performs the opening handshake.</summary>
-    /// <param name="source">A local address to connect from (spreading connections over 127.0.0.x), or null.</param>
+    /// <param name="route">A loopback source address to connect from and the gateway's IPv4 endpoint (see
+    /// <see cref="SourceAddresses"/>), or null to connect by the URI's host from any address.</param>
     /// <exception cref="IOException">The connection or the upgrade failed.</exception>
-    public static async Task<GatewaySocket> ConnectAsync(Uri uri, CancellationToken cancellationToken, IPAddress? source = null)
+    public static async Task<GatewaySocket> ConnectAsync(Uri uri, CancellationToken cancellationToken, (IPAddress Source, IPEndPoint Target)? route = null)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = route is null
+            ? new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }
+            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            if (source is not null) socket.Bind(new IPEndPoint(source, 0));
-            await socket.ConnectAsync(new DnsEndPoint(uri.Host, uri.Port), cancellationToken).ConfigureAwait(false);
+            if (route is { } r)
+            {
+                socket.Bind(new IPEndPoint(r.Source, 0));
+                await socket.ConnectAsync(r.Target, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await socket.ConnectAsync(new DnsEndPoint(uri.Host, uri.Port), cancellationToken).ConfigureAwait(false);
+            }
             string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
             string request = $"GET {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
                              $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n";

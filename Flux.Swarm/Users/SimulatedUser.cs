@@ -170,7 +170,7 @@ internal sealed partial class SimulatedUser
         {
             using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             connectTimeout.CancelAfter(ConnectTimeoutMs);
-            socket = await GatewaySocket.ConnectAsync(uri, connectTimeout.Token).ConfigureAwait(false);
+            socket = await GatewaySocket.ConnectAsync(uri, connectTimeout.Token, SourceAddresses.For(uri, Index)).ConfigureAwait(false);
         }
         catch (IOException ex)
         {

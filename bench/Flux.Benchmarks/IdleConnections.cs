@@ -25,8 +25,8 @@ internal static class IdleConnections
     {
         int connections = Option(args, "--connections") ?? 10_000;
         int holdSeconds = Option(args, "--hold") ?? 0; // keep the connections open, e.g. to take a GC dump of the gateway
-        // Identified users that keep their heartbeats (every 3 s against a 5 s interval) while they idle, as the issue
-        // measures them; without it the connections are silent.
+        // Identified users that keep their heartbeats (every 10 s against the default 15 s interval) while they idle;
+        // without it the connections are silent.
         bool heartbeats = args.Contains("--heartbeats");
         string signingKey = SigningKey.Generate();
         string adminKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
@@ -43,7 +43,7 @@ internal static class IdleConnections
             ["Auth__SigningKey"] = signingKey,
             ["Admin__Key"] = adminKey,
             ["Logging__LogLevel__Default"] = "Warning",
-            ["Gateway__HeartbeatIntervalMs"] = heartbeats ? "5000" : "600000",
+            ["Gateway__HeartbeatIntervalMs"] = heartbeats ? "15000" : "600000",
             // Every client comes from 127.0.0.1: the per-address caps (10,000 connections, 500 identifies a second)
             // would measure themselves instead of the memory.
             ["Gateway__Limits__MaxConnectionsPerIp"] = "0",
@@ -68,13 +68,13 @@ internal static class IdleConnections
             var connectTime = started.Elapsed;
             using var stopBeating = new CancellationTokenSource();
             var beating = heartbeats ? HeartbeatAsync(sockets, stopBeating.Token) : Task.CompletedTask;
-            await Task.Delay(TimeSpan.FromSeconds(heartbeats ? 12 : 5));
+            await Task.Delay(TimeSpan.FromSeconds(heartbeats ? 25 : 5));
             var after = await admin.GetStatsAsync(new GetStatsRequest { FullGc = true });
 
             Console.WriteLine($"idle connections: {after.ConnectionsOpen:N0} open ({connections:N0} asked), connected in {connectTime.TotalSeconds:0.0} s");
             Console.WriteLine($"gateway resident memory: {Mb(before.WorkingSetBytes)} -> {Mb(after.WorkingSetBytes)} = {Per(after.WorkingSetBytes - before.WorkingSetBytes, connections)} per connection");
             Console.WriteLine($"gateway managed heap (live, after a full GC): {Mb(before.GcHeapBytes)} -> {Mb(after.GcHeapBytes)} = {Per(after.GcHeapBytes - before.GcHeapBytes, connections)} per connection");
-            if (heartbeats) Console.WriteLine("(the users kept their heartbeats: one every 3 s against a 5 s interval, each answered)");
+            if (heartbeats) Console.WriteLine("(the users kept their heartbeats: one every 10 s against a 15 s interval, each answered)");
             if (holdSeconds > 0)
             {
                 Console.WriteLine($"holding {connections:N0} connections for {holdSeconds} s; gateway pid {gateway.Id}");
@@ -99,7 +99,8 @@ internal static class IdleConnections
         {
             var socket = new ClientWebSocket();
             socket.Options.KeepAliveInterval = TimeSpan.Zero;
-            await socket.ConnectAsync(uri, ct);
+            // From 127.0.0.1, .2, … (5,000 each), as the swarm connects: one address runs out of ports near 28,000.
+            await socket.ConnectAsync(uri, Invokers[(i + offset) / UsersPerAddress % Invokers.Length], ct);
             var frame = new byte[4096];
             await socket.ReceiveAsync(frame, ct); // hello
             string user = $"idle{i + offset}";
@@ -114,7 +115,7 @@ internal static class IdleConnections
         return [.. sockets];
     }
 
-    // Every socket sends a heartbeat every 3 s and reads its acks, until stopped.
+    // Every socket sends a heartbeat every 10 s and reads its acks, until stopped.
     private static async Task HeartbeatAsync(List<WebSocket> sockets, CancellationToken stop)
     {
         var readers = sockets.Select(socket => Task.Run(async () =>
@@ -129,18 +130,32 @@ internal static class IdleConnections
             }
         })).ToList();
         byte[] heartbeat = ClientFrameWriter.Heartbeat;
-        // Spread over the 3 s, as real users' heartbeats are (each on its own phase), not all 10,000 in one burst.
+        // Spread over the 10 s, as real users' heartbeats are (each on its own phase), not all of them in one burst.
         int batch = Math.Max(1, sockets.Count / 100);
         while (!stop.IsCancellationRequested)
         {
             for (int i = 0; i < sockets.Count && !stop.IsCancellationRequested; i++)
             {
                 await sockets[i].SendAsync(heartbeat, WebSocketMessageType.Text, true, CancellationToken.None);
-                if (i % batch == batch - 1) await Task.Delay(30, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (i % batch == batch - 1) await Task.Delay(100, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
         await Task.WhenAll(readers);
     }
+
+    private const int UsersPerAddress = 5_000;
+
+    // One connection factory per loopback source address; enough addresses for 1,270,000 connections.
+    private static readonly HttpMessageInvoker[] Invokers = [.. Enumerable.Range(0, 254).Select(block => new HttpMessageInvoker(new SocketsHttpHandler
+    {
+        ConnectCallback = async (context, ct) =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            socket.Bind(new System.Net.IPEndPoint(new System.Net.IPAddress(new byte[] { 127, 0, 0, (byte)(1 + block) }), 0));
+            await socket.ConnectAsync(System.Net.IPAddress.Loopback, context.DnsEndPoint.Port, ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        },
+    }))];
 
     private static int? Option(string[] args, string name)
     {
