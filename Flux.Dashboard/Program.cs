@@ -35,6 +35,7 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapDefaultEndpoints();
 app.MapReports();
+app.MapStormApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
 

@@ -85,6 +85,30 @@ public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactDirectory, "dashboard-compare.png"), FullPage = true });
     }
 
+    [Fact]
+    public async Task Scripts_start_a_storm_through_the_dashboard_and_read_its_verdict()
+    {
+        using var http = app.App.CreateHttpClient("dashboard", "http");
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await http.PostAsync("/api/storms?preset=huge", null)).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync("/api/storms/nothing-here")).StatusCode);
+
+        var started = await http.PostAsync("/api/storms?preset=smoke", null);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, started.StatusCode);
+        string id = System.Text.Json.JsonDocument.Parse(await started.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, (await http.PostAsync("/api/storms?preset=smoke", null)).StatusCode); // one at a time
+
+        string outcome = "";
+        for (int i = 0; i < 90 && outcome == ""; i++)
+        {
+            await Task.Delay(1000);
+            using var status = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"/api/storms/{id}"));
+            outcome = status.RootElement.GetProperty("outcome").GetString()!;
+        }
+        Assert.Contains(outcome, new[] { "passed", "violated", "inconclusive" });
+        Assert.True((await http.GetAsync($"/storms/{id}/report.json")).IsSuccessStatusCode);
+    }
+
     private static async Task<double> ReadNumberAsync(IPage page, string testId)
     {
         string text = (await page.GetByTestId(testId).InnerTextAsync()).Trim();
