@@ -27,6 +27,7 @@ foreach (string gateway in dashboard.Gateways)
 #pragma warning restore EXTEXP0001
 builder.Services.AddSingleton<StormWatcher>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<StormWatcher>());
+builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<GatewayStatsPoller>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayStatsPoller>());
 

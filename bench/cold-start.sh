@@ -28,6 +28,14 @@ print(f'{r["outcome"]:<12} p99 {r["latency_ms"]["p99"]:8.2f} ms  p95 {r["latency
 PY
 }
 
+# A background job of a script ignores SIGINT, so the AppHost (the child of `dotnet run`) is stopped with SIGTERM, which
+# it handles like Ctrl+C: it stops every resource. Then wait until they are all gone, so the next start is fresh.
+stop_apphost() {
+  pkill -TERM -P "$apphost"; wait "$apphost" 2>/dev/null
+  for _ in $(seq 60); do pgrep -f 'Flux\.(Gateway|Swarm|Dashboard|EmbeddedRedis)|dcp (start-apiserver|run-controllers)' >/dev/null || return 0; sleep 1; done
+  echo "resources still running 60 s after the AppHost stopped" >&2
+}
+
 printf 'run  %-58s  %s\n' "cold (first storm after start)" "warm (the next one)"
 for run in $(seq 1 "$runs"); do
   dotnet run --project Flux.AppHost --no-build >"out/cold-apphost-$run.log" 2>&1 &
@@ -36,12 +44,11 @@ for run in $(seq 1 "$runs"); do
   # Ready when the dashboard answers and reaches the swarm (a GET of an unknown storm is then 404, not 503).
   until [ "$(curl -s -o /dev/null -w '%{http_code}' "$dashboard/api/storms/none")" = 404 ]; do
     sleep 1
-    if [ $(( $(date +%s) - started )) -gt 300 ]; then echo "run $run: not ready within 300 s"; kill -INT $apphost; wait $apphost; continue 2; fi
+    if [ $(( $(date +%s) - started )) -gt 300 ]; then echo "run $run: not ready within 300 s"; stop_apphost; continue 2; fi
   done
   ready=$(( $(date +%s) - started ))
   cold=$(storm "$preset")
   warm=$(storm "$preset")
   printf '%-4s %-58s  %s   (ready %d s after start)\n' "$run" "$cold" "$warm" "$ready"
-  kill -INT $apphost; wait $apphost 2>/dev/null
-  sleep 5
+  stop_apphost
 done

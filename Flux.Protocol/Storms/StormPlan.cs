@@ -29,8 +29,43 @@ public sealed record StormPlan
     /// </summary>
     public bool AllowLimitBreach { get; init; }
 
-    /// <summary>The average messages per second each user sends.</summary>
+    /// <summary>The average messages per second each user sends, outside any surge.</summary>
     public double RatePerUser => Rate / Math.Max(1, Users);
+
+    /// <summary>
+    /// The send rate at <paramref name="second"/> as a multiple of <see cref="Rate"/>: 1, except during a surge, which
+    /// climbs linearly to its factor over its first half and holds it for its second half. Overlapping surges multiply.
+    /// </summary>
+    public double RateFactorAt(double second)
+    {
+        double factor = 1;
+        foreach (var fault in Faults)
+        {
+            if (fault.Kind != FaultKind.Surge || fault.Duration <= 0 || second < fault.At || second >= fault.At + fault.Duration) continue;
+            double climbed = Math.Min(1, (second - fault.At) / (fault.Duration / 2));
+            factor *= 1 + (Math.Max(1, fault.Factor) - 1) * climbed;
+        }
+        return factor;
+    }
+
+    /// <summary>
+    /// The most messages one user sends on average in any <paramref name="windowSeconds"/> of the run: the plan's rate
+    /// per user over the window, raised by any surge inside it. The send-limit check uses it.
+    /// </summary>
+    public double BusiestWindowSendsPerUser(double windowSeconds)
+    {
+        if (!Faults.Any(f => f.Kind == FaultKind.Surge)) return RatePerUser * windowSeconds;
+        const double step = 0.25;
+        double busiest = 0;
+        double end = Math.Max(TotalSeconds, windowSeconds);
+        for (double start = 0; start + windowSeconds <= end + step / 2; start += 1)
+        {
+            double sends = 0;
+            for (double t = start; t < start + windowSeconds; t += step) sends += RateFactorAt(t + step / 2) * step;
+            busiest = Math.Max(busiest, sends);
+        }
+        return busiest * RatePerUser;
+    }
 
     public double TotalSeconds => Ramp + Duration;
 }
@@ -73,13 +108,22 @@ public enum FaultKind
 
     /// <summary>Extra clients send random and mutated frames; each must be closed with a documented code.</summary>
     Fuzz,
+
+    /// <summary>
+    /// Real overload: the send rate climbs to <see cref="FaultSpec.Factor"/> times the plan's over the first half of the
+    /// fault, holds there for the second half, then falls back. The gateways must shed the low tier first, keep the
+    /// high tier within its SLA, and recover by themselves.
+    /// </summary>
+    Surge,
 }
 
 /// <summary>A failure injected at <see cref="At"/> seconds into the run.</summary>
 /// <param name="Clients">Slow consumers, partitions and fuzz: how many clients.</param>
 /// <param name="MegabytesPerSecond">GC pressure: garbage allocated per second.</param>
 /// <param name="Gateway">GC pressure, drain and kill: index into the plan's gateways, or -1 for all.</param>
-public sealed record FaultSpec(FaultKind Kind, double At, double Duration, int Clients = 0, double MegabytesPerSecond = 0, int Gateway = -1)
+/// <param name="Factor">Surge: the peak send rate as a multiple of the plan's.</param>
+public sealed record FaultSpec(FaultKind Kind, double At, double Duration, int Clients = 0, double MegabytesPerSecond = 0, int Gateway = -1,
+    double Factor = 0)
 {
     public string Describe() => Kind switch
     {
@@ -90,6 +134,7 @@ public sealed record FaultSpec(FaultKind Kind, double At, double Duration, int C
         FaultKind.KillGateway => $"kill: {GatewayName}",
         FaultKind.RestartRedis => "restart redis",
         FaultKind.Fuzz => $"fuzz: {Clients} clients × {Duration:0.#} s",
+        FaultKind.Surge => $"surge: send rate up to ×{Factor:0.#} for {Duration:0.#} s",
         _ => Kind.ToString(),
     };
 
@@ -103,6 +148,7 @@ public sealed record FaultSpec(FaultKind Kind, double At, double Duration, int C
         FaultKind.KillGateway => "kill-gateway",
         FaultKind.RestartRedis => "restart-redis",
         FaultKind.Fuzz => "fuzz",
+        FaultKind.Surge => "surge",
         _ => kind.ToString(),
     };
 

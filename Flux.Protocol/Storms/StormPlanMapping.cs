@@ -39,6 +39,7 @@ public static class StormPlanMapping
                 FaultKind.Drain => ProtoFaultKind.Drain,
                 FaultKind.KillGateway => ProtoFaultKind.KillGateway,
                 FaultKind.RestartRedis => ProtoFaultKind.RestartRedis,
+                FaultKind.Surge => ProtoFaultKind.Surge,
                 _ => ProtoFaultKind.Fuzz,
             },
             AtS = f.At,
@@ -46,6 +47,7 @@ public static class StormPlanMapping
             Clients = f.Clients,
             MegabytesPerSecond = f.MegabytesPerSecond,
             Gateway = f.Gateway,
+            Factor = f.Factor,
         }));
         return message;
     }
@@ -87,9 +89,10 @@ public static class StormPlanMapping
             ProtoFaultKind.KillGateway => FaultKind.KillGateway,
             ProtoFaultKind.RestartRedis => FaultKind.RestartRedis,
             ProtoFaultKind.Fuzz => FaultKind.Fuzz,
+            ProtoFaultKind.Surge => FaultKind.Surge,
             _ => throw new ArgumentException("fault kind is unspecified"),
         },
-        f.AtS, f.DurationS, f.Clients, f.MegabytesPerSecond, f.Gateway);
+        f.AtS, f.DurationS, f.Clients, f.MegabytesPerSecond, f.Gateway, f.Factor);
 
     private static int Or(int value, int fallback) => value > 0 ? value : fallback;
 

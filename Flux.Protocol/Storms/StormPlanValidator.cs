@@ -7,6 +7,7 @@ public static class StormPlanValidator
     public const double MaxRate = 200_000;
     public const double MaxSeconds = 3_600;
     public const int MaxFuzzClients = 1_000;
+    public const double MaxSurgeFactor = 20;
 
     /// <param name="gatewaysRequired">False where the swarm fills in the gateways it discovered (the dashboard form).</param>
     public static IReadOnlyList<string> Validate(StormPlan plan, bool allowRemoteGateways = false, bool gatewaysRequired = true)
@@ -58,6 +59,11 @@ public static class StormPlanValidator
             if (fault.Kind == FaultKind.GcPressure)
             {
                 Check(fault.MegabytesPerSecond is > 0 and <= 4_096, $"{name}: MB/s must be between 0 and 4096.");
+            }
+            if (fault.Kind == FaultKind.Surge)
+            {
+                Check(fault.Factor is > 1 and <= MaxSurgeFactor, $"{name}: factor must be above 1 and at most {MaxSurgeFactor}.");
+                Check(plan.Rate * Math.Max(1, fault.Factor) <= MaxRate, $"{name}: the surge's peak rate must be at most {MaxRate:N0} messages/s.");
             }
             if (fault.Kind is FaultKind.GcPressure or FaultKind.Drain or FaultKind.KillGateway)
             {

@@ -23,6 +23,8 @@ internal sealed class StormOptions
     public Option<int?> SlowConsumers { get; } = new("--slow-consumers") { Description = "Users that stop reading (0 removes the fault)" };
     public Option<int?> Partition { get; } = new("--partition") { Description = "Users cut off, then reconnecting and resuming (0 removes the fault)" };
     public Option<int?> Fuzz { get; } = new("--fuzz") { Description = "Extra clients sending bad frames for 5 s, a third into the steady phase (0 removes the fault)" };
+    public Option<double?> Surge { get; } = new("--surge") { Description = "A surge: the send rate climbs to this multiple over 15 s and holds 15 s, a fifth into the steady phase (0 removes it)" };
+    public Option<string?> Tiers { get; } = new("--tiers") { Description = "Shares of users per tier as high,normal,low, e.g. 0.2,0.4,0.4 (the gateways shed low first, never high)" };
     public Option<bool> NoFaults { get; } = new("--no-faults") { Description = "Run without any fault" };
     public Option<double?> P95 { get; } = new("--p95") { Description = "SLA limit on p95, ms" };
     public Option<double?> P99 { get; } = new("--p99") { Description = "SLA limit on p99, ms" };
@@ -35,7 +37,7 @@ internal sealed class StormOptions
     public IEnumerable<Option> All =>
     [
         Gateway, Admin, Redis, Scenario, Users, Guilds, Zipf, Rate, BodyBytes, Duration, Ramp, SlowConsumers, Partition, Fuzz,
-        NoFaults, P95, P99, SlaWindow, AllowLimitBreach, Report, JUnit, Seed,
+        Surge, Tiers, NoFaults, P95, P99, SlaWindow, AllowLimitBreach, Report, JUnit, Seed,
     ];
 
     /// <summary>The plan the command line describes.</summary>
@@ -55,6 +57,7 @@ internal sealed class StormOptions
         if (parsed.GetValue(BodyBytes) is { } body) plan = plan with { BodyBytes = body };
         if (parsed.GetValue(Duration) is { } duration) plan = plan with { Duration = duration };
         if (parsed.GetValue(Ramp) is { } ramp) plan = plan with { Ramp = ramp };
+        if (parsed.GetValue(Tiers) is { } tiers) plan = plan with { Tiers = ParseTiers(tiers) };
         if (parsed.GetValue(P95) is { } p95) plan = plan with { Sla = plan.Sla with { P95Ms = p95 } };
         if (parsed.GetValue(P99) is { } p99) plan = plan with { Sla = plan.Sla with { P99Ms = p99 } };
         if (parsed.GetValue(SlaWindow) is { } window) plan = plan with { Sla = plan.Sla with { Window = window } };
@@ -63,7 +66,36 @@ internal sealed class StormOptions
         if (parsed.GetValue(SlowConsumers) is { } slow) plan = WithFault(plan, FaultKind.SlowConsumers, slow);
         if (parsed.GetValue(Partition) is { } partition) plan = WithFault(plan, FaultKind.Partition, partition);
         if (parsed.GetValue(Fuzz) is { } fuzz) plan = WithFault(plan, FaultKind.Fuzz, fuzz);
+        if (parsed.GetValue(Surge) is { } surge) plan = WithSurge(plan, surge);
         return plan;
+    }
+
+    /// <exception cref="FormatException">Not three non-negative numbers.</exception>
+    private static TierMix ParseTiers(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var shares = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!double.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out shares[i]) || shares[i] < 0)
+            {
+                shares = [];
+                break;
+            }
+        }
+        return shares.Length == 3
+            ? new TierMix(shares[0], shares[1], shares[2])
+            : throw new FormatException($"--tiers takes three non-negative shares, high,normal,low (e.g. 0.2,0.4,0.4), not '{text}'");
+    }
+
+    // Sets the factor of the plan's surge, adds one a fifth into the steady phase, or removes it (0).
+    private static StormPlan WithSurge(StormPlan plan, double factor)
+    {
+        var others = plan.Faults.Where(f => f.Kind != FaultKind.Surge).ToList();
+        if (factor <= 0) return plan with { Faults = others };
+        var existing = plan.Faults.Where(f => f.Kind == FaultKind.Surge).Select(f => f with { Factor = factor }).ToList();
+        if (existing.Count == 0) existing.Add(new FaultSpec(FaultKind.Surge, At: plan.Ramp + plan.Duration / 5, Duration: 30, Factor: factor));
+        return plan with { Faults = [.. others, .. existing] };
     }
 
     // Sets the client count of the plan's fault of this kind, adds one a third into the steady phase, or removes it (0).

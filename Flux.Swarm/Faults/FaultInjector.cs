@@ -93,6 +93,8 @@ internal sealed class FaultInjector
                 case FaultKind.RestartRedis:
                     await RestartRedisAsync(fault, index, name, stop).ConfigureAwait(false);
                     break;
+                case FaultKind.Surge:
+                    break; // the send scheduler follows the plan's rate factor; this span marks the surge
                 case FaultKind.Fuzz:
                     await new ProtocolFuzzer(_storm, index, new Random(_random.Next())).RunAsync(fault.Clients, duration, stop).ConfigureAwait(false);
                     return;

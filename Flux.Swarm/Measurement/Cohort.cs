@@ -10,16 +10,19 @@ internal enum Cohort
     SlowConsumers = 1,
     /// <summary>Users cut off by a partition or moved by a gateway drain: they reconnect and resume.</summary>
     Partitioned = 2,
+    /// <summary>Users the gateways shed under overload (1013): they come back when the shedding ends and resume.</summary>
+    Shed = 3,
 }
 
 internal static class CohortNames
 {
-    public const int Count = 3;
+    public const int Count = 4;
 
     public static string ToReportName(this Cohort cohort) => cohort switch
     {
         Cohort.SlowConsumers => "slow_consumers",
         Cohort.Partitioned => "partitioned",
+        Cohort.Shed => "shed",
         _ => "healthy",
     };
 }

@@ -11,6 +11,12 @@ internal sealed class FaultTimeline(IReadOnlyList<FaultSpec> faults)
     /// <summary>Clients reconnect with back-off and resume after a fault ends; effects until then belong to the fault.</summary>
     public const double RecoveryGraceSeconds = 5;
 
+    /// <summary>
+    /// After a surge, shedding steps down a level only after <c>Gateway:Shedding:RecoverAfterMs</c> (5 s) of calm, two
+    /// levels at most, and shed users come back with up to 5 s of back-off: what happens until then is the surge's.
+    /// </summary>
+    public const double SurgeRecoveryGraceSeconds = 20;
+
     public IReadOnlyList<FaultSpec> Faults { get; } = faults;
 
     /// <summary>The index of the fault active at <paramref name="second"/>, or -1.</summary>
@@ -27,7 +33,18 @@ internal sealed class FaultTimeline(IReadOnlyList<FaultSpec> faults)
     public bool Covers(int index, double second)
     {
         var fault = Faults[index];
-        return second >= fault.At && second <= fault.At + fault.Duration + RecoveryGraceSeconds;
+        double grace = fault.Kind == FaultKind.Surge ? SurgeRecoveryGraceSeconds : RecoveryGraceSeconds;
+        return second >= fault.At && second <= fault.At + fault.Duration + grace;
+    }
+
+    /// <summary>Whether a surge, or its recovery, is on at <paramref name="second"/>.</summary>
+    public bool InSurge(double second)
+    {
+        for (int i = 0; i < Faults.Count; i++)
+        {
+            if (Faults[i].Kind == FaultKind.Surge && Covers(i, second)) return true;
+        }
+        return false;
     }
 
     public IEnumerable<string> ActiveDescriptions(double second)

@@ -28,6 +28,9 @@ internal sealed class StormContext
         // One slot more than the plan's faults: the rate-limit breach a plan may be allowed to make.
         Effects = new EffectLedger(plan.Faults.Count + 1);
         Body = new string('x', plan.BodyBytes);
+        Latency = [.. Enumerable.Range(0, CohortNames.Count).Select(_ => new LatencyHistogram())];
+        // Without a surge the SLA is judged on every healthy user; during one, on the high tier only (see Judged).
+        Judged = plan.Faults.Any(f => f.Kind == FaultKind.Surge) ? new LatencyHistogram() : Latency[(int)Cohort.Healthy];
     }
 
     public string RunId { get; }
@@ -51,7 +54,20 @@ internal sealed class StormContext
     public GeneratorHealth Generator { get; } = new();
 
     /// <summary>Latency of every delivery, by the receiving user's cohort.</summary>
-    public LatencyHistogram[] Latency { get; } = [new(), new(), new()];
+    public LatencyHistogram[] Latency { get; }
+
+    /// <summary>Latency of deliveries to healthy users, by the receiving user's tier (<see cref="Flux.Protocol.Auth.Tier"/> as index).</summary>
+    public LatencyHistogram[] TierLatency { get; } = [new(), new(), new()];
+
+    /// <summary>The same, only for messages sent while a surge (or its recovery) was on.</summary>
+    public LatencyHistogram[] TierSurgeLatency { get; } = [new(), new(), new()];
+
+    /// <summary>
+    /// What the SLA is judged on: deliveries to healthy users, except that a message sent during a surge (or its
+    /// recovery) counts only if it went to a high-tier user. Overload may slow and shed the lower tiers; the high tier
+    /// must keep its SLA. Without a surge in the plan this is the healthy cohort's histogram itself.
+    /// </summary>
+    public LatencyHistogram Judged { get; }
 
     /// <summary>The worst delivery of each second that carried a trace.</summary>
     public WorstDelivery WorstSampled { get; } = new();

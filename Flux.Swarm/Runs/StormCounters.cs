@@ -10,6 +10,8 @@ internal sealed class StormCounters
     public long UnexpectedDisconnects;
     public long InjectedDisconnects;
     public long ShedDisconnects;
+    /// <summary>Closes with 1013 (shed), by the user's tier (<see cref="Flux.Protocol.Auth.Tier"/> as index).</summary>
+    public readonly long[] ShedByTier = new long[3];
     public long ConnectFailures;
     public long Resumes;
     public long SessionsLost;

@@ -21,11 +21,12 @@ internal static class PlanCheck
     {
         var breaches = new List<string>();
         if (limits.Sends <= 0 || limits.WindowSeconds <= 0) return breaches;
-        double mean = plan.RatePerUser * limits.WindowSeconds;
+        double mean = plan.BusiestWindowSendsPerUser(limits.WindowSeconds);
         double busy = mean + Deviations * Math.Sqrt(mean);
         if (busy > limits.Sends)
         {
-            breaches.Add($"the plan sends {plan.RatePerUser:0.###} msg/s per user ({plan.Rate:N0} msg/s over {plan.Users:N0} users), " +
+            string surge = plan.Faults.Any(f => f.Kind == FaultKind.Surge) ? " before any surge, more during one" : "";
+            breaches.Add($"the plan sends {plan.RatePerUser:0.###} msg/s per user ({plan.Rate:N0} msg/s over {plan.Users:N0} users{surge}), " +
                 $"{mean:0.#} per {limits.WindowSeconds} s window on average and up to about {busy:0} in a busy one; the gateway allows " +
                 $"{limits.Sends} per {limits.WindowSeconds} s per user ({limits.SendsPerSecond:0.##} msg/s), so users would be closed with 4008. " +
                 $"Lower --rate to about {MaxRate(plan, limits):N0} msg/s, add users, or pass --allow-limit-breach to run anyway and judge the 4008 closes as a fault.");
@@ -61,11 +62,12 @@ internal static class PlanCheck
         return rate.Count > 0 && !plan.AllowLimitBreach ? "the gateway's limits refuse this plan: " + string.Join("; ", rate) : null;
     }
 
-    // The highest aggregate rate whose busy window still fits the limit: solve m + d·√m = sends for m.
+    // The highest aggregate rate whose busy window still fits the limit: solve m + d·√m = sends for m, then scale the
+    // plan's rate by how far its busiest window (surges included) is from m.
     private static double MaxRate(StormPlan plan, GatewayLimits limits)
     {
         double root = (-Deviations + Math.Sqrt(Deviations * Deviations + 4 * limits.Sends)) / 2;
         double perWindow = root * root;
-        return Math.Floor(perWindow / limits.WindowSeconds * plan.Users);
+        return Math.Floor(plan.Rate * perWindow / plan.BusiestWindowSendsPerUser(limits.WindowSeconds));
     }
 }

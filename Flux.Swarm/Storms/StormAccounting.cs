@@ -1,3 +1,5 @@
+using Flux.Protocol.Auth;
+using Flux.Protocol.Storms;
 using Flux.Protocol.Storms.Reports;
 using Flux.Swarm.Faults;
 using Flux.Swarm.Measurement;
@@ -73,11 +75,12 @@ internal static class StormAccounting
         storm.Metrics.Lost(lost);
 
         var healthy = storm.Latency[(int)Cohort.Healthy].Cumulative;
+        var judged = storm.Judged.Cumulative;
         var sla = run.Sla;
-        bool slaPassed = sla.Violations.Count == 0 && healthy.P95Ms <= plan.Sla.P95Ms && healthy.P99Ms <= plan.Sla.P99Ms;
+        bool slaPassed = sla.Violations.Count == 0 && judged.P95Ms <= plan.Sla.P95Ms && judged.P99Ms <= plan.Sla.P99Ms;
         var generator = storm.Generator.Report();
         var verdict = VerdictJudge.Judge(new VerdictInput(plan, injector.Allowances, effects, storm.LimitBreachFault,
-            slaPassed ? null : SlaBreach(sla, healthy, plan.Sla), injector.NotInjected, generator.Saturated ? generator.Reason : null));
+            slaPassed ? null : SlaBreach(sla, judged, plan.Sla), injector.NotInjected, generator.Saturated ? generator.Reason : null));
 
         var counters = storm.Counters;
         var steadyRows = run.Timeline.Where(r => r.Phase == "steady").ToList();
@@ -105,11 +108,12 @@ internal static class StormAccounting
             Throughput = steadyRows.Count > 0
                 ? new ThroughputBlock(steadyRows.Average(r => r.SendsPerS), steadyRows.Average(r => r.DeliveriesPerS))
                 : new ThroughputBlock(sent / sendingSeconds, delivered / sendingSeconds),
-            Sla = new SlaBlock(plan.Sla.P95Ms, plan.Sla.P99Ms, plan.Sla.Window, healthy.P95Ms, healthy.P99Ms, slaPassed,
+            Sla = new SlaBlock(plan.Sla.P95Ms, plan.Sla.P99Ms, plan.Sla.Window, judged.P95Ms, judged.P99Ms, slaPassed,
                 sla.Violations.Select(v => new SlaViolationBlock(v.FromS, v.ToS, v.WorstP95Ms, v.WorstP99Ms, v.Description)).ToList()),
             Generator = new GeneratorBlock(generator.MaxLagMs, generator.LagP99Ms, generator.GcPauseMs, generator.CpuPct,
                 generator.MaxThreadPoolQueue, generator.Saturated, generator.Reason),
             Cohorts = Cohorts(storm, users),
+            Tiers = Tiers(storm, users),
             Faults = [.. verdict.Faults],
             OutsideFaults = verdict.Outside,
             Details = new DetailsBlock(
@@ -150,7 +154,7 @@ internal static class StormAccounting
     private static Dictionary<string, CohortBlock> Cohorts(StormContext storm, IReadOnlyList<SimulatedUser> users)
     {
         var cohorts = new Dictionary<string, CohortBlock>();
-        foreach (var cohort in new[] { Cohort.SlowConsumers, Cohort.Partitioned })
+        foreach (var cohort in new[] { Cohort.SlowConsumers, Cohort.Partitioned, Cohort.Shed })
         {
             int members = users.Count(u => u.Cohort == cohort);
             if (members == 0) continue;
@@ -159,6 +163,21 @@ internal static class StormAccounting
             cohorts[cohort.ToReportName()] = new CohortBlock(members, latency.Count, Block(latency));
         }
         return cohorts;
+    }
+
+    private static Dictionary<string, TierBlock> Tiers(StormContext storm, IReadOnlyList<SimulatedUser> users)
+    {
+        bool surge = storm.Plan.Faults.Any(f => f.Kind == FaultKind.Surge);
+        var tiers = new Dictionary<string, TierBlock>();
+        foreach (var tier in new[] { Tier.High, Tier.Normal, Tier.Low })
+        {
+            int members = users.Count(u => u.Tier == tier);
+            if (members == 0) continue;
+            tiers[tier.ToWire()] = new TierBlock(members, users.Count(u => u.Tier == tier && u.Cohort == Cohort.Shed),
+                Interlocked.Read(ref storm.Counters.ShedByTier[(int)tier]), Block(storm.TierLatency[(int)tier].Cumulative),
+                surge ? Block(storm.TierSurgeLatency[(int)tier].Cumulative) : null);
+        }
+        return tiers;
     }
 
     private static LatencyBlock Block(LatencyStats s) => new(s.P50Ms, s.P95Ms, s.P99Ms, s.P999Ms, s.MaxMs, s.Count);

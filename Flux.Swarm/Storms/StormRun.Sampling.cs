@@ -1,3 +1,4 @@
+using Flux.Protocol.Auth;
 using Flux.Protocol.Control;
 using Flux.Protocol.Storms;
 using Flux.Protocol.Storms.Reports;
@@ -39,14 +40,22 @@ internal sealed partial class StormRun
     {
         double now = _storm.Clock.NowSeconds;
         var window = LatencyStats.Empty;
+        var highTier = LatencyStats.Empty;
         (string? TraceId, double Ms) worst = (null, 0);
         if (!final || _phase == StormPhase.Failed)
         {
-            window = _storm.Latency[(int)Cohort.Healthy].TakeInterval();
+            var healthy = _storm.Latency[(int)Cohort.Healthy];
+            window = healthy.TakeInterval();
             worst = _storm.WorstSampled.Take();
             for (int c = 1; c < _storm.Latency.Length; c++) _storm.Latency[c].TakeInterval();
+            highTier = _storm.TierLatency[(int)Tier.High].TakeInterval();
+            _storm.TierLatency[(int)Tier.Normal].TakeInterval();
+            _storm.TierLatency[(int)Tier.Low].TakeInterval();
+            foreach (var tier in _storm.TierSurgeLatency) tier.TakeInterval();
+            // During a surge the SLA is judged on the high tier (StormContext.Judged); otherwise it is the healthy window.
+            var judged = ReferenceEquals(_storm.Judged, healthy) ? window : _storm.Judged.TakeInterval();
             _storm.Generator.Sample();
-            if (Sla.Observe(now, window))
+            if (Sla.Observe(now, judged))
             {
                 Log.SlaAlert(_storm.Logger, Id, Sla.Message);
                 _storm.Metrics.SlaAlert();
@@ -55,8 +64,10 @@ internal sealed partial class StormRun
         var cumulative = _storm.Latency[(int)Cohort.Healthy].Cumulative;
         long sent = Interlocked.Read(ref _storm.Counters.Sent);
         long delivered = 0, duplicates = 0, reordered = 0;
+        var byTier = new int[3]; // connected users by tier
         foreach (var user in _users)
         {
+            if (user.IsReady) byTier[(int)user.Tier]++;
             delivered += user.Delivered;
             duplicates += user.Duplicates;
             reordered += user.Reordered;
@@ -94,6 +105,10 @@ internal sealed partial class StormRun
             UnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             WorstTraceId = worst.TraceId ?? "",
             WorstSampledMs = worst.Ms,
+            ConnectionsHigh = byTier[(int)Tier.High],
+            ConnectionsNormal = byTier[(int)Tier.Normal],
+            ConnectionsLow = byTier[(int)Tier.Low],
+            HighTierWindow = ToMessage(highTier),
         };
         snapshot.ActiveFaults.AddRange(_storm.Faults.ActiveDescriptions(now));
         snapshot.Alerts.AddRange(Sla.AlertHistory);
@@ -105,7 +120,8 @@ internal sealed partial class StormRun
         if (!final)
         {
             _timeline.Add(new TimelineRow(Math.Round(now), StormPhaseNames.ToText(_phase), connections, sendsPerS, deliveriesPerS,
-                window.P50Ms, window.P95Ms, window.P99Ms, window.MaxMs, Sla.Alerting, worst.TraceId, worst.Ms));
+                window.P50Ms, window.P95Ms, window.P99Ms, window.MaxMs, Sla.Alerting, worst.TraceId, worst.Ms,
+                new TierConnections(byTier[(int)Tier.High], byTier[(int)Tier.Normal], byTier[(int)Tier.Low], highTier.P99Ms)));
         }
         return snapshot;
     }

@@ -7,7 +7,9 @@ namespace Flux.Swarm.Users;
 /// <summary>
 /// One thread drives every send of the run: an open-model Poisson process at the plan's aggregate rate. Each
 /// arrival picks a user at random; a user that is not connected (still ramping, or cut off) skips its turn, so
-/// each user is its own Poisson process at rate/users. The thread also ticks the heartbeat wheel.
+/// each user is its own Poisson process at rate/users. During a surge the rate follows
+/// <see cref="Flux.Protocol.Storms.StormPlan.RateFactorAt"/>: each gap is drawn at the rate of the moment it starts
+/// (the factor changes over seconds, gaps last milliseconds). The thread also ticks the heartbeat wheel.
 /// Latency is measured from the intended time of each arrival, so if this thread falls behind, the lag shows
 /// in the latencies (and in the generator report) instead of being hidden.
 /// </summary>
@@ -41,7 +43,7 @@ internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedU
         // The thread inherits the storm's span as its ambient activity; sampled messages start traces of their own
         // (linked to the storm), not thousands of spans inside the storm's trace.
         System.Diagnostics.Activity.Current = null;
-        double next = PoissonSchedule.NextGapMicroseconds(_random, storm.Plan.Rate);
+        double next = NextGap(0);
         var clock = storm.Clock;
         while (!_stop && !storm.Stopping.IsCancellationRequested)
         {
@@ -50,12 +52,15 @@ internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedU
             while (next <= now && next < EndMicroseconds)
             {
                 SendOne((long)next);
-                next += PoissonSchedule.NextGapMicroseconds(_random, storm.Plan.Rate);
+                next += NextGap(next);
             }
             // Sleep(1) wakes about a millisecond later; that lateness is measured as send lag, never hidden.
             Thread.Sleep(1);
         }
     }
+
+    private double NextGap(double atMicroseconds) =>
+        PoissonSchedule.NextGapMicroseconds(_random, storm.Plan.Rate * storm.Plan.RateFactorAt(atMicroseconds / 1e6));
 
     private void SendOne(long intendedUs)
     {

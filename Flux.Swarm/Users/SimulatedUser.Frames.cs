@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text.Json;
+using Flux.Protocol.Auth;
 using Flux.Protocol.Wire;
 using Flux.Swarm.Measurement;
 using Flux.Swarm.Telemetry;
@@ -96,6 +97,7 @@ internal sealed partial class SimulatedUser
             // From the intended send time, not the actual one: a stalled sender cannot hide latency.
             long latency = now - intendedUs;
             _storm.Latency[(int)Cohort].Record(latency);
+            if (Cohort == Cohort.Healthy) RecordHealthy(latency, intendedUs);
             _storm.Metrics.Delivered(Cohort, latency);
             if (!message.Trace.IsEmpty)
             {
@@ -103,6 +105,18 @@ internal sealed partial class SimulatedUser
                 if (Cohort == Cohort.Healthy) _storm.WorstSampled.Record(latency, message.Trace);
             }
         }
+    }
+
+    // By tier, and into what the SLA is judged on (see StormContext.Judged).
+    private void RecordHealthy(long latency, long intendedUs)
+    {
+        var tier = Tier;
+        _storm.TierLatency[(int)tier].Record(latency);
+        var healthy = _storm.Latency[(int)Cohort.Healthy];
+        if (ReferenceEquals(_storm.Judged, healthy)) return;
+        bool surge = _storm.Faults.InSurge(intendedUs / 1e6);
+        if (surge) _storm.TierSurgeLatency[(int)tier].Record(latency);
+        if (!surge || tier == Tier.High) _storm.Judged.Record(latency);
     }
 
     private bool OnControl(ServerFrame frame)
@@ -194,7 +208,13 @@ internal sealed partial class SimulatedUser
             // after its close frame: a send written just before may never have been published.
             lock (_cuts) _cuts.Add(new ConnectionEnd(_storm.Clock.NowMicroseconds, fault));
             _storm.Effects.Closed(fault, outcome.CloseCode is { } closeCode ? CloseKinds.Of(closeCode) : CloseKinds.Dropped);
-            if (outcome.CloseCode == CloseCodes.Shed) Interlocked.Increment(ref counters.ShedDisconnects);
+            if (outcome.CloseCode == CloseCodes.Shed)
+            {
+                Interlocked.Increment(ref counters.ShedDisconnects);
+                Interlocked.Increment(ref counters.ShedByTier[(int)Tier]);
+                // Its deliveries from now on (the replay of what it missed, too) are the overload's, not the healthy ones.
+                if (Cohort == Cohort.Healthy) Cohort = Cohort.Shed;
+            }
             if (fault >= 0) Interlocked.Increment(ref counters.InjectedDisconnects);
             else Interlocked.Increment(ref counters.UnexpectedDisconnects);
         }

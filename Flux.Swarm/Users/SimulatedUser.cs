@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Flux.Protocol.Auth;
 using Flux.Protocol.Wire;
 using Flux.Swarm.Measurement;
 using Flux.Swarm.Runs;
@@ -60,6 +61,8 @@ internal sealed partial class SimulatedUser
     public string Guild { get; }
 
     public string Token { get; }
+
+    public Tier Tier => _storm.Layout.UserTier[Index];
 
     /// <summary>Which measurements this user's deliveries count towards; set when a fault picks it.</summary>
     public Cohort Cohort { get; private set; }

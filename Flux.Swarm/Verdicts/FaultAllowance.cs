@@ -50,6 +50,13 @@ internal sealed record FaultAllowance(string Text, IReadOnlySet<string> Closes, 
             "(not published) and identifies and resumes closed with 1011, then resumed; sends in flight at a close are unconfirmed",
             Set(CloseKinds.Of(CloseCodes.InternalError), CloseKinds.Dropped, Unavailable),
             new HashSet<Effect> { Effect.ConnectFailures, Effect.UnconfirmedSends }),
+        FaultKind.Surge => new(
+            "overload: the gateways shed the low tier first, then normal, never high (1013; reconnects are refused with 1013 " +
+            "until it ends), and may close the slowest reader (4012); the high tier keeps the SLA; shed users come back and " +
+            "resume, and one away longer than its guild's history is sent a gap (announced, never silent); reconnects may fail " +
+            "while overloaded; sends in flight at a close are unconfirmed",
+            Set(CloseKinds.Of(CloseCodes.Shed), CloseKinds.Of(CloseCodes.SlowConsumer)),
+            new HashSet<Effect> { Effect.UnconfirmedSends, Effect.AnnouncedLoss, Effect.Gaps, Effect.ConnectFailures }),
         FaultKind.Fuzz => new(
             "its own clients are closed, each with a documented close code; the users lose nothing and are not closed",
             new HashSet<string>(), new HashSet<Effect>()),

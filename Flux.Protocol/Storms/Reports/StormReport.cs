@@ -29,6 +29,8 @@ public sealed record StormReport
     public required SlaBlock Sla { get; init; }
     public required GeneratorBlock Generator { get; init; }
     public Dictionary<string, CohortBlock> Cohorts { get; init; } = [];
+    /// <summary>Each tier in the plan (high, normal, low): its users, how often the gateways shed them, and its latency.</summary>
+    public Dictionary<string, TierBlock> Tiers { get; init; } = [];
     /// <summary>Each planned fault: what it is allowed to cause, what it caused, and whether that was within the allowance.</summary>
     public List<FaultBlock> Faults { get; init; } = [];
     /// <summary>What happened while no fault was active: nothing is allowed there.</summary>
@@ -69,6 +71,13 @@ public sealed record GeneratorBlock(double MaxLagMs, double LagP99Ms, double GcP
 
 public sealed record CohortBlock(int Users, long Delivered, LatencyBlock LatencyMs);
 
+/// <summary>One tier of users under load.</summary>
+/// <param name="ShedUsers">Users of the tier the gateways shed (closed with 1013) while healthy: the shed cohort.</param>
+/// <param name="ShedCloses">Closes with 1013, reconnects refused while shedding included.</param>
+/// <param name="LatencyMs">Deliveries to the tier's users while healthy (never shed, nor picked by a fault), the whole run.</param>
+/// <param name="SurgeLatencyMs">The same, for messages sent during a surge or its recovery; null without a surge.</param>
+public sealed record TierBlock(int Users, int ShedUsers, long ShedCloses, LatencyBlock LatencyMs, LatencyBlock? SurgeLatencyMs);
+
 /// <summary>
 /// One fault and what happened while it was active (or, for users a fault picked, to them). <see cref="Effects"/> and
 /// <see cref="Closes"/> count what it caused; <see cref="Allowance"/> says what it may cause; <see cref="Exceeded"/>
@@ -92,4 +101,8 @@ public sealed record DetailsBlock(
 /// <summary>One second of the run.</summary>
 /// <param name="WorstTraceId">The trace id of this second's worst delivery that carried a trace, if any did.</param>
 public sealed record TimelineRow(double T, string Phase, int Connections, double SendsPerS, double DeliveriesPerS,
-    double P50Ms, double P95Ms, double P99Ms, double MaxMs, bool SlaBreach, string? WorstTraceId = null, double WorstSampledMs = 0);
+    double P50Ms, double P95Ms, double P99Ms, double MaxMs, bool SlaBreach, string? WorstTraceId = null, double WorstSampledMs = 0,
+    TierConnections? Tiers = null);
+
+/// <summary>Connected users by tier in one second, and the high tier's p99 then (what a surge's SLA is judged on).</summary>
+public sealed record TierConnections(int High, int Normal, int Low, double HighP99Ms);

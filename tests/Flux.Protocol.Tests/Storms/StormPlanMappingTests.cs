@@ -26,6 +26,7 @@ public sealed class StormPlanMappingTests
             new FaultSpec(FaultKind.Partition, At: 6.5, Duration: 3, Clients: 11),
             new FaultSpec(FaultKind.GcPressure, At: 8, Duration: 4, MegabytesPerSecond: 150.5, Gateway: 1),
             new FaultSpec(FaultKind.Drain, At: 20, Duration: 0, Gateway: 0),
+            new FaultSpec(FaultKind.Surge, At: 22, Duration: 10, Factor: 4.5),
         ],
         Sla = new SlaSpec(35, 80.5, 7),
     };
@@ -60,8 +61,9 @@ public sealed class StormPlanMappingTests
         Assert.Equal((35.0, 80.5, 7.0), (message.SlaP95Ms, message.SlaP99Ms, message.SlaWindowS));
         Assert.Equal(EveryFieldSet.Gateways, message.Gateways);
         Assert.Equal(
-            [Control.FaultKind.SlowConsumers, Control.FaultKind.Partition, Control.FaultKind.GcPressure, Control.FaultKind.Drain],
+            [Control.FaultKind.SlowConsumers, Control.FaultKind.Partition, Control.FaultKind.GcPressure, Control.FaultKind.Drain, Control.FaultKind.Surge],
             message.Faults.Select(f => f.Kind));
+        Assert.Equal(4.5, message.Faults[4].Factor);
         Assert.Equal(-1, message.Faults[0].Gateway);
         Assert.Equal(150.5, message.Faults[2].MegabytesPerSecond);
     }

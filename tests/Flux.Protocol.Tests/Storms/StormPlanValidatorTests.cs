@@ -43,6 +43,9 @@ public sealed class StormPlanValidatorTests
         ["gc pressure without rate"] = (WithFault(new FaultSpec(FaultKind.GcPressure, At: 1, Duration: 2, MegabytesPerSecond: 0)), "fault 1 (GcPressure): MB/s"),
         ["gc pressure too high"] = (WithFault(new FaultSpec(FaultKind.GcPressure, At: 1, Duration: 2, MegabytesPerSecond: 5000)), "fault 1 (GcPressure): MB/s"),
         ["gc pressure on a gateway past the list"] = (WithFault(new FaultSpec(FaultKind.GcPressure, At: 1, Duration: 2, MegabytesPerSecond: 1, Gateway: 1)), "fault 1 (GcPressure): gateway"),
+        ["surge without a factor"] = (WithFault(new FaultSpec(FaultKind.Surge, At: 1, Duration: 5)), "fault 1 (Surge): factor"),
+        ["surge factor too high"] = (WithFault(new FaultSpec(FaultKind.Surge, At: 1, Duration: 5, Factor: 21)), "fault 1 (Surge): factor"),
+        ["surge past the highest rate"] = (WithFault(new FaultSpec(FaultKind.Surge, At: 1, Duration: 5, Factor: 20)) with { Rate = 20_000 }, "fault 1 (Surge): the surge's peak rate"),
         ["drain of gateway -2"] = (WithFault(new FaultSpec(FaultKind.Drain, At: 1, Duration: 0, Gateway: -2)), "fault 1 (Drain): gateway"),
     };
 

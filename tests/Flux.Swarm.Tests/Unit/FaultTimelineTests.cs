@@ -101,4 +101,18 @@ public sealed class FaultTimelineTests
         Assert.Equal(-1, storm.FaultFor(pickedBy: 0, second: 30)); // long after: nothing excuses it
         Assert.Equal(1, storm.FaultFor(pickedBy: 0, second: 41)); // a later drain's close is the drain's
     }
+
+    [Fact]
+    public void A_surge_covers_its_longer_recovery_while_shedding_steps_down_and_shed_users_come_back()
+    {
+        var surge = new FaultSpec(FaultKind.Surge, At: 30, Duration: 10, Factor: 3);
+        var timeline = new FaultTimeline([Slow, surge]);
+
+        Assert.False(timeline.InSurge(29.9));
+        Assert.True(timeline.InSurge(30));
+        Assert.True(timeline.InSurge(40 + FaultTimeline.SurgeRecoveryGraceSeconds));
+        Assert.False(timeline.InSurge(40 + FaultTimeline.SurgeRecoveryGraceSeconds + 0.1));
+        Assert.Equal(1, timeline.ActiveAt(55));
+        Assert.False(timeline.InSurge(Slow.At + 1)); // other faults are not surges
+    }
 }

@@ -53,4 +53,19 @@ public sealed class PlanCheckTests
         Assert.Null(PlanCheck.Refusal(fast, Limits));
         Assert.Contains("the gateway takes at most 2000", PlanCheck.Refusal(huge, Limits with { FrameBytes = 2000 }));
     }
+
+    [Fact]
+    public void A_surge_counts_in_the_busiest_window()
+    {
+        // 0.5 msg/s per user fits (30 per window); a surge to 5× for 60 s does not (about 105 in its busiest window,
+        // plus the deviation margin).
+        var steady = new StormPlan { Users = 1_000, Rate = 500, Duration = 200 };
+        var surging = steady with { Faults = [new FaultSpec(FaultKind.Surge, At: 50, Duration: 60, Factor: 5)] };
+
+        Assert.Null(PlanCheck.Refusal(steady, Limits));
+        string? refusal = PlanCheck.Refusal(surging, Limits);
+        Assert.NotNull(refusal);
+        Assert.Contains("more during one", refusal);
+        Assert.Null(PlanCheck.Refusal(StormPresets.Get(StormPresets.Overload), Limits));
+    }
 }

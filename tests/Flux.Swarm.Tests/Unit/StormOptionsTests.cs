@@ -89,16 +89,53 @@ public sealed class StormOptionsTests
         var (options, parsed) = Parse("--gateway", Gateway, "--scenario", "huge");
 
         var error = Assert.Throws<FormatException>(() => options.ToPlan(parsed));
-        Assert.Contains("smoke, seed, 10k, chaos", error.Message);
+        Assert.Contains("smoke, seed, 10k, chaos, overload", error.Message);
     }
 
     [Fact]
-    public void The_chaos_preset_has_every_fault_kind_and_is_valid()
+    public void The_chaos_preset_has_every_fault_kind_but_the_surge_which_the_overload_preset_has()
     {
         var chaos = StormPresets.Get(StormPresets.Chaos) with { Gateways = [Gateway, "ws://127.0.0.1:5002/gateway?v=1"] };
+        var overload = StormPresets.Get(StormPresets.Overload) with { Gateways = [Gateway] };
 
-        Assert.Equal(Enum.GetValues<FaultKind>().Order(), chaos.Faults.Select(f => f.Kind).Distinct().Order());
+        Assert.Equal(Enum.GetValues<FaultKind>().Where(k => k != FaultKind.Surge).Order(), chaos.Faults.Select(f => f.Kind).Distinct().Order());
         Assert.Empty(StormPlanValidator.Validate(chaos));
+        Assert.Equal(FaultKind.Surge, Assert.Single(overload.Faults).Kind);
+        Assert.True(overload.Tiers is { High: > 0, Normal: > 0, Low: > 0 });
+        Assert.Empty(StormPlanValidator.Validate(overload));
+    }
+
+    [Fact]
+    public void Tiers_and_a_surge_reach_the_plan()
+    {
+        var (options, parsed) = Parse("--gateway", Gateway, "--scenario", "seed", "--tiers", "0.2,0.3,0.5", "--surge", "4");
+
+        var plan = options.ToPlan(parsed);
+        Assert.Equal(new TierMix(0.2, 0.3, 0.5), plan.Tiers);
+        var surge = Assert.Single(plan.Faults, f => f.Kind == FaultKind.Surge);
+        Assert.Equal((4.0, 30.0), (surge.Factor, surge.Duration));
+        Assert.Equal(plan.Ramp + plan.Duration / 5, surge.At);
+        Assert.Empty(StormPlanValidator.Validate(plan));
+    }
+
+    [Fact]
+    public void A_surge_of_zero_removes_the_presets_surge()
+    {
+        var (options, parsed) = Parse("--gateway", Gateway, "--scenario", "overload", "--surge", "0");
+
+        Assert.DoesNotContain(options.ToPlan(parsed).Faults, f => f.Kind == FaultKind.Surge);
+    }
+
+    [Theory]
+    [InlineData("0.2,0.8")]
+    [InlineData("a,b,c")]
+    [InlineData("0.2,-0.1,0.9")]
+    public void Tiers_that_are_not_three_shares_are_refused_with_the_form_they_take(string tiers)
+    {
+        var (options, parsed) = Parse("--gateway", Gateway, "--tiers", tiers);
+
+        var error = Assert.Throws<FormatException>(() => options.ToPlan(parsed));
+        Assert.Contains("high,normal,low", error.Message);
     }
 
     private static (StormOptions Options, System.CommandLine.ParseResult Parsed) Parse(params string[] args)

@@ -179,5 +179,25 @@ public sealed class VerdictJudgeTests
         return VerdictJudge.Judge(new VerdictInput(Plan, allowances, ledger, Plan.Faults.Count, null, [], null));
     }
 
+    [Fact]
+    public void A_surge_allows_shedding_and_announced_gaps_but_never_loss_nor_a_rate_limit_close()
+    {
+        var plan = Plan with { Faults = [new FaultSpec(FaultKind.Surge, 20, 20, Factor: 4)] };
+        var ledger = new EffectLedger(plan.Faults.Count + 1);
+        ledger.Closed(0, CloseKinds.Of(1013));
+        ledger.Closed(0, CloseKinds.Of(4012));
+        ledger.Add(0, Effect.Gaps, 2);
+        ledger.Add(0, Effect.AnnouncedLoss, 40);
+
+        Assert.Equal(StormOutcomes.Passed, VerdictJudge.Judge(new VerdictInput(plan, Allowances(plan), ledger, plan.Faults.Count, null, [], null)).Outcome);
+
+        ledger.Closed(0, CloseKinds.Of(4008));
+        ledger.Add(0, Effect.Lost, 1);
+        var verdict = VerdictJudge.Judge(new VerdictInput(plan, Allowances(plan), ledger, plan.Faults.Count, null, [], null));
+        Assert.Equal(StormOutcomes.Failed, verdict.Outcome);
+        Assert.Contains(verdict.Causes, c => c.Contains("1 lost deliveries", StringComparison.Ordinal));
+        Assert.Contains(verdict.Causes, c => c.Contains("unexpected closes with 4008", StringComparison.Ordinal));
+    }
+
     private static IReadOnlyList<FaultAllowance> Allowances(StormPlan plan) => plan.Faults.Select(f => FaultAllowance.For(f)).ToList();
 }

@@ -1,0 +1,62 @@
+using Flux.Protocol.Admin;
+using Flux.Protocol.Storms;
+using Flux.Protocol.Storms.Reports;
+using Xunit.Abstractions;
+
+namespace Flux.Swarm.Tests;
+
+/// <summary>
+/// A surge during which the gateways shed: the low tier is closed with 1013 and refused until the shedding ends, the
+/// high and normal tiers are untouched, every shed user comes back and resumes with nothing lost, and the verdict
+/// explains the closes by the surge. Real gateways and sockets; the overload itself is the operator's switch
+/// (SetShedding level 1 at the surge, automatic again after it), because a CI machine's real capacity is not a fixed
+/// point. bench/overload.sh drives the same path with real overload.
+/// </summary>
+[Collection(StormCollection.Name)]
+public sealed class SurgeSheddingTests(GatewayPairFixture gateways, ITestOutputHelper output) : IClassFixture<GatewayPairFixture>
+{
+    [Fact]
+    public async Task Shedding_during_a_surge_closes_only_the_low_tier_and_every_shed_user_comes_back_with_nothing_lost()
+    {
+        var plan = new StormPlan
+        {
+            Scenario = "surge",
+            Users = 30,
+            Guilds = 3,
+            Rate = 30,
+            Ramp = 1,
+            Duration = 24,
+            Tiers = new TierMix(High: 1, Normal: 1, Low: 1),
+            Faults = [new FaultSpec(FaultKind.Surge, At: 3, Duration: 4, Factor: 2)],
+        };
+        var admins = new[] { gateways.First.Admin, gateways.Second.Admin };
+
+        var storm = InProcessStorm.RunAsync(plan, gateways, output); // the run's clock starts now
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3.5));
+            foreach (var admin in admins) await admin.SetSheddingAsync(new SetSheddingRequest { Auto = false, Level = 1 });
+            await Task.Delay(TimeSpan.FromSeconds(2));
+        }
+        finally
+        {
+            // Automatic again: no pressure, so the level steps down after RecoverAfterMs and the low tier may return.
+            foreach (var admin in admins) await admin.SetSheddingAsync(new SetSheddingRequest { Auto = true });
+        }
+        var report = await storm;
+
+        Assert.Equal(StormOutcomes.Passed, report.Outcome);
+        Assert.Equal((0, 0, 0), (report.Lost, report.Duplicates, report.Reordered));
+        Assert.Equal(10, report.Tiers["low"].Users);
+        Assert.True(report.Tiers["low"].ShedCloses >= 10, $"only {report.Tiers["low"].ShedCloses} low-tier closes with 1013");
+        Assert.Equal(10, report.Tiers["low"].ShedUsers);
+        Assert.Equal((0L, 0L), (report.Tiers["high"].ShedCloses, report.Tiers["normal"].ShedCloses));
+        Assert.Equal(10, report.Cohorts["shed"].Users);
+        Assert.True(report.Cohorts["shed"].Delivered > 0, "the shed users received nothing after coming back");
+        var surge = Assert.Single(report.Faults, f => f.Kind == "surge");
+        Assert.True(surge.Closes["1013"] >= 10);
+        // Back by the end: the last second of steady load had every tier connected.
+        var last = report.Timeline.Last(r => r.Phase == "steady");
+        Assert.Equal((10, 10, 10), (last.Tiers!.High, last.Tiers.Normal, last.Tiers.Low));
+    }
+}
