@@ -117,13 +117,24 @@ public sealed class SheddingOptions
     [Range(1, long.MaxValue)]
     public long Level2QueuedBytes { get; set; } = 256L << 20;
 
-    /// <summary>Fan-out lag (Redis receive to socket write) that starts level 1.</summary>
+    /// <summary>
+    /// Fan-out lag that starts level 1: from when a message was published (by any replica) to when this replica handed
+    /// it to its members' send queues, the worst of each check. Below the SLA's p99 (100 ms) plus a margin, so the high
+    /// tier keeps its SLA while the low tier goes.
+    /// </summary>
     [Range(1, 600_000)]
-    public int Level1FanoutLagMs { get; set; } = 500;
+    public int Level1FanoutLagMs { get; set; } = 150;
 
     /// <summary>Fan-out lag that starts level 2.</summary>
     [Range(1, 600_000)]
-    public int Level2FanoutLagMs { get; set; } = 2_000;
+    public int Level2FanoutLagMs { get; set; } = 500;
+
+    /// <summary>
+    /// The fan-out lag must stay at a level's threshold for this long before that level starts: a GC pause or a burst
+    /// is not overload. Queued bytes raise the level at once (they are memory).
+    /// </summary>
+    [Range(0, 600_000)]
+    public int RaiseAfterMs { get; set; } = 1_000;
 
     /// <summary>Pressure must fall below this fraction of a level's thresholds for this long before the level drops.</summary>
     [Range(0.01, 1.0)]

@@ -2,7 +2,8 @@
 # Runs a storm against a local Flux without Aspire: a Redis-protocol server, N gateway replicas, then the
 # headless swarm. Everything binds to 127.0.0.1 and is stopped at the end.
 #
-#   bench/storm-local.sh [--redis embedded|server] [--aof no|everysec|always] [--gateways N] [--config Release|Debug] -- <storm options>
+#   bench/storm-local.sh [--redis embedded|server] [--aof no|everysec|always] [--gateways N] [--gateway-cpus LIST]
+#                        [--config Release|Debug] -- <storm options>
 #   bench/storm-local.sh -- --scenario seed --report out/seed.json
 #   bench/storm-local.sh -- --scenario chaos --report out/chaos.json
 #
@@ -10,6 +11,9 @@
 # fault); the swarm gets --redis, so the restart-redis fault works. --aof sets redis-server's append-only file (no, the
 # default, so a restart comes back empty; everysec; always); the embedded Garnet always keeps one (always: it waits
 # for each commit).
+#
+# --gateway-cpus confines the gateways to those CPUs (taskset, e.g. 1), so on one small machine the gateways, not the
+# swarm that shares it, are what runs out of capacity: bench/overload.sh uses it to show shedding.
 #
 # Exits with the storm's exit code (0 passed, 1 failed, 2 usage/connection error, 3 inconclusive).
 set -euo pipefail
@@ -19,11 +23,13 @@ redis_mode=embedded
 aof=no
 gateways=2
 config=Release
+gateway_cpus=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --redis) redis_mode=$2; shift 2 ;;
     --aof) aof=$2; shift 2 ;;
     --gateways) gateways=$2; shift 2 ;;
+    --gateway-cpus) gateway_cpus=$2; shift 2 ;;
     --config) config=$2; shift 2 ;;
     --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -80,12 +86,14 @@ supervise() {
   done
 }
 
+pin=()
+[[ -n $gateway_cpus ]] && pin=(taskset -c "$gateway_cpus")
 storm_args=(--redis "127.0.0.1:$redis_port")
 for i in $(seq 1 "$gateways"); do
   http=$((15000 + i)); grpc=$((15100 + i))
   ASPNETCORE_URLS="http://127.0.0.1:$http" GRPC_PORT=$grpc ConnectionStrings__redis="127.0.0.1:$redis_port" \
     Logging__LogLevel__Default=Warning \
-    supervise "gateway-$i" "Flux.Gateway/bin/$config/net10.0/Flux.Gateway" &
+    supervise "gateway-$i" "${pin[@]}" "Flux.Gateway/bin/$config/net10.0/Flux.Gateway" &
   pids+=($!); names+=("gateway-$i")
   storm_args+=(--gateway "ws://127.0.0.1:$http/gateway?v=1" --admin "http://127.0.0.1:$grpc")
 done

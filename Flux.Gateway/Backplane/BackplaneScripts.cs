@@ -7,7 +7,7 @@ namespace Flux.Gateway.Backplane;
 internal static class BackplaneScripts
 {
     /// <summary>
-    /// Assigns the next seq, appends the finished frame to history, and publishes <c>seq \n epoch \n traceparent \n frame</c>.
+    /// Assigns the next seq, appends the finished frame to history, and publishes <c>seq \n epoch \n published \n traceparent \n frame</c>.
     /// Because seq assignment and publish happen in one script, subscribers receive a guild's messages in seq order,
     /// and history always holds a gap-free run of seqs ending at the current seq.
     /// The epoch names this lifetime of the guild's state: when Redis loses the state (FLUSHALL, a restart without
@@ -17,7 +17,8 @@ internal static class BackplaneScripts
     /// the caller asks: LTRIM and EXPIRE on every call made the script three times slower on Garnet
     /// (docs/benchmarks.md).
     /// KEYS: seq, history, epoch. ARGV: frame prefix, frame suffix, history length, channel, traceparent,
-    /// history ttl in seconds (0: leave the expiry alone), trim slack, a fresh epoch in case none exists.
+    /// history ttl in seconds (0: leave the expiry alone), trim slack, a fresh epoch in case none exists, and when the
+    /// publishing replica sent the command (Unix microseconds), from which every replica measures its fan-out lag.
     /// Returns the seq.
     /// </summary>
     public const string Publish = """
@@ -32,7 +33,7 @@ internal static class BackplaneScripts
         local keep = tonumber(ARGV[3])
         if length > keep + tonumber(ARGV[7]) then redis.call('LTRIM', KEYS[2], -keep, -1) end
         if ARGV[6] ~= '0' then redis.call('EXPIRE', KEYS[2], ARGV[6]) end
-        redis.call('PUBLISH', ARGV[4], seq .. '\n' .. epoch .. '\n' .. ARGV[5] .. '\n' .. frame)
+        redis.call('PUBLISH', ARGV[4], seq .. '\n' .. epoch .. '\n' .. ARGV[9] .. '\n' .. ARGV[5] .. '\n' .. frame)
         return seq
         """;
 

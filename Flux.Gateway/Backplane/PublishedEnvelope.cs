@@ -3,10 +3,12 @@ using System.Buffers.Text;
 namespace Flux.Gateway.Backplane;
 
 /// <summary>
-/// What the publish script sends on a guild's channel: <c>seq \n epoch \n traceparent \n frame</c>. The frame is the
+/// What the publish script sends on a guild's channel: <c>seq \n epoch \n published \n traceparent \n frame</c>, where
+/// <c>published</c> is when the publishing replica sent the script (Unix microseconds, its own clock). The frame is the
 /// exact wire bytes; parsing the envelope needs no JSON and copies nothing.
 /// </summary>
-internal readonly record struct PublishedEnvelope(long Seq, ReadOnlyMemory<byte> Epoch, ReadOnlyMemory<byte> Traceparent, ReadOnlyMemory<byte> Frame)
+internal readonly record struct PublishedEnvelope(long Seq, ReadOnlyMemory<byte> Epoch, long PublishedUnixMicroseconds,
+    ReadOnlyMemory<byte> Traceparent, ReadOnlyMemory<byte> Frame)
 {
     public static bool TryParse(ReadOnlyMemory<byte> payload, out PublishedEnvelope envelope)
     {
@@ -18,10 +20,14 @@ internal readonly record struct PublishedEnvelope(long Seq, ReadOnlyMemory<byte>
         int epochStart = seqEnd + 1;
         int epochLength = span[epochStart..].IndexOf((byte)'\n');
         if (epochLength <= 0) return false;
-        int traceStart = epochStart + epochLength + 1;
+        int publishedStart = epochStart + epochLength + 1;
+        int publishedLength = span[publishedStart..].IndexOf((byte)'\n');
+        if (publishedLength <= 0) return false;
+        if (!Utf8Parser.TryParse(span.Slice(publishedStart, publishedLength), out long published, out consumed) || consumed != publishedLength) return false;
+        int traceStart = publishedStart + publishedLength + 1;
         int traceLength = span[traceStart..].IndexOf((byte)'\n');
         if (traceLength < 0) return false;
-        envelope = new PublishedEnvelope(seq, payload.Slice(epochStart, epochLength), payload.Slice(traceStart, traceLength),
+        envelope = new PublishedEnvelope(seq, payload.Slice(epochStart, epochLength), published, payload.Slice(traceStart, traceLength),
             payload[(traceStart + traceLength + 1)..]);
         return true;
     }

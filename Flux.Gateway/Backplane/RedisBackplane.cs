@@ -31,6 +31,7 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
                 [
                     frame.Prefix, frame.Suffix, _options.HistoryLength, BackplaneKeys.Channel(guild).ToString(),
                     traceparent ?? string.Empty, refreshExpiry ? _options.HistoryTtlSeconds : 0, TrimSlack, NewEpoch(),
+                    (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10,
                 ]).ConfigureAwait(false);
             metrics.Published(time.GetElapsedTime(started));
             return (long)result;

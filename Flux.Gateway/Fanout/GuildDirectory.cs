@@ -118,13 +118,29 @@ internal sealed class GuildDirectory : IGuildHistory
         }
         try
         {
-            return fanout.ProcessAsync(envelope, received);
+            return fanout.ProcessAsync(envelope, PublishedTimestamp(envelope, received));
         }
         catch (Exception ex)
         {
             Log.FanoutFailed(_logger, fanout.Id, ex);
             return Task.CompletedTask;
         }
+    }
+
+    /// <summary>Beyond this, a publish time is taken for clock trouble rather than lag, and the receive time is used.</summary>
+    private static readonly TimeSpan MaxCredibleAge = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// When the message was published, on this process's timestamp scale: the fan-out lag (which shedding watches) and
+    /// the fan-out duration are measured from it, so a backlog in Redis or in this replica's subscription counts, not only
+    /// the time after the message was read. The publisher's clock is another replica's: an age below zero counts as
+    /// zero, and one over a minute falls back to the receive time.
+    /// </summary>
+    private long PublishedTimestamp(in PublishedEnvelope envelope, long received)
+    {
+        long nowMicroseconds = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10;
+        var age = TimeSpan.FromMicroseconds(Math.Max(0, nowMicroseconds - envelope.PublishedUnixMicroseconds));
+        return age > MaxCredibleAge ? received : received - (long)(age.TotalSeconds * _time.TimestampFrequency);
     }
 
     // After a reconnect every guild is checked (and filled) again. A check that fails (Redis still loading, or gone

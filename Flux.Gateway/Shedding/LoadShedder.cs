@@ -11,6 +11,7 @@ namespace Flux.Gateway.Shedding;
 /// connections first: level 1 closes <c>low</c> with 1013 and refuses new ones; level 2 does the same to
 /// <c>normal</c>. <c>high</c> is never shed. A level drops only after pressure has stayed below
 /// <see cref="SheddingOptions.RecoverFraction"/> of its thresholds for <see cref="SheddingOptions.RecoverAfterMs"/>.
+/// Queued bytes raise the level at once; fan-out lag only once it has held for <see cref="SheddingOptions.RaiseAfterMs"/>.
 /// </summary>
 internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider time, ILogger<LoadShedder> logger)
 {
@@ -19,6 +20,8 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
     private volatile bool _auto = true;
     private volatile string _reason = "no pressure";
     private long _calmSince;
+    private long _lagAbove1Since;
+    private long _lagAbove2Since;
 
     public int Level => _level;
 
@@ -58,7 +61,7 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
     {
         if (!_auto) return;
         double lagMs = fanoutLag.TotalMilliseconds;
-        int byLag = lagMs >= _options.Level2FanoutLagMs ? 2 : lagMs >= _options.Level1FanoutLagMs ? 1 : 0;
+        int byLag = SustainedLagLevel(lagMs);
         int measured = Math.Max(LevelForBytes(queuedBytes), byLag);
         string pressure = $"queued {queuedBytes / 1024.0 / 1024.0:0.#} MB, fan-out lag {lagMs:0} ms";
         if (measured > _level)
@@ -103,6 +106,16 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
             }
         }
         return shed;
+    }
+
+    // The highest lag level whose threshold every check has reached for RaiseAfterMs (each level keeps its own count).
+    private int SustainedLagLevel(double lagMs)
+    {
+        long now = time.GetTimestamp();
+        _lagAbove1Since = lagMs >= _options.Level1FanoutLagMs ? (_lagAbove1Since == 0 ? now : _lagAbove1Since) : 0;
+        _lagAbove2Since = lagMs >= _options.Level2FanoutLagMs ? (_lagAbove2Since == 0 ? now : _lagAbove2Since) : 0;
+        bool Held(long since) => since != 0 && time.GetElapsedTime(since, now).TotalMilliseconds >= _options.RaiseAfterMs;
+        return Held(_lagAbove2Since) ? 2 : Held(_lagAbove1Since) ? 1 : 0;
     }
 
     private int LevelForBytes(long queuedBytes) =>

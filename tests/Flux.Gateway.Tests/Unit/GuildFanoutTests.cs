@@ -363,5 +363,5 @@ public sealed class GuildFanoutTests
         fanout.ProcessAsync(Envelope(seq, _history.Epoch, MessageFrames.Bytes(Guild, seq)), Stopwatch.GetTimestamp());
 
     private static PublishedEnvelope Envelope(long seq, string epoch, byte[] frame) =>
-        new(seq, Encoding.UTF8.GetBytes(epoch), default, frame);
+        new(seq, Encoding.UTF8.GetBytes(epoch), 0, default, frame);
 }

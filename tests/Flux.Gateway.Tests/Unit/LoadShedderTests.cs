@@ -6,7 +6,10 @@ using Microsoft.Extensions.Options;
 
 namespace Flux.Gateway.Tests.Unit;
 
-/// <summary>Shedding rises with pressure at once, and falls one level at a time after pressure has stayed low.</summary>
+/// <summary>
+/// Shedding rises with pressure (at once for queued bytes, after RaiseAfterMs for fan-out lag), and falls one level at a
+/// time after pressure has stayed low.
+/// </summary>
 public sealed class LoadShedderTests
 {
     private const long Level1Bytes = 1_000;
@@ -205,7 +208,63 @@ public sealed class LoadShedderTests
         Assert.False(shedder.ShouldCloseHeaviest(Level2Bytes, Level2Bytes));
     }
 
-    private LoadShedder NewShedder(int recoverAfterMs = 0) =>
+    [Fact]
+    public void Fan_out_lag_raises_a_level_only_once_it_has_held_for_RaiseAfterMs()
+    {
+        var shedder = NewShedder(raiseAfterMs: 1_000);
+
+        shedder.Evaluate(0, Level1Lag);
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        shedder.Evaluate(0, Level1Lag);
+        Assert.Equal(0, shedder.Level); // a pause or a burst
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        shedder.Evaluate(0, Level1Lag);
+        Assert.Equal(1, shedder.Level);
+    }
+
+    [Fact]
+    public void One_check_under_the_threshold_restarts_the_count()
+    {
+        var shedder = NewShedder(raiseAfterMs: 1_000);
+
+        shedder.Evaluate(0, Level2Lag);
+        _time.Advance(TimeSpan.FromMilliseconds(800));
+        shedder.Evaluate(0, TimeSpan.Zero);
+        _time.Advance(TimeSpan.FromMilliseconds(800));
+        shedder.Evaluate(0, Level2Lag);
+
+        Assert.Equal(0, shedder.Level);
+    }
+
+    [Fact]
+    public void Each_lag_level_keeps_its_own_count()
+    {
+        var shedder = NewShedder(raiseAfterMs: 1_000);
+
+        shedder.Evaluate(0, Level1Lag);
+        _time.Advance(TimeSpan.FromMilliseconds(600));
+        shedder.Evaluate(0, Level2Lag); // level 2's count starts here; level 1's goes on
+        _time.Advance(TimeSpan.FromMilliseconds(400));
+        shedder.Evaluate(0, Level2Lag);
+        Assert.Equal(1, shedder.Level);
+
+        _time.Advance(TimeSpan.FromMilliseconds(600));
+        shedder.Evaluate(0, Level2Lag);
+        Assert.Equal(2, shedder.Level);
+    }
+
+    [Fact]
+    public void Queued_bytes_raise_the_level_at_once_whatever_RaiseAfterMs()
+    {
+        var shedder = NewShedder(raiseAfterMs: 60_000);
+
+        shedder.Evaluate(Level2Bytes, TimeSpan.Zero);
+
+        Assert.Equal(2, shedder.Level);
+    }
+
+    private LoadShedder NewShedder(int recoverAfterMs = 0, int raiseAfterMs = 0) =>
         new(Options.Create(new GatewayOptions
         {
             Shedding = new SheddingOptions
@@ -216,6 +275,7 @@ public sealed class LoadShedderTests
                 Level2FanoutLagMs = (int)Level2Lag.TotalMilliseconds,
                 RecoverFraction = 0.5,
                 RecoverAfterMs = recoverAfterMs,
+                RaiseAfterMs = raiseAfterMs,
                 SingleConnectionShare = 0.5,
             },
         }), _time, NullLogger<LoadShedder>.Instance);
