@@ -4,11 +4,13 @@
 # page's own path, POST /api/storms), wait for its verdict, then run a second, warm storm in the same application and
 # stop it. Prints each run's cold and warm p99 and verdict.
 #
-#   bench/cold-start.sh [runs] [preset]      e.g. bench/cold-start.sh 5 seed
+#   bench/cold-start.sh [runs] [preset] [storms per start]    e.g. bench/cold-start.sh 5 seed
+#   bench/cold-start.sh 5 10k 1      five fresh starts, one 10k storm each (the first after start, from the page's path)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 preset=${2:-seed}
+per_start=${3:-2}
 dashboard=http://localhost:9090
 mkdir -p out
 dotnet build Flux.AppHost -nologo -v quiet >/dev/null || exit 2
@@ -48,7 +50,8 @@ for run in $(seq 1 "$runs"); do
   done
   ready=$(( $(date +%s) - started ))
   cold=$(storm "$preset")
-  warm=$(storm "$preset")
+  warm=""
+  [[ $per_start -ge 2 ]] && warm=$(storm "$preset")
   printf '%-4s %-58s  %s   (ready %d s after start)\n' "$run" "$cold" "$warm" "$ready"
   stop_apphost
 done

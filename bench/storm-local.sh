@@ -3,7 +3,7 @@
 # headless swarm. Everything binds to 127.0.0.1 and is stopped at the end.
 #
 #   bench/storm-local.sh [--redis embedded|server] [--aof no|everysec|always] [--gateways N] [--gateway-cpus LIST]
-#                        [--config Release|Debug] -- <storm options>
+#                        [--swarms N] [--config Release|Debug] -- <storm options>
 #   bench/storm-local.sh -- --scenario seed --report out/seed.json
 #   bench/storm-local.sh -- --scenario chaos --report out/chaos.json
 #
@@ -15,7 +15,12 @@
 # --gateway-cpus confines the gateways to those CPUs (taskset, e.g. 1), so on one small machine the gateways, not the
 # swarm that shares it, are what runs out of capacity: bench/overload.sh uses it to show shedding.
 #
-# Exits with the storm's exit code (0 passed, 1 failed, 2 usage/connection error, 3 inconclusive).
+# --swarms N runs N swarm processes side by side, each with the same storm options (so give each its share:
+# --users and --rate are per swarm) and its own run id, guilds and report (--report out/x.json becomes out/x-1.json,
+# out/x-2.json, ...). One process holds at most ~20,000 sockets here (the file-descriptor hard limit), so 50,000 users
+# take three. Their percentiles are each swarm's own; merging them exactly is the distributed swarm's job (issue 11).
+#
+# Exits with the storm's exit code (the highest of them with --swarms) (0 passed, 1 failed, 2 usage/connection error, 3 inconclusive).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,12 +29,14 @@ aof=no
 gateways=2
 config=Release
 gateway_cpus=
+swarms=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --redis) redis_mode=$2; shift 2 ;;
     --aof) aof=$2; shift 2 ;;
     --gateways) gateways=$2; shift 2 ;;
     --gateway-cpus) gateway_cpus=$2; shift 2 ;;
+    --swarms) swarms=$2; shift 2 ;;
     --config) config=$2; shift 2 ;;
     --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -115,18 +122,36 @@ usage() {
 snapshot() { for i in "${!pids[@]}"; do usage "${pids[$i]}" "${names[$i]}"; done; }
 
 set +e
-"Flux.Swarm/bin/$config/net10.0/Flux.Swarm" storm "${storm_args[@]}" "$@" &
-swarm=$!
-pids+=("$swarm"); names+=("swarm")
-# Sample just before the swarm exits, while /proc still has it.
-while kill -0 "$swarm" 2>/dev/null; do
+swarm_pids=()
+for k in $(seq 1 "$swarms"); do
+  args=("$@")
+  if [[ $swarms -gt 1 ]]; then
+    for j in "${!args[@]}"; do
+      [[ ${args[$j]} == --report || ${args[$j]} == --junit ]] && args[$((j + 1))]=$(echo "${args[$((j + 1))]}" | sed -E "s/(\.[a-z]+)?$/-$k\1/")
+    done
+    args+=(--seed "$k")
+  fi
+  # With several swarms, only the first prints its live progress.
+  if [[ $k -eq 1 ]]; then
+    "Flux.Swarm/bin/$config/net10.0/Flux.Swarm" storm "${storm_args[@]}" "${args[@]}" &
+  else
+    "Flux.Swarm/bin/$config/net10.0/Flux.Swarm" storm "${storm_args[@]}" "${args[@]}" >"$out/swarm-$k.log" 2>&1 &
+  fi
+  swarm_pids+=($!); pids+=($!); names+=("swarm$([[ $swarms -gt 1 ]] && echo "-$k")")
+done
+running() { for pid in "${swarm_pids[@]}"; do kill -0 "$pid" 2>/dev/null && return 0; done; return 1; }
+# Sample just before the swarms exit, while /proc still has them.
+while running; do
   snapshot >"$out/usage.next"
-  # Keep the last complete sample: one taken while the swarm was exiting lacks its numbers.
-  kill -0 "$swarm" 2>/dev/null && mv "$out/usage.next" "$out/usage.txt"
+  # Keep the last complete sample: one taken while a swarm was exiting lacks its numbers.
+  running && mv "$out/usage.next" "$out/usage.txt"
   sleep 1
 done
-wait "$swarm"
-code=$?
+code=0
+for pid in "${swarm_pids[@]}"; do
+  wait "$pid"; c=$?
+  (( c > code )) && code=$c
+done
 echo "== process usage over the run (last sample)" >&2
 cat "$out/usage.txt" >&2
 [ -s "$out/supervisor.log" ] && { echo "== gateway restarts" >&2; cat "$out/supervisor.log" >&2; }
