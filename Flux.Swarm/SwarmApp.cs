@@ -21,6 +21,8 @@ public static class SwarmApp
         builder.Services.AddSingleton<StormHistoryStore>();
         builder.Services.AddSingleton<GatewayDirectory>();
         builder.Services.AddSingleton<StormRegistry>();
+        builder.Services.AddSingleton<StormWarmUp>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StormWarmUp>());
         builder.Services.AddGrpc();
 
         var app = builder.Build();

@@ -13,4 +13,10 @@ public sealed class SwarmOptions
 
     /// <summary>How many finished storms ListStorms returns at most.</summary>
     public int HistoryLimit { get; set; } = 100;
+
+    /// <summary>
+    /// Seconds of steady load in the warm-up storm the service runs at start-up, before any storm of anyone's
+    /// (<c>StormWarmUp</c>); 0 turns it off.
+    /// </summary>
+    public double WarmUpSeconds { get; set; } = 8;
 }

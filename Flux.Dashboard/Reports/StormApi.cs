@@ -12,7 +12,8 @@ namespace Flux.Dashboard.Reports;
 /// <item><c>POST /api/storms?preset=seed</c> starts a preset: <c>202</c> with <c>{"id": "…"}</c>; <c>400</c> for an unknown
 /// preset or a plan the swarm refuses; <c>409</c> while another storm runs; <c>503</c> when the swarm is unreachable.</item>
 /// <item><c>GET /api/storms/{id}</c>: <c>{"id", "phase", "outcome", "verdict"}</c>, where outcome is passed, violated,
-/// inconclusive or "" while it runs; the report itself is at <c>/storms/{id}/report.json</c>.</item>
+/// inconclusive, error (the storm could not run; the verdict says why) or "" while it runs; the report itself is at
+/// <c>/storms/{id}/report.json</c>.</item>
 /// </list>
 /// bench/cold-start.sh drives it.
 /// </summary>
@@ -61,7 +62,9 @@ internal static class StormApi
                 {
                     id = status.Id,
                     phase = StormPhaseNames.ToText(status.Phase),
-                    outcome = StormOutcomeMapping.ToText(status.Outcome),
+                    outcome = status.Phase == StormPhase.Failed && status.Outcome == StormOutcome.Unspecified
+                        ? "error"
+                        : StormOutcomeMapping.ToText(status.Outcome),
                     verdict = status.Verdict,
                 });
         }

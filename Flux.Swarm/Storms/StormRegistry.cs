@@ -14,6 +14,7 @@ namespace Flux.Swarm.Storms;
 internal sealed class StormRegistry(
     StormHistoryStore history,
     GatewayDirectory gateways,
+    StormWarmUp warmUp,
     TokenIssuer tokens,
     SwarmMetrics metrics,
     IOptions<SwarmOptions> options,
@@ -31,6 +32,9 @@ internal sealed class StormRegistry(
     /// <exception cref="InvalidOperationException">Another storm is running.</exception>
     public async Task<StormRun> StartAsync(StormPlan plan, CancellationToken cancellationToken)
     {
+        // The first storm after start-up waits for the warm-up (bounded): it measures the system, not the JIT.
+        await warmUp.Completion.WaitAsync(StormWarmUp.MaxWait, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
             if (_active is { IsOver: false } running)

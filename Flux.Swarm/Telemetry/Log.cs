@@ -29,4 +29,10 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Warning, "Storm {RunId}: Redis restarted and came back {How}")]
     public static partial void RedisRestarted(ILogger logger, string runId, string how);
+
+    [LoggerMessage(10, LogLevel.Information, "Warmed up in {Seconds:0.#} s ({Delivered} deliveries through the gateways); storms may start")]
+    public static partial void WarmedUp(ILogger logger, double seconds, long delivered);
+
+    [LoggerMessage(11, LogLevel.Warning, "The warm-up storm did not run ({Reason}); the first storm will pay for a cold start")]
+    public static partial void WarmUpFailed(ILogger logger, string reason);
 }

@@ -31,7 +31,8 @@ internal static class BackplaneChecks
         }
         Assert.Equal("hello", await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
 
-        // The gateway's own publish script: the epoch (SET NX), INCR, RPUSH, LTRIM, EXPIRE and PUBLISH in one atomic EVAL.
+        // The gateway's own publish script: the epoch (SET NX), INCR, RPUSH, LTRIM, EXPIRE and PUBLISH in one atomic EVAL;
+        // the envelope carries the publish time it was given.
         string guild = $"apphost-test-{Guid.NewGuid():N}";
         var guildQueue = await redis.GetSubscriber().SubscribeAsync(BackplaneKeys.Channel(guild));
         var published = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -39,11 +40,11 @@ internal static class BackplaneChecks
         await Task.Delay(200);
         var result = await db.ScriptEvaluateAsync(BackplaneScripts.Publish,
             [BackplaneKeys.Seq(guild), BackplaneKeys.History(guild), BackplaneKeys.Epoch(guild)],
-            ["""{"op":"msg","seq":""", ""","body":"b"}""", 1000, BackplaneKeys.Channel(guild).ToString(), "", 600, 64, 4242]);
+            ["""{"op":"msg","seq":""", ""","body":"b"}""", 1000, BackplaneKeys.Channel(guild).ToString(), "", 600, 64, 4242, 1764527000123456]);
         Assert.Equal(1, (long)result);
         Assert.Equal("""{"op":"msg","seq":1,"body":"b"}""", (string?)await db.ListGetByIndexAsync(BackplaneKeys.History(guild), 0));
         var envelope = System.Text.Encoding.UTF8.GetString(await published.Task.WaitAsync(TimeSpan.FromSeconds(10)));
-        Assert.Equal("1\n4242\n\n{\"op\":\"msg\",\"seq\":1,\"body\":\"b\"}", envelope);
+        Assert.Equal("1\n4242\n1764527000123456\n\n{\"op\":\"msg\",\"seq\":1,\"body\":\"b\"}", envelope);
         Assert.Equal("4242", (string?)await db.StringGetAsync(BackplaneKeys.Epoch(guild)));
     }
 }

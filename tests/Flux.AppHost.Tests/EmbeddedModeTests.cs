@@ -54,6 +54,33 @@ public sealed class EmbeddedModeTests(EmbeddedRedisApp fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_swarm_warms_the_system_up_before_the_first_storm_and_keeps_the_warm_up_out_of_the_history()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var swarmChannel = GrpcChannel.ForAddress(fixture.App.GetEndpoint("swarm", "grpc"));
+        var swarm = new Flux.Protocol.Control.SwarmControl.SwarmControlClient(swarmChannel);
+
+        // A storm asked for at once waits for the warm-up, then runs.
+        var started = await swarm.StartStormAsync(Flux.Protocol.Storms.StormPlanMapping.ToMessage(
+            Flux.Protocol.Storms.StormPresets.Get(Flux.Protocol.Storms.StormPresets.Smoke)), cancellationToken: timeout.Token);
+        var list = await swarm.ListStormsAsync(new Flux.Protocol.Control.ListStormsRequest { Limit = 100 }, cancellationToken: timeout.Token);
+
+        Assert.Contains(list.Storms, s => s.Id == started.Id);
+        Assert.DoesNotContain(list.Storms, s => s.Plan?.Scenario == "warm-up");
+        // The warm-up (200 users at 1,000 msg/s for 8 s, half of them on each gateway) went through gateway 1.
+        using var channel = GrpcChannel.ForAddress(fixture.App.GetEndpoint("gateway-1", "grpc"));
+        var admin = new GatewayAdmin.GatewayAdminClient(AdminKey.Attach(channel, FluxAppFixture.AdminKey));
+        var stats = await admin.GetStatsAsync(new GetStatsRequest(), cancellationToken: timeout.Token);
+        Assert.True(stats.MessagesPublished >= 2_000, $"gateway-1 published only {stats.MessagesPublished} messages");
+        // Let it end, so the next test finds the swarm free.
+        while ((await swarm.GetStormAsync(started, cancellationToken: timeout.Token)).Phase is not
+            (Flux.Protocol.Control.StormPhase.Finished or Flux.Protocol.Control.StormPhase.Failed))
+        {
+            await Task.Delay(500, timeout.Token);
+        }
+    }
+
+    [Fact]
     public async Task A_gateway_that_is_killed_is_started_again_by_the_supervisor()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
