@@ -39,7 +39,9 @@ internal sealed partial class SimulatedUser
         _storm = storm;
         _heartbeats = heartbeats;
         Index = index;
-        Id = $"u{index}";
+        // Unique per run: the gateways' per-user send limit counts a sliding 60 s window, so a storm started right
+        // after another (or after the warm-up) must not inherit its users' sends.
+        Id = $"{storm.RunId}-u{index}";
         GuildIndex = storm.Layout.UserGuild[index];
         Guild = storm.Layout.GuildIds[GuildIndex];
         _guildUtf8 = System.Text.Encoding.UTF8.GetBytes(Guild);
