@@ -29,6 +29,13 @@ internal enum Effect
     /// <summary>Users still not connected and caught up when the run ended.</summary>
     UsersNotBack,
 
+    /// <summary>
+    /// Deliveries owed to a user not back when the run ended: seqs above the highest it had received. Apart from
+    /// <see cref="Lost"/> (a hole below what a user received), so a run that ends with users still away says so instead
+    /// of reading as silent loss; never allowed either.
+    /// </summary>
+    OwedToUsersNotBack,
+
     /// <summary>Fuzzing clients closed with a code the protocol does not document, or dropped without a close frame.</summary>
     FuzzUndocumentedCloses,
 }
@@ -48,6 +55,7 @@ internal static class EffectNames
         Effect.UnconfirmedSends => "unconfirmed_sends",
         Effect.ConnectFailures => "connect_failures",
         Effect.UsersNotBack => "users_not_back",
+        Effect.OwedToUsersNotBack => "owed_to_users_not_back",
         Effect.FuzzUndocumentedCloses => "fuzz_undocumented_closes",
         _ => effect.ToString(),
     };

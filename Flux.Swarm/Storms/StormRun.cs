@@ -224,6 +224,7 @@ internal sealed partial class StormRun
             if (user.Tracker is { } tracker && (!user.IsReady || tracker.Highest < user.EpochMax!.Value))
             {
                 _storm.Effects.Add(user.PickedBy, Effect.UsersNotBack);
+                user.NotBackAtEnd = true;
             }
         }
     }

@@ -90,6 +90,7 @@ internal sealed record FaultAllowance(string Text, IReadOnlySet<string> Closes, 
         Effect.UnconfirmedSends => "unconfirmed sends",
         Effect.ConnectFailures => "failed connects",
         Effect.UsersNotBack => "users not reconnected by the end",
+        Effect.OwedToUsersNotBack => "deliveries owed to users not back by the end",
         Effect.FuzzUndocumentedCloses => "fuzzing clients closed without a documented code",
         _ => effect.ToString(),
     };

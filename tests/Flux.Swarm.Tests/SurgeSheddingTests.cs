@@ -28,6 +28,9 @@ public sealed class SurgeSheddingTests(GatewayPairFixture gateways, ITestOutputH
             Duration = 24,
             Tiers = new TierMix(High: 1, Normal: 1, Low: 1),
             Faults = [new FaultSpec(FaultKind.Surge, At: 3, Duration: 4, Factor: 2)],
+            // Loose on purpose: this test is about who is shed and what comes back, not about timing, which belongs to
+            // the benchmarks. With 30 users one stall of a busy CI machine is over 1 % of the deliveries.
+            Sla = new SlaSpec(P95Ms: 2_000, P99Ms: 5_000, Window: 10),
         };
         var admins = new[] { gateways.First.Admin, gateways.Second.Admin };
 
