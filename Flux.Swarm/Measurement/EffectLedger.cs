@@ -30,7 +30,7 @@ internal enum Effect
     UsersNotBack,
 
     /// <summary>
-    /// Deliveries owed to a user not back when the run ended: seqs above the highest it had received. Apart from
+    /// Deliveries owed to a user still disconnected when the run ended: seqs above the highest it had received. Apart from
     /// <see cref="Lost"/> (a hole below what a user received), so a run that ends with users still away says so instead
     /// of reading as silent loss; never allowed either.
     /// </summary>

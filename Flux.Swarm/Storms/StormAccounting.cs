@@ -47,8 +47,9 @@ internal static class StormAccounting
             foreach (long seq in tracker.MissingSeqs(top))
             {
                 double at = intendedBySeq.TryGetValue((user.GuildIndex, seq), out long us) ? us / 1e6 : storm.Clock.NowSeconds;
-                // Above what a user not back had received, it is owed, not lost: it never had the chance to come.
-                var effect = user.NotBackAtEnd && seq > tracker.Highest ? Effect.OwedToUsersNotBack : Effect.Lost;
+                // Above what a user still away at the end had received, it is owed, not lost: it never had the chance to
+                // come. A user connected but behind after the drain settled keeps it as lost (a gateway that skipped it).
+                var effect = user.AwayAtEnd && seq > tracker.Highest ? Effect.OwedToUsersNotBack : Effect.Lost;
                 effects.Add(storm.FaultFor(user.PickedBy, at), effect);
             }
         }

@@ -224,7 +224,8 @@ internal sealed partial class StormRun
             if (user.Tracker is { } tracker && (!user.IsReady || tracker.Highest < user.EpochMax!.Value))
             {
                 _storm.Effects.Add(user.PickedBy, Effect.UsersNotBack);
-                user.NotBackAtEnd = true;
+                // Connected but behind after the drain settled is not "away": what it misses stays lost.
+                user.AwayAtEnd = !user.IsReady;
             }
         }
     }

@@ -66,8 +66,8 @@ internal sealed partial class SimulatedUser
 
     public Tier Tier => _storm.Layout.UserTier[Index];
 
-    /// <summary>Set when the run ended with this user not connected, or not caught up (see <c>StormRun</c>'s drain).</summary>
-    public bool NotBackAtEnd { get; set; }
+    /// <summary>Set when the run ended (after the drain) with this user not connected.</summary>
+    public bool AwayAtEnd { get; set; }
 
     /// <summary>Which measurements this user's deliveries count towards; set when a fault picks it.</summary>
     public Cohort Cohort { get; private set; }
