@@ -20,6 +20,8 @@ public sealed record StormPlan
     public double Ramp { get; init; } = 2;
     public TierMix Tiers { get; init; } = TierMix.AllNormal;
     public IReadOnlyList<string> Gateways { get; init; } = [];
+    /// <summary>What the gateways are: Flux's own (the default), or a peer server the swarm drives with that peer's protocol.</summary>
+    public TargetKind Target { get; init; } = TargetKind.Flux;
     public IReadOnlyList<FaultSpec> Faults { get; init; } = [];
     public SlaSpec Sla { get; init; } = SlaSpec.Seed;
 
@@ -71,6 +73,56 @@ public sealed record StormPlan
 }
 
 public enum GuildSizes { Uniform, Zipf }
+
+/// <summary>
+/// The server a storm drives. Peers are measured with the same generator and the same accounting, without server seqs:
+/// loss and duplicates come from a ledger by nonce, order is checked per sender.
+/// </summary>
+public enum TargetKind
+{
+    /// <summary>Flux's gateway: gap-free seqs per guild, resume, announced loss.</summary>
+    Flux,
+
+    /// <summary>An ASP.NET Core SignalR hub (JSON hub protocol over WebSockets, no negotiate).</summary>
+    SignalR,
+
+    /// <summary>A Socket.IO 4 server (Engine.IO 4 over WebSockets).</summary>
+    SocketIo,
+}
+
+public static class TargetNames
+{
+    public const string Flux = "flux";
+    public const string SignalR = "signalr";
+    public const string SocketIo = "socketio";
+
+    public static readonly IReadOnlyList<string> All = [Flux, SignalR, SocketIo];
+
+    public static string ToWire(this TargetKind target) => target switch
+    {
+        TargetKind.SignalR => SignalR,
+        TargetKind.SocketIo => SocketIo,
+        _ => Flux,
+    };
+
+    public static bool TryParse(string? value, out TargetKind target)
+    {
+        switch (value?.Trim().ToLowerInvariant())
+        {
+            case null or "" or Flux: target = TargetKind.Flux; return true;
+            case SignalR: target = TargetKind.SignalR; return true;
+            case SocketIo or "socket.io": target = TargetKind.SocketIo; return true;
+            default: target = TargetKind.Flux; return false;
+        }
+    }
+
+    /// <summary>What the target promises, as the report states it: what its verdict can and cannot hold it to.</summary>
+    public static string Guarantees(this TargetKind target) => target switch
+    {
+        TargetKind.Flux => "gap-free seqs per guild (one order for every member), resume after a disconnect, and any loss announced (gap, 4007)",
+        _ => "order per sender only (no server seqs), no resume: a user that drops misses what was sent meanwhile; loss and duplicates counted by nonce",
+    };
+}
 
 /// <summary>Shares of users per tier; they need not sum to 1.</summary>
 public sealed record TierMix(double High, double Normal, double Low)

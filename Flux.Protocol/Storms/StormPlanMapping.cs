@@ -27,6 +27,7 @@ public static class StormPlanMapping
             SlaWindowS = plan.Sla.Window,
             NoFaults = plan.Faults.Count == 0,
             AllowLimitBreach = plan.AllowLimitBreach,
+            Target = plan.Target.ToWire(),
         };
         message.Gateways.AddRange(plan.Gateways);
         message.Faults.AddRange(plan.Faults.Select(f => new FaultMessage
@@ -76,6 +77,9 @@ public static class StormPlanMapping
                 ? new SlaSpec(Or(message.SlaP95Ms, basis.Sla.P95Ms), Or(message.SlaP99Ms, basis.Sla.P99Ms), Or(message.SlaWindowS, basis.Sla.Window))
                 : basis.Sla,
             AllowLimitBreach = message.AllowLimitBreach,
+            Target = TargetNames.TryParse(message.Target, out var target)
+                ? target
+                : throw new ArgumentException($"target '{message.Target}' is not one of {string.Join(", ", TargetNames.All)}"),
         };
     }
 

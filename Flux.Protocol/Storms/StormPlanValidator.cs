@@ -30,6 +30,15 @@ public static class StormPlanValidator
         Check(plan.Sla.P95Ms > 0 && plan.Sla.P99Ms > 0, "SLA p95 and p99 limits must be above 0 ms.");
         Check(plan.Sla.Window is > 0 and <= MaxSeconds, "SLA window must be above 0 s.");
         Check(!gatewaysRequired || plan.Gateways.Count >= 1, "at least one gateway URL is required.");
+        Check(plan.Target == TargetKind.Flux || plan.Gateways.Count >= 1, $"a {plan.Target.ToWire()} target needs its server URLs in gateways.");
+        if (plan.Target != TargetKind.Flux)
+        {
+            // Peers have no resume, no admin service and no epochs: only a surge (load alone) means the same there.
+            foreach (var fault in plan.Faults.Where(f => f.Kind != FaultKind.Surge).Select(f => f.Kind).Distinct())
+            {
+                errors.Add($"fault {fault} needs Flux's gateway (resume, admin, epochs); a {plan.Target.ToWire()} storm runs without it (use no faults, or a surge).");
+            }
+        }
         foreach (string gateway in plan.Gateways)
         {
             if (!Uri.TryCreate(gateway, UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss"))

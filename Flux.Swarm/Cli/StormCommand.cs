@@ -50,7 +50,7 @@ internal static class StormCommand
             i < admins.Length ? new GatewayAdmin.GatewayAdminClient(AdminKey.Attach(GrpcChannel.ForAddress(admins[i]), adminKey)) : null)).ToList();
         foreach (var gateway in gateways)
         {
-            var probe = await GatewayProbe.ProbeAsync(gateway.WebSocket, ProbeTimeout).ConfigureAwait(false);
+            var probe = await GatewayProbe.ProbeAsync(gateway.WebSocket, ProbeTimeout, plan.Target).ConfigureAwait(false);
             if (!probe.Reached)
             {
                 await Console.Error.WriteLineAsync($"error: cannot reach {gateway.WebSocket}: {probe.Problem}").ConfigureAwait(false);

@@ -9,7 +9,8 @@ namespace Flux.Swarm.Cli;
 /// </summary>
 internal sealed class StormOptions
 {
-    public Option<string[]> Gateway { get; } = new("--gateway") { Description = "A gateway WebSocket URL; repeat for several replicas (users are spread over them)", Required = true, AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> Gateway { get; } = new("--gateway") { Description = "A gateway WebSocket URL; repeat for several replicas (users are spread over them). For a peer, its server URLs (a bare ws://host:port gets the peer's usual path)", Required = true, AllowMultipleArgumentsPerToken = false };
+    public Option<string> Target { get; } = new("--target") { Description = $"What the gateways are: {string.Join(", ", TargetNames.All)} (peers run without faults, or with a surge only)", DefaultValueFactory = _ => TargetNames.Flux };
     public Option<string[]> Admin { get; } = new("--admin") { Description = "The gateways' gRPC admin URLs, in the same order (GC pressure, drain and kill faults need them); the key comes from Admin__Key" };
     public Option<string?> Redis { get; } = new("--redis") { Description = "The Redis backplane (host:port), for the restart-redis fault" };
     public Option<string> Scenario { get; } = new("--scenario") { Description = $"A preset: {string.Join(", ", StormPresets.Names)}; the other options override its fields", DefaultValueFactory = _ => StormPresets.Seed };
@@ -36,7 +37,7 @@ internal sealed class StormOptions
 
     public IEnumerable<Option> All =>
     [
-        Gateway, Admin, Redis, Scenario, Users, Guilds, Zipf, Rate, BodyBytes, Duration, Ramp, SlowConsumers, Partition, Fuzz,
+        Gateway, Target, Admin, Redis, Scenario, Users, Guilds, Zipf, Rate, BodyBytes, Duration, Ramp, SlowConsumers, Partition, Fuzz,
         Surge, Tiers, NoFaults, P95, P99, SlaWindow, AllowLimitBreach, Report, JUnit, Seed,
     ];
 
@@ -50,6 +51,10 @@ internal sealed class StormOptions
             throw new FormatException($"unknown scenario '{scenario}'; use one of {string.Join(", ", StormPresets.Names)}");
         }
         plan = plan with { Gateways = parsed.GetValue(Gateway) ?? [], AllowLimitBreach = parsed.GetValue(AllowLimitBreach) };
+        string target = parsed.GetValue(Target)!;
+        if (!TargetNames.TryParse(target, out var kind)) throw new FormatException($"unknown target '{target}'; use one of {string.Join(", ", TargetNames.All)}");
+        // A preset's faults need Flux's gateway; against a peer they are dropped (a surge stays), and the report says which target ran.
+        if (kind != TargetKind.Flux) plan = plan with { Target = kind, Faults = [.. plan.Faults.Where(f => f.Kind == FaultKind.Surge)] };
         if (parsed.GetValue(Users) is { } users) plan = plan with { Users = users };
         if (parsed.GetValue(Guilds) is { } guilds) plan = plan with { Guilds = guilds };
         if (parsed.GetValue(Zipf) is { } zipf) plan = plan with { GuildSizes = GuildSizes.Zipf, ZipfExponent = zipf };

@@ -4,6 +4,11 @@ namespace Flux.Swarm.Measurement;
 /// Every message the storm sent, by id (the nonce): its guild, its intended send time, the seq the gateway gave it,
 /// and how many copies came back. Storage is chunked so it grows without copying; ids are assigned by the single
 /// send scheduler, and deliveries are counted from any receive loop.
+/// <para>
+/// Each message also gets its guild's next ordinal (1, 2, ...), in the order the scheduler registered them. A peer
+/// target has no server seqs, so its users track ordinals instead: dense per guild, so the same bit-per-seq tracker
+/// counts loss and duplicates by nonce.
+/// </para>
 /// </summary>
 internal sealed class DeliveryLedger
 {
@@ -12,7 +17,11 @@ internal sealed class DeliveryLedger
     private const int MaxChunks = 1 << 14; // about a billion messages
 
     private readonly SentMessage[]?[] _chunks = new SentMessage[MaxChunks][];
+    private long[] _guildOrdinals;
     private long _count;
+
+    /// <param name="guilds">The run's guild count, so the ordinals never need to grow while users read them.</param>
+    public DeliveryLedger(int guilds = 16) => _guildOrdinals = new long[Math.Max(1, guilds)];
 
     public long Count => Volatile.Read(ref _count);
 
@@ -20,11 +29,28 @@ internal sealed class DeliveryLedger
     public long Register(int guild, int sender, long intendedMicroseconds)
     {
         long id = _count;
+        if (guild >= _guildOrdinals.Length) Array.Resize(ref _guildOrdinals, Math.Max(guild + 1, _guildOrdinals.Length * 2));
+        long ordinal = _guildOrdinals[guild] + 1;
         var chunk = _chunks[id >> ChunkBits] ??= new SentMessage[ChunkSize];
-        chunk[id & (ChunkSize - 1)] = new SentMessage { Guild = guild, Sender = sender, IntendedMicroseconds = intendedMicroseconds };
+        chunk[id & (ChunkSize - 1)] = new SentMessage { Guild = guild, Sender = sender, IntendedMicroseconds = intendedMicroseconds, Ordinal = ordinal };
         Volatile.Write(ref _count, id + 1);
+        // After the message is stored, so a reader that sees the ordinal can look the message up.
+        Volatile.Write(ref _guildOrdinals[guild], ordinal);
         return id;
     }
+
+    /// <summary>
+    /// The last ordinal registered in <paramref name="guild"/>. A peer user reads it when it becomes ready: every
+    /// message after it was registered, and so written to a socket, after the server had joined the user to the guild.
+    /// </summary>
+    public long LastOrdinal(int guild)
+    {
+        var ordinals = Volatile.Read(ref _guildOrdinals);
+        return guild < ordinals.Length ? Volatile.Read(ref ordinals[guild]) : 0;
+    }
+
+    /// <summary>Whether <paramref name="id"/> is a message this run sent.</summary>
+    public bool Contains(long id) => (ulong)id < (ulong)Count;
 
     /// <summary>A copy of message <paramref name="id"/> arrived carrying <paramref name="seq"/>. False for an id this run never sent.</summary>
     public bool MarkDelivered(long id, long seq)
@@ -52,6 +78,8 @@ internal struct SentMessage
     public int Guild;
     public int Sender;
     public long IntendedMicroseconds;
+    /// <summary>The message's place in its guild, in registration order (from 1).</summary>
+    public long Ordinal;
     public long Seq;
     public int Deliveries;
     public int NotSent;

@@ -36,6 +36,8 @@ internal static class ReportWriter
             foreach (string cause in r.Causes) md.AppendLine(c, $"- {cause}");
         }
         md.AppendLine();
+        md.AppendLine(c, $"Target: **{r.Target}**: {r.Guarantees}.");
+        md.AppendLine();
         md.AppendLine(c, $"{r.Users:N0} users in {r.Guilds:N0} guilds, {r.Rate:N0} msg/s planned, {r.RampS:0.#} s ramp then {r.DurationS:0.#} s steady{(r.Stopped ? " (stopped early)" : "")}. Started {r.StartedAt}, finished {r.FinishedAt}.");
         md.AppendLine();
         md.AppendLine("| measure | value |");

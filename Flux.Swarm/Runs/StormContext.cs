@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Flux.Protocol.Auth;
 using Flux.Protocol.Storms;
 using Flux.Swarm.Measurement;
+using Flux.Swarm.Targets;
 using Flux.Swarm.Telemetry;
 
 namespace Flux.Swarm.Runs;
@@ -24,6 +25,8 @@ internal sealed class StormContext
         Seed = seed;
         Redis = redis;
         Layout = GuildLayout.Create(plan, runId, new Random(seed));
+        Ledger = new DeliveryLedger(Layout.GuildIds.Length);
+        Dialect = PeerDialect.For(plan.Target);
         Faults = new FaultTimeline(plan.Faults);
         // One slot more than the plan's faults: the rate-limit breach a plan may be allowed to make.
         Effects = new EffectLedger(plan.Faults.Count + 1);
@@ -49,7 +52,10 @@ internal sealed class StormContext
     public EffectLedger Effects { get; }
     public string Body { get; }
     public StormClock Clock { get; } = new();
-    public DeliveryLedger Ledger { get; } = new();
+    public DeliveryLedger Ledger { get; }
+
+    /// <summary>How users speak to a peer target (SignalR, Socket.IO); null for Flux's own gateways.</summary>
+    public PeerDialect? Dialect { get; }
     public StormCounters Counters { get; } = new();
     public GeneratorHealth Generator { get; } = new();
 

@@ -12,6 +12,28 @@ internal sealed record ProbeResult(GatewayLimits? Limits, int HeartbeatMs, strin
 /// <summary>Checks, before a storm, that a gateway accepts a WebSocket and says hello, and reads the limits it advertises.</summary>
 internal static class GatewayProbe
 {
+    /// <summary>
+    /// Probes a target of any kind: Flux's gateway must say hello; a peer (whose upgrade needs a token and whose first
+    /// words differ) must accept a TCP connection on its port.
+    /// </summary>
+    public static Task<ProbeResult> ProbeAsync(Uri gateway, TimeSpan timeout, Flux.Protocol.Storms.TargetKind target) =>
+        target == Flux.Protocol.Storms.TargetKind.Flux ? ProbeAsync(gateway, timeout) : ProbeTcpAsync(gateway, timeout);
+
+    private static async Task<ProbeResult> ProbeTcpAsync(Uri server, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(server.Host, server.Port, cts.Token).ConfigureAwait(false);
+            return new ProbeResult(null, 0, null);
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            return new ProbeResult(null, 0, ex is OperationCanceledException ? $"no connection within {timeout.TotalSeconds:0} s" : ex.Message);
+        }
+    }
+
     public static async Task<ProbeResult> ProbeAsync(Uri gateway, TimeSpan timeout)
     {
         using var socket = new ClientWebSocket();

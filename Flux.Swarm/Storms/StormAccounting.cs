@@ -15,6 +15,10 @@ namespace Flux.Swarm.Storms;
 /// A message no one ever received was lost by the system, unless its sender's connection was cut or dropped just
 /// after it was written: then it may never have reached a gateway, and it is counted as unconfirmed instead.
 /// The verdict then judges every effect against its fault's allowance.
+/// <para>
+/// A peer target (SignalR, Socket.IO) has no seqs: its users track their guild's ordinals (see
+/// <see cref="DeliveryLedger"/>), and the same count applies to them, by nonce.
+/// </para>
 /// </summary>
 internal static class StormAccounting
 {
@@ -27,6 +31,7 @@ internal static class StormAccounting
         var plan = storm.Plan;
         var effects = storm.Effects;
         var intendedBySeq = IntendedTimes(storm);
+        bool peer = plan.Target != TargetKind.Flux;
 
         long expected = 0, delivered = 0, duplicates = 0, reordered = 0;
         foreach (var user in users)
@@ -46,7 +51,15 @@ internal static class StormAccounting
             expected += Math.Max(0, top - tracker.Base) + tracker.MissedBeforeRebase;
             foreach (long seq in tracker.MissingSeqs(top))
             {
-                double at = intendedBySeq.TryGetValue((user.GuildIndex, seq), out long us) ? us / 1e6 : storm.Clock.NowSeconds;
+                bool anyoneGotIt = intendedBySeq.TryGetValue((user.GuildIndex, seq), out long us);
+                if (peer && !anyoneGotIt)
+                {
+                    // A peer's ordinal nobody received: refused or never sent (not owed), or lost for everyone, which
+                    // the ledger below counts once for every member. Not counted here too.
+                    expected--;
+                    continue;
+                }
+                double at = anyoneGotIt ? us / 1e6 : storm.Clock.NowSeconds;
                 // Above what a user still away at the end had received, it is owed, not lost: it never had the chance to
                 // come. A user connected but behind after the drain settled keeps it as lost (a gateway that skipped it).
                 var effect = user.AwayAtEnd && seq > tracker.Highest ? Effect.OwedToUsersNotBack : Effect.Lost;
@@ -94,6 +107,8 @@ internal static class StormAccounting
         {
             RunId = run.Id,
             Scenario = plan.Scenario,
+            Target = plan.Target.ToWire(),
+            Guarantees = plan.Target.Guarantees(),
             Users = plan.Users,
             Guilds = plan.Guilds,
             Rate = plan.Rate,

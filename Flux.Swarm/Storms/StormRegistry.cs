@@ -42,7 +42,8 @@ internal sealed class StormRegistry(
                 throw new InvalidOperationException($"storm {running.Id} is still running; stop it first");
             }
         }
-        var discovered = await gateways.ResolveAsync(cancellationToken).ConfigureAwait(false);
+        // A peer target is named by its URLs; Flux's replicas are found through service discovery.
+        var discovered = plan.Target == TargetKind.Flux ? await gateways.ResolveAsync(cancellationToken).ConfigureAwait(false) : [];
         var targets = plan.Gateways.Count == 0
             ? discovered
             : plan.Gateways.Select((url, i) => discovered.FirstOrDefault(g => g.WebSocket == new Uri(url)) ?? new GatewayTarget($"gateway {i}", new Uri(url), null)).ToList();
@@ -52,7 +53,7 @@ internal sealed class StormRegistry(
         // The plan must fit the limits the gateways advertise, or it measures the limits rather than the system.
         foreach (var target in targets)
         {
-            var probe = await GatewayProbe.ProbeAsync(target.WebSocket, ProbeTimeout).ConfigureAwait(false);
+            var probe = await GatewayProbe.ProbeAsync(target.WebSocket, ProbeTimeout, plan.Target).ConfigureAwait(false);
             if (!probe.Reached) throw new InvalidOperationException($"cannot reach {target.Name} ({target.WebSocket}): {probe.Problem}");
             if (probe.Limits is { } limits && PlanCheck.Refusal(plan, limits) is { } refusal) throw new ArgumentException(refusal);
         }

@@ -204,11 +204,14 @@ internal sealed partial class StormRun
     {
         var deadline = Stopwatch.StartNew();
         long lastDelivered = -1;
+        // A peer has no seqs to show a user is behind, only per-sender order: it settles once deliveries stood still for 1 s.
+        int stillNeeded = Plan.Target == TargetKind.Flux ? 1 : 4, still = 0;
         while (deadline.Elapsed < DrainTimeout)
         {
             await Task.Delay(250).ConfigureAwait(false);
             long delivered = _users.Sum(u => u.Delivered);
-            bool settled = delivered == lastDelivered && _users.All(u =>
+            still = delivered == lastDelivered ? still + 1 : 0;
+            bool settled = still >= stillNeeded && _users.All(u =>
                 u.Tracker is null || (u.IsReady && u.Tracker.Highest >= u.EpochMax!.Value));
             if (settled) return;
             lastDelivered = delivered;

@@ -42,6 +42,7 @@ internal sealed partial class SimulatedUser
     // Returns true when this frame made the connection ready (ready or resumed).
     private bool HandleFrame(ReadOnlySpan<byte> frame)
     {
+        if (_dialect is { } dialect) return HandlePeerFrame(dialect, frame);
         ServerOp op;
         MessageView message;
         try
@@ -92,18 +93,20 @@ internal sealed partial class SimulatedUser
         {
             _storm.Ledger.MarkDelivered(messageId, message.Seq);
         }
-        if (Utf8Parser.TryParse(message.Ts, out long intendedUs, out _))
+        if (Utf8Parser.TryParse(message.Ts, out long intendedUs, out _)) RecordLatency(now, intendedUs, message.Trace, message.Seq);
+    }
+
+    // From the intended send time, not the actual one: a stalled sender cannot hide latency.
+    private void RecordLatency(long now, long intendedUs, ReadOnlySpan<byte> trace, long seq)
+    {
+        long latency = now - intendedUs;
+        _storm.Latency[(int)Cohort].Record(latency);
+        if (Cohort == Cohort.Healthy) RecordHealthy(latency, intendedUs);
+        _storm.Metrics.Delivered(Cohort, latency);
+        if (!trace.IsEmpty)
         {
-            // From the intended send time, not the actual one: a stalled sender cannot hide latency.
-            long latency = now - intendedUs;
-            _storm.Latency[(int)Cohort].Record(latency);
-            if (Cohort == Cohort.Healthy) RecordHealthy(latency, intendedUs);
-            _storm.Metrics.Delivered(Cohort, latency);
-            if (!message.Trace.IsEmpty)
-            {
-                SwarmActivities.RecordReceive(message.Trace, Id, message.Seq, latency / 1000.0);
-                if (Cohort == Cohort.Healthy) _storm.WorstSampled.Record(latency, message.Trace);
-            }
+            SwarmActivities.RecordReceive(trace, Id, seq, latency / 1000.0);
+            if (Cohort == Cohort.Healthy) _storm.WorstSampled.Record(latency, trace);
         }
     }
 

@@ -45,6 +45,7 @@ internal sealed partial class SimulatedUser
         GuildIndex = storm.Layout.UserGuild[index];
         Guild = storm.Layout.GuildIds[GuildIndex];
         _guildUtf8 = System.Text.Encoding.UTF8.GetBytes(Guild);
+        _dialect = storm.Dialect;
         _gatewayIndex = index % storm.Gateways.Count;
         _random = new Random(storm.Seed ^ index);
         Token = storm.Tokens.Issue(Id, [Guild], storm.Layout.UserTier[index], TimeSpan.FromHours(2));
@@ -101,7 +102,8 @@ internal sealed partial class SimulatedUser
             await WaitOutPartitionAsync(stopping).ConfigureAwait(false);
             if (stopping.IsCancellationRequested || _finished) break;
             var gateway = _storm.Gateways[_gatewayIndex % _storm.Gateways.Count];
-            var outcome = await ConnectAndServeAsync(gateway.WebSocket, stopping).ConfigureAwait(false);
+            var uri = _dialect?.ConnectUri(gateway.WebSocket, Token) ?? gateway.WebSocket;
+            var outcome = await ConnectAndServeAsync(uri, stopping).ConfigureAwait(false);
             if (stopping.IsCancellationRequested || _finished) break;
             Classify(outcome);
             failures = outcome.WasReady ? 0 : failures + 1;
@@ -137,9 +139,9 @@ internal sealed partial class SimulatedUser
         if (!_ready) return false;
         string nonce = messageId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string? trace = null;
-        using var activity = traced ? SwarmActivities.StartMessageSend(_storm.StormTrace, Guild, messageId) : null;
+        using var activity = traced && _dialect is null ? SwarmActivities.StartMessageSend(_storm.StormTrace, Guild, messageId) : null;
         if (activity is not null) trace = activity.Id;
-        var frame = ClientFrameWriter.Send(Guild, nonce, _storm.Body, intendedUs, trace);
+        var frame = _dialect?.Send(Guild, nonce, _storm.Body, intendedUs) ?? ClientFrameWriter.Send(Guild, nonce, _storm.Body, intendedUs, trace);
         _ = SendFrameAsync(frame, messageId);
         return true;
     }
@@ -149,7 +151,7 @@ internal sealed partial class SimulatedUser
     {
         Volatile.Write(ref _heartbeatPending, 0);
         if (!_ready || _heartbeatMs <= 0) return;
-        _ = SendFrameAsync(ClientFrameWriter.Heartbeat, messageId: -1);
+        _ = SendFrameAsync(_dialect?.Heartbeat ?? ClientFrameWriter.Heartbeat, messageId: -1);
         ScheduleHeartbeat();
     }
 
@@ -190,6 +192,12 @@ internal sealed partial class SimulatedUser
         {
             _socket = socket;
             if (Volatile.Read(ref _partitionedUntilUs) > _storm.Clock.NowMicroseconds) socket.Abort(); // cut off while connecting
+            if (_dialect is not null)
+            {
+                // A peer's heartbeat is fixed by its protocol (Flux's comes in hello); some peers want the client first.
+                _heartbeatMs = _dialect.HeartbeatMs;
+                if (_dialect.Opening is { } opening) await socket.SendTextAsync(opening).ConfigureAwait(false);
+            }
             await ReceiveLoopAsync(socket, stopping).ConfigureAwait(false);
             return new Outcome(_readyOnThisConnection, socket.CloseStatus, null);
         }

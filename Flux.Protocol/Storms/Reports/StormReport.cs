@@ -9,6 +9,10 @@ public sealed record StormReport
 {
     public required string RunId { get; init; }
     public required string Scenario { get; init; }
+    /// <summary>What was driven: <c>flux</c>, <c>signalr</c> or <c>socketio</c> (see <see cref="TargetNames"/>).</summary>
+    public string Target { get; init; } = TargetNames.Flux;
+    /// <summary>What the target promises, so a reader knows what the loss and order counts could hold it to.</summary>
+    public string Guarantees { get; init; } = TargetKind.Flux.Guarantees();
     public int Users { get; init; }
     public int Guilds { get; init; }
     public double Rate { get; init; }

@@ -20,6 +20,7 @@ public sealed class StormPlanMappingTests
         Ramp = 3.25,
         Tiers = new TierMix(0.1, 0.6, 0.3),
         Gateways = ["ws://127.0.0.1:5080/ws", "wss://localhost:5443/ws"],
+        Target = TargetKind.SignalR,
         Faults =
         [
             new FaultSpec(FaultKind.SlowConsumers, At: 5, Duration: 2.5, Clients: 7),
@@ -119,8 +120,31 @@ public sealed class StormPlanMappingTests
         Assert.Contains("unspecified", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("", TargetKind.Flux)]
+    [InlineData("signalr", TargetKind.SignalR)]
+    [InlineData("socketio", TargetKind.SocketIo)]
+    [InlineData("Socket.IO", TargetKind.SocketIo)]
+    public void The_target_is_read_by_name(string name, TargetKind expected)
+    {
+        var plan = new StormPlanMessage { Scenario = "custom", Target = name }.ToPlan();
+
+        Assert.Equal(expected, plan.Target);
+    }
+
+    [Fact]
+    public void An_unknown_target_is_refused_with_the_names_it_could_be()
+    {
+        var message = new StormPlanMessage { Scenario = "custom", Target = "mqtt" };
+
+        var ex = Assert.Throws<ArgumentException>(() => message.ToPlan());
+
+        Assert.Contains("'mqtt' is not one of flux, signalr, socketio", ex.Message, StringComparison.Ordinal);
+    }
+
     private static void AssertSamePlan(StormPlan expected, StormPlan actual)
     {
+        Assert.Equal(expected.Target, actual.Target);
         Assert.Equal(expected.Scenario, actual.Scenario);
         Assert.Equal(expected.Users, actual.Users);
         Assert.Equal(expected.Guilds, actual.Guilds);

@@ -46,6 +46,8 @@ public sealed class StormPlanValidatorTests
         ["surge without a factor"] = (WithFault(new FaultSpec(FaultKind.Surge, At: 1, Duration: 5)), "fault 1 (Surge): factor"),
         ["surge factor too high"] = (WithFault(new FaultSpec(FaultKind.Surge, At: 1, Duration: 5, Factor: 21)), "fault 1 (Surge): factor"),
         ["surge past the highest rate"] = (WithFault(new FaultSpec(FaultKind.Surge, At: 1, Duration: 5, Factor: 20)) with { Rate = 20_000 }, "fault 1 (Surge): the surge's peak rate"),
+        ["signalr target with a partition"] = (WithFault(new FaultSpec(FaultKind.Partition, At: 1, Duration: 2, Clients: 1)) with { Target = TargetKind.SignalR },
+            "fault Partition needs Flux's gateway"),
         ["drain of gateway -2"] = (WithFault(new FaultSpec(FaultKind.Drain, At: 1, Duration: 0, Gateway: -2)), "fault 1 (Drain): gateway"),
     };
 
@@ -150,6 +152,22 @@ public sealed class StormPlanValidatorTests
         var plan = Valid with { Users = 0, Rate = 0, BodyBytes = 0, Gateways = [] };
 
         Assert.Equal(5, StormPlanValidator.Validate(plan).Count); // users, guilds (> users), rate, body bytes, gateways
+    }
+
+    [Fact]
+    public void A_peer_target_needs_its_urls_even_where_the_swarm_fills_in_its_own_gateways()
+    {
+        var plan = Valid with { Target = TargetKind.SocketIo, Gateways = [] };
+
+        Assert.Contains("a socketio target needs its server URLs in gateways.", StormPlanValidator.Validate(plan, gatewaysRequired: false));
+    }
+
+    [Fact]
+    public void A_peer_target_may_surge()
+    {
+        var plan = WithFault(new FaultSpec(FaultKind.Surge, At: 1, Duration: 5, Factor: 3)) with { Target = TargetKind.SocketIo };
+
+        Assert.Empty(StormPlanValidator.Validate(plan));
     }
 
     private static StormPlan WithFault(FaultSpec fault) => Valid with { Faults = [fault] };

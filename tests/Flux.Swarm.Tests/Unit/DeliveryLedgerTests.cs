@@ -85,4 +85,20 @@ public sealed class DeliveryLedgerTests
         Assert.False(ledger.MarkDelivered(count, seq: 1));
         Assert.Equal(0, ledger[ChunkSize + 1].Deliveries); // its neighbours were not touched
     }
+
+    [Fact]
+    public void Each_guild_numbers_its_messages_from_one_in_registration_order()
+    {
+        var ledger = new DeliveryLedger(guilds: 3);
+
+        long a = ledger.Register(guild: 1, sender: 0, intendedMicroseconds: 10);
+        long b = ledger.Register(guild: 2, sender: 5, intendedMicroseconds: 11);
+        long c = ledger.Register(guild: 1, sender: 7, intendedMicroseconds: 12);
+
+        Assert.Equal((1L, 1L, 2L), (ledger[a].Ordinal, ledger[b].Ordinal, ledger[c].Ordinal));
+        Assert.Equal((0L, 2L, 1L), (ledger.LastOrdinal(0), ledger.LastOrdinal(1), ledger.LastOrdinal(2)));
+        Assert.True(ledger.Contains(c));
+        Assert.False(ledger.Contains(c + 1));
+        Assert.False(ledger.Contains(-1));
+    }
 }
