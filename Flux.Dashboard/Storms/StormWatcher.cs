@@ -52,11 +52,12 @@ public sealed class StormWatcher(SwarmControl.SwarmControlClient swarm, IOptions
 
     public bool IsRunning => Latest is { Phase: not (StormPhase.Finished or StormPhase.Failed) } && CurrentId is not null;
 
-    /// <summary>Starts a storm; the swarm fills in the gateways it discovered.</summary>
+    /// <summary>Starts a storm; against Flux the swarm fills in the gateways it discovered, a peer keeps its URLs.</summary>
     /// <exception cref="RpcException">The swarm refused (invalid plan, a storm already running) or is unreachable.</exception>
     public async Task<string> StartAsync(StormPlan plan, CancellationToken cancellationToken)
     {
-        var reply = await swarm.StartStormAsync((plan with { Gateways = [] }).ToMessage(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var sent = plan.Target == TargetKind.Flux ? plan with { Gateways = [] } : plan;
+        var reply = await swarm.StartStormAsync(sent.ToMessage(), cancellationToken: cancellationToken).ConfigureAwait(false);
         Attach(reply.Id, plan);
         return reply.Id;
     }

@@ -77,6 +77,41 @@ public sealed class StormFormTests : BunitContext
     }
 
     [Fact]
+    public void A_peer_target_asks_for_its_urls_drops_faults_it_cannot_take_and_starts_with_them()
+    {
+        StormPlan? started = null;
+        var form = Render<StormForm>(p => p.Add(f => f.OnStart, (StormPlan plan) => started = plan));
+
+        form.Find("[data-testid=target]").Change(TargetNames.SignalR);
+
+        Assert.Empty(form.FindAll(".faults-table tbody tr")); // the smoke preset's partition and slow consumers need Flux
+        var errors = form.FindAll("[data-testid=plan-errors] li").Select(li => li.TextContent).ToList();
+        Assert.Contains("a signalr target needs its server URLs in gateways.", errors);
+        Assert.True(form.Find("[data-testid=start-storm]").HasAttribute("disabled"));
+
+        form.Find("[data-testid=target-urls]").Change("ws://127.0.0.1:5310, ws://127.0.0.1:5311");
+        form.Find("[data-testid=start-storm]").Click();
+
+        Assert.NotNull(started);
+        Assert.Equal(TargetKind.SignalR, started.Target);
+        Assert.Equal(["ws://127.0.0.1:5310", "ws://127.0.0.1:5311"], started.Gateways);
+    }
+
+    [Fact]
+    public void Back_to_flux_the_urls_are_left_to_the_swarm()
+    {
+        var form = Render<StormForm>();
+        form.Find("[data-testid=target]").Change(TargetNames.SocketIo);
+        form.Find("[data-testid=target-urls]").Change("ws://127.0.0.1:5320");
+
+        form.Find("[data-testid=target]").Change(TargetNames.Flux);
+
+        Assert.Empty(form.FindAll("[data-testid=target-urls]"));
+        Assert.Equal((TargetKind.Flux, 0), (form.Instance.Plan.Target, form.Instance.Plan.Gateways.Count));
+        Assert.Empty(form.FindAll("[data-testid=plan-errors] li"));
+    }
+
+    [Fact]
     public void Every_fault_kind_can_be_chosen_and_an_edit_lands_in_the_plan()
     {
         var form = Render<StormForm>();
