@@ -30,8 +30,10 @@ internal sealed record Verdict(string Outcome, IReadOnlyList<string> Causes, str
 /// <summary>
 /// Judges a storm: it passes only if the SLA held and every effect (a loss, a duplicate, a reorder, an unexpected
 /// close, a lost session, a gap, a rejected send) was explained by an injected fault within that fault's allowance.
-/// A run whose generator could not keep its schedule is inconclusive whatever it measured: its numbers say nothing
-/// either way, and the causes it saw are still listed.
+/// A run whose generator could not keep its schedule is inconclusive: its latencies say nothing either way, and a loss
+/// may be a receiver still behind when the drain ended. The causes it saw are still listed. But a slow generator cannot
+/// deliver a message twice or out of order: a duplicate or a reorder no fault explains fails the run whatever the
+/// generator's health.
 /// </summary>
 internal static class VerdictJudge
 {
@@ -72,7 +74,10 @@ internal static class VerdictJudge
         causes.AddRange(outside.Exceeded.Select(e => $"outside any fault: {e}"));
         causes.AddRange(input.NotInjected.Select(n => $"not carried out: {n}"));
 
-        string outcome = input.GeneratorBound is not null ? StormOutcomes.Inconclusive
+        bool corrupted = Corrupts(input.Ledger, -1, FaultAllowance.Nothing)
+            || input.Plan.Faults.Select((_, i) => i).Any(i => Corrupts(input.Ledger, i, input.Allowances[i]))
+            || (input.Plan.AllowLimitBreach && Corrupts(input.Ledger, input.LimitBreachFault, FaultAllowance.LimitBreach));
+        string outcome = input.GeneratorBound is not null && !corrupted ? StormOutcomes.Inconclusive
             : causes.Count == 0 ? StormOutcomes.Passed
             : StormOutcomes.Failed;
         string text = outcome switch
@@ -81,6 +86,7 @@ internal static class VerdictJudge
             StormOutcomes.Inconclusive => causes.Count == 0
                 ? $"inconclusive: {input.GeneratorBound!.TrimEnd('.')}"
                 : $"inconclusive: {input.GeneratorBound!.TrimEnd('.')}; also seen: {string.Join("; ", causes)}",
+            _ when input.GeneratorBound is not null => $"{string.Join("; ", causes)}; and the generator was a bottleneck: {input.GeneratorBound.TrimEnd('.')}",
             _ => string.Join("; ", causes),
         };
         return new Verdict(outcome, causes, text, faults, outside, unexpected, expected);
@@ -101,6 +107,10 @@ internal static class VerdictJudge
             effects.Where(e => e.Value > 0).ToDictionary(e => e.Key.ToReportName(), e => e.Value),
             reportedCloses, exceeded.Count == 0, exceeded);
     }
+
+    // Duplicates or reorders beyond the allowance: what no slowness of the generator can cause.
+    private static bool Corrupts(EffectLedger ledger, int index, FaultAllowance allowance) =>
+        new[] { Effect.Duplicates, Effect.Reordered }.Any(e => ledger.Count(index, e) > 0 && !allowance.Effects.Contains(e));
 
     private static bool IsDocumentedClose(string close) =>
         close == CloseKinds.Accepted || (int.TryParse(close, out int code) && Flux.Protocol.Wire.CloseCodes.IsDocumented(code));

@@ -26,7 +26,15 @@ public enum Misbehavior
 /// </summary>
 public sealed class MisbehavingRelay : IAsyncDisposable
 {
-    private static readonly byte[] MsgPrefix = """{"op":"msg","""u8.ToArray();
+    private static readonly byte[] FluxMessagePrefix = """{"op":"msg","""u8.ToArray();
+
+    /// <summary>How a SignalR hub's push of <c>message</c> begins (the JSON hub protocol writes type, then target).</summary>
+    public static readonly byte[] SignalRMessagePrefix = """{"type":1,"target":"message","""u8.ToArray();
+
+    /// <summary>How a Socket.IO server's <c>message</c> event begins (Engine.IO message, Socket.IO event).</summary>
+    public static readonly byte[] SocketIoMessagePrefix = """42["message","""u8.ToArray();
+
+    private readonly byte[] _messagePrefix;
 
     private readonly Uri _gateway;
     private readonly Misbehavior _misbehavior;
@@ -38,8 +46,9 @@ public sealed class MisbehavingRelay : IAsyncDisposable
     private long _messages;
     private long _misbehaved;
 
-    private MisbehavingRelay(Uri gateway, Misbehavior misbehavior, int every)
+    private MisbehavingRelay(Uri gateway, Misbehavior misbehavior, int every, byte[] messagePrefix)
     {
+        _messagePrefix = messagePrefix;
         _gateway = gateway;
         _misbehavior = misbehavior;
         _every = every;
@@ -51,11 +60,13 @@ public sealed class MisbehavingRelay : IAsyncDisposable
     /// <summary>The relay's address, with the gateway's path and query: what a storm plan names instead of the gateway.</summary>
     public Uri WebSocketUri => new($"ws://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}{_gateway.PathAndQuery}");
 
-    /// <summary>How many <c>msg</c> frames were duplicated, held back or dropped so far.</summary>
+    /// <summary>How many messages were duplicated, held back or dropped so far (a frame may carry several).</summary>
     public long Misbehaved => Interlocked.Read(ref _misbehaved);
 
     /// <param name="every">Every how many-th <c>msg</c> frame (over all connections) to misbehave on.</param>
-    public static MisbehavingRelay Start(Uri gateway, Misbehavior misbehavior, int every) => new(gateway, misbehavior, every);
+    /// <param name="messagePrefix">How a chat message frame from the server begins: Flux's <c>msg</c> by default, or a peer's.</param>
+    public static MisbehavingRelay Start(Uri gateway, Misbehavior misbehavior, int every, byte[]? messagePrefix = null) =>
+        new(gateway, misbehavior, every, messagePrefix ?? FluxMessagePrefix);
 
     public async ValueTask DisposeAsync()
     {
@@ -171,7 +182,7 @@ public sealed class MisbehavingRelay : IAsyncDisposable
                     int size = header.Length + (int)header.PayloadLength;
                     byte[] frame = buffer.AsSpan(start, size).ToArray();
                     start += size;
-                    bool isMsg = header.Opcode == WebSocketOpcode.Text && frame.AsSpan(header.Length).StartsWith(MsgPrefix);
+                    bool isMsg = header.Opcode == WebSocketOpcode.Text && frame.AsSpan(header.Length).StartsWith(_messagePrefix);
                     if (held is not null)
                     {
                         output.Add(frame);
@@ -189,7 +200,8 @@ public sealed class MisbehavingRelay : IAsyncDisposable
                         output.Add(frame);
                         continue;
                     }
-                    Interlocked.Increment(ref _misbehaved);
+                    // A peer may batch several messages in one frame (SignalR does): each of them misbehaves.
+                    Interlocked.Add(ref _misbehaved, Occurrences(frame.AsSpan(header.Length), _messagePrefix));
                     switch (_misbehavior)
                     {
                         case Misbehavior.Duplicate:
@@ -213,5 +225,12 @@ public sealed class MisbehavingRelay : IAsyncDisposable
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
         {
         }
+    }
+
+    private static int Occurrences(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> prefix)
+    {
+        int count = 0;
+        for (int at; (at = payload.IndexOf(prefix)) >= 0; payload = payload[(at + prefix.Length)..]) count++;
+        return count;
     }
 }

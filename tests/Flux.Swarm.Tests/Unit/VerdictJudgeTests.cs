@@ -156,6 +156,20 @@ public sealed class VerdictJudgeTests
         Assert.Contains("also seen: outside any fault: 5 lost deliveries", dirty.Text);
     }
 
+    [Theory]
+    [InlineData(true, "1 duplicated deliveries")]
+    [InlineData(false, "1 reordered deliveries")]
+    public void A_duplicate_or_reorder_fails_the_run_even_when_the_generator_was_a_bottleneck(bool duplicate, string cause)
+    {
+        var ledger = new EffectLedger(Plan.Faults.Count + 1);
+        ledger.Add(-1, duplicate ? Effect.Duplicates : Effect.Reordered);
+
+        var verdict = VerdictJudge.Judge(new VerdictInput(Plan, Allowances(Plan), ledger, Plan.Faults.Count, null, [], "send lag p99 40 ms"));
+
+        Assert.Equal(StormOutcomes.Failed, verdict.Outcome);
+        Assert.Equal($"outside any fault: {cause}; and the generator was a bottleneck: send lag p99 40 ms", verdict.Text);
+    }
+
     [Fact]
     public void Fuzzing_clients_must_each_be_closed_with_a_documented_code()
     {
