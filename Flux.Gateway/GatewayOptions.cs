@@ -88,6 +88,13 @@ public sealed class GatewayOptions
     [Range(0, 600_000)]
     public int DrainTimeoutMs { get; set; } = 10_000;
 
+    /// <summary>
+    /// How guild messages travel between replicas: <c>Classic</c> pub/sub (PUBLISH/SUBSCRIBE: every message reaches
+    /// every node), <c>Sharded</c> (SPUBLISH/SSUBSCRIBE, Redis 7+: a message stays inside the shard that owns its guild),
+    /// or <c>Auto</c>, the default: sharded when the connection is to a Redis Cluster, classic otherwise.
+    /// </summary>
+    public PubSubMode PubSub { get; set; } = PubSubMode.Auto;
+
     /// <summary>How long a guild stays subscribed after its last local member leaves, so reconnect storms do not churn.</summary>
     [Range(0, 3_600_000)]
     public int GuildIdleUnsubscribeMs { get; set; } = 30_000;
@@ -102,6 +109,9 @@ public sealed class GatewayOptions
     public GatewayLimits Advertised() => new(RateLimitSends, RateLimitWindowSeconds, MaxClientFrameBytes, ProtocolLimits.MaxBodyChars,
         HeartbeatMaxPerInterval, Limits.MaxConnectionsPerUser);
 }
+
+/// <summary>See <see cref="GatewayOptions.PubSub"/>.</summary>
+public enum PubSubMode { Auto, Classic, Sharded }
 
 /// <summary>When the gateway sheds load. Level 1 sheds <c>low</c>; level 2 also sheds <c>normal</c>; <c>high</c> is never shed.</summary>
 public sealed class SheddingOptions

@@ -2,10 +2,13 @@
 # Runs a storm against a local Flux without Aspire: a Redis-protocol server, N gateway replicas, then the
 # headless swarm. Everything binds to 127.0.0.1 and is stopped at the end.
 #
-#   bench/storm-local.sh [--redis embedded|server] [--aof no|everysec|always] [--gateways N] [--gateway-cpus LIST]
+#   bench/storm-local.sh [--redis embedded|server|cluster] [--aof no|everysec|always] [--gateways N] [--gateway-cpus LIST]
 #                        [--swarms N] [--config Release|Debug] -- <storm options>
 #   bench/storm-local.sh -- --scenario seed --report out/seed.json
 #   bench/storm-local.sh -- --scenario chaos --report out/chaos.json
+#
+# --redis cluster starts a Redis Cluster of three redis-server masters (ports REDIS_PORT..+2, joined with redis-cli
+# --cluster create, no persistence) and gives the gateways all three nodes: they then publish on sharded pub/sub.
 #
 # Each gateway runs under a small supervisor that starts it again when it dies with a failure (the kill-gateway
 # fault); the swarm gets --redis, so the restart-redis fault works. --aof sets redis-server's append-only file (no, the
@@ -60,13 +63,15 @@ done
 export Auth__SigningKey=${Auth__SigningKey:-$(head -c 32 /dev/urandom | base64)}
 export Admin__Key=${Admin__Key:-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')}
 redis_port=${REDIS_PORT:-16379}
-if [[ $redis_mode == server ]]; then
+if [[ $redis_mode == server || $redis_mode == cluster ]]; then
   mkdir -p "$out/redis"
+  cluster=()
+  [[ $redis_mode == cluster ]] && cluster=(--cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 --cluster-require-full-coverage no)
   appendonly=(--appendonly no)
   [[ $aof != no ]] && appendonly=(--appendonly yes --appendfsync "$aof")
   # From its absolute path and with DEBUG allowed locally: the restart-redis fault sends DEBUG RESTART.
   "$(command -v redis-server)" --port "$redis_port" --bind 127.0.0.1 --save "" "${appendonly[@]}" --dir "$out/redis" \
-    --enable-debug-command local >"$out/redis.log" 2>&1 &
+    --enable-debug-command local "${cluster[@]}" >"$out/redis.log" 2>&1 &
 else
   commit_wait=()
   [[ $aof == always ]] && commit_wait=(--aof-commit-wait)
@@ -74,6 +79,23 @@ else
 fi
 pids+=($!); names=("redis")
 for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.2; done 2>/dev/null || sleep 3
+redis_endpoints="127.0.0.1:$redis_port"
+if [[ $redis_mode == cluster ]]; then
+  redis_endpoints=$(echo 127.0.0.1:$((redis_port + 1)) 127.0.0.1:$((redis_port + 2)) | sed "s/^/127.0.0.1:$redis_port /")
+  for node in 1 2; do
+    port=$((redis_port + node))
+    mkdir -p "$out/redis-$node"
+    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$out/redis-$node" --cluster-enabled yes \
+      --cluster-config-file nodes.conf --cluster-node-timeout 2000 --cluster-require-full-coverage no >"$out/redis-$node.log" 2>&1 &
+    pids+=($!); names+=("redis-$node")
+    for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.2; done
+  done
+  # shellcheck disable=SC2086
+  redis-cli --cluster create $redis_endpoints --cluster-replicas 0 --cluster-yes >"$out/cluster-create.log" 2>&1 \
+    || { cat "$out/cluster-create.log"; exit 2; }
+  for _ in $(seq 100); do redis-cli -p "$redis_port" cluster info | grep -q cluster_state:ok && break; sleep 0.2; done
+  redis_endpoints=$(echo "$redis_endpoints" | tr ' ' ',')
+fi
 
 # Runs a gateway, and starts it again on the same ports whenever it exits with a failure (restart on failure, as
 # systemd or Kubernetes would). Its current pid is in $out/<name>.pid.
@@ -98,7 +120,7 @@ pin=()
 storm_args=(--redis "127.0.0.1:$redis_port")
 for i in $(seq 1 "$gateways"); do
   http=$((15000 + i)); grpc=$((15100 + i))
-  ASPNETCORE_URLS="http://127.0.0.1:$http" GRPC_PORT=$grpc ConnectionStrings__redis="127.0.0.1:$redis_port" \
+  ASPNETCORE_URLS="http://127.0.0.1:$http" GRPC_PORT=$grpc ConnectionStrings__redis="$redis_endpoints" \
     Logging__LogLevel__Default=Warning \
     supervise "gateway-$i" "${pin[@]}" "Flux.Gateway/bin/$config/net10.0/Flux.Gateway" &
   pids+=($!); names+=("gateway-$i")

@@ -15,7 +15,13 @@ internal static class BackplaneKeys
     /// <summary>Which lifetime of the guild's state this is; a new one means its seqs started over.</summary>
     public static RedisKey Epoch(string guild) => $"flux:guild:{{{guild}}}:epoch";
 
-    public static RedisChannel Channel(string guild) => RedisChannel.Literal($"flux:guild:{guild}");
+    /// <summary>
+    /// The guild's channel. Sharded, it carries the guild's hash tag, so it lives on the shard that holds the guild's keys
+    /// and the publish script (which declares those keys) may SPUBLISH to it.
+    /// </summary>
+    public static RedisChannel Channel(string guild, bool sharded) => sharded
+        ? RedisChannel.Sharded($"flux:guild:{{{guild}}}:messages")
+        : RedisChannel.Literal($"flux:guild:{guild}");
 
     public static RedisKey Session(string session) => $"flux:session:{session}";
 }

@@ -18,7 +18,8 @@ internal static class BackplaneScripts
     /// (docs/benchmarks.md).
     /// KEYS: seq, history, epoch. ARGV: frame prefix, frame suffix, history length, channel, traceparent,
     /// history ttl in seconds (0: leave the expiry alone), trim slack, a fresh epoch in case none exists, and when the
-    /// publishing replica sent the command (Unix microseconds), from which every replica measures its fan-out lag.
+    /// publishing replica sent the command (Unix microseconds), from which every replica measures its fan-out lag, and
+    /// the publish command: PUBLISH, or SPUBLISH on a Redis Cluster (the message then stays in the guild's shard).
     /// Returns the seq.
     /// </summary>
     public const string Publish = """
@@ -33,7 +34,7 @@ internal static class BackplaneScripts
         local keep = tonumber(ARGV[3])
         if length > keep + tonumber(ARGV[7]) then redis.call('LTRIM', KEYS[2], -keep, -1) end
         if ARGV[6] ~= '0' then redis.call('EXPIRE', KEYS[2], ARGV[6]) end
-        redis.call('PUBLISH', ARGV[4], seq .. '\n' .. epoch .. '\n' .. ARGV[9] .. '\n' .. ARGV[5] .. '\n' .. frame)
+        redis.call(ARGV[10], ARGV[4], seq .. '\n' .. epoch .. '\n' .. ARGV[9] .. '\n' .. ARGV[5] .. '\n' .. frame)
         return seq
         """;
 

@@ -9,7 +9,19 @@ namespace Flux.Gateway.Backplane;
 internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<GatewayOptions> options, GatewayMetrics metrics, TimeProvider time)
 {
     private readonly GatewayOptions _options = options.Value;
+    private bool? _sharded;
     private IDatabase Database => redis.GetDatabase();
+
+    /// <summary>
+    /// Whether guild messages go over sharded pub/sub (see <see cref="GatewayOptions.PubSub"/>). In <c>Auto</c> it is
+    /// decided, once, by the first connected server's type; until one is connected it reads as classic.
+    /// </summary>
+    public bool Sharded => _sharded ?? (_sharded = _options.PubSub switch
+    {
+        PubSubMode.Sharded => true,
+        PubSubMode.Classic => false,
+        _ => redis.GetServers().FirstOrDefault(s => s.IsConnected) is { } server ? server.ServerType == ServerType.Cluster : null,
+    }) ?? false;
 
     public bool IsConnected => redis.IsConnected;
 
@@ -29,9 +41,9 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
                 BackplaneScripts.Publish,
                 [BackplaneKeys.Seq(guild), BackplaneKeys.History(guild), BackplaneKeys.Epoch(guild)],
                 [
-                    frame.Prefix, frame.Suffix, _options.HistoryLength, BackplaneKeys.Channel(guild).ToString(),
+                    frame.Prefix, frame.Suffix, _options.HistoryLength, BackplaneKeys.Channel(guild, Sharded).ToString(),
                     traceparent ?? string.Empty, refreshExpiry ? _options.HistoryTtlSeconds : 0, TrimSlack, NewEpoch(),
-                    (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10,
+                    (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10, Sharded ? "SPUBLISH" : "PUBLISH",
                 ]).ConfigureAwait(false);
             metrics.Published(time.GetElapsedTime(started));
             return (long)result;
@@ -97,7 +109,7 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
 
     /// <summary>Subscribes to a guild's channel; messages are handed over in publish order.</summary>
     public Task<ChannelMessageQueue> SubscribeAsync(string guild) =>
-        redis.GetSubscriber().SubscribeAsync(BackplaneKeys.Channel(guild));
+        redis.GetSubscriber().SubscribeAsync(BackplaneKeys.Channel(guild, Sharded));
 
     /// <summary>Writes a session's user and guilds (or adds guilds) and starts its resume window.</summary>
     /// <exception cref="BackplaneUnavailableException">Redis did not answer.</exception>

@@ -10,7 +10,8 @@ namespace Flux.Swarm.Storms;
 /// </summary>
 internal sealed class StormHistoryStore(IConnectionMultiplexer redis)
 {
-    private static readonly RedisKey Index = "flux:swarm:storms";
+    // One hash tag for the index and every storm, so reading many at once (MGET) stays in one slot on a Redis Cluster.
+    private static readonly RedisKey Index = "{flux:swarm}:storms";
 
     private IDatabase Database => redis.GetDatabase();
 
@@ -47,5 +48,5 @@ internal sealed class StormHistoryStore(IConnectionMultiplexer redis)
         return list;
     }
 
-    private static RedisKey Key(string id) => $"flux:swarm:storm:{id}";
+    private static RedisKey Key(string id) => $"{{flux:swarm}}:storm:{id}";
 }

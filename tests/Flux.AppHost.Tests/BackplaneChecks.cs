@@ -34,13 +34,13 @@ internal static class BackplaneChecks
         // The gateway's own publish script: the epoch (SET NX), INCR, RPUSH, LTRIM, EXPIRE and PUBLISH in one atomic EVAL;
         // the envelope carries the publish time it was given.
         string guild = $"apphost-test-{Guid.NewGuid():N}";
-        var guildQueue = await redis.GetSubscriber().SubscribeAsync(BackplaneKeys.Channel(guild));
+        var guildQueue = await redis.GetSubscriber().SubscribeAsync(BackplaneKeys.Channel(guild, sharded: false));
         var published = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         guildQueue.OnMessage(message => published.TrySetResult((byte[])message.Message!));
         await Task.Delay(200);
         var result = await db.ScriptEvaluateAsync(BackplaneScripts.Publish,
             [BackplaneKeys.Seq(guild), BackplaneKeys.History(guild), BackplaneKeys.Epoch(guild)],
-            ["""{"op":"msg","seq":""", ""","body":"b"}""", 1000, BackplaneKeys.Channel(guild).ToString(), "", 600, 64, 4242, 1764527000123456]);
+            ["""{"op":"msg","seq":""", ""","body":"b"}""", 1000, BackplaneKeys.Channel(guild, sharded: false).ToString(), "", 600, 64, 4242, 1764527000123456, "PUBLISH"]);
         Assert.Equal(1, (long)result);
         Assert.Equal("""{"op":"msg","seq":1,"body":"b"}""", (string?)await db.ListGetByIndexAsync(BackplaneKeys.History(guild), 0));
         var envelope = System.Text.Encoding.UTF8.GetString(await published.Task.WaitAsync(TimeSpan.FromSeconds(10)));

@@ -149,7 +149,7 @@ public sealed class RedisServerProcess : IAsyncDisposable
     private static string EmbeddedAssembly() =>
         typeof(RedisServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "EmbeddedRedisAssembly").Value!;
 
-    private static string? FindOnPath(string program) =>
+    internal static string? FindOnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
             .Select(dir => Path.Combine(dir, program))
             .FirstOrDefault(File.Exists);
