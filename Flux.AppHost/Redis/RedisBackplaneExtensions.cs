@@ -20,9 +20,10 @@ internal static class RedisBackplaneExtensions
             "embedded" => builder.AddEmbeddedRedis(name),
             "server" => builder.AddRedisServer(name),
             "container" => builder.AddRedis(name),
+            "cluster" => builder.AddRedisCluster(name),
             "external" => builder.AddConnectionString(name).WithRedisPing(),
             _ => throw new InvalidOperationException(
-                $"{ModeKey} is '{mode}'; use embedded (Garnet in a process, the default), server (redis-server from PATH), container (Docker) or external (ConnectionStrings:{name})."),
+                $"{ModeKey} is '{mode}'; use embedded (Garnet in a process, the default), server (redis-server from PATH), cluster (a Redis Cluster of three redis-server masters), container (Docker) or external (ConnectionStrings:{name})."),
         };
     }
 
@@ -34,7 +35,7 @@ internal static class RedisBackplaneExtensions
         var resource = new RedisBackplaneResource(name, "dotnet", Path.GetDirectoryName(assembly)!);
         // "always": each reply waits for its append-only-file commit (Garnet's --aof-commit-wait).
         object[] durability = builder.DurabilityMode() == Durability.Always ? ["--aof-commit-wait"] : [];
-        return builder.AddLocalRedis(resource, port => ["exec", assembly, "--port", port, "--data", builder.DataDirectory(name, "embedded"), .. durability]);
+        return builder.AddLocalRedis(resource, builder.Configuration.GetValue<int?>(PortKey), port => ["exec", assembly, "--port", port, "--data", builder.DataDirectory(name, "embedded"), .. durability]);
     }
 
     /// <summary><c>redis-server</c> from PATH, with an append-only file so seqs and history survive its restart.</summary>
@@ -45,15 +46,55 @@ internal static class RedisBackplaneExtensions
         // which re-executes the server from the path it was started with.
         var resource = new RedisBackplaneResource(name, FindOnPath("redis-server") ?? "redis-server", data);
         string fsync = builder.DurabilityMode() == Durability.Always ? "always" : "everysec";
-        return builder.AddLocalRedis(resource, port =>
+        return builder.AddLocalRedis(resource, builder.Configuration.GetValue<int?>(PortKey), port =>
             ["--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", fsync, "--dir", data,
              "--enable-debug-command", "local"]);
     }
 
-    private static IResourceBuilder<IResourceWithConnectionString> AddLocalRedis(
-        this IDistributedApplicationBuilder builder, RedisBackplaneResource resource, Func<object, object[]> args)
+    /// <summary>
+    /// A local Redis Cluster of three masters, redis-server 7 or later from PATH: the nodes <c>{name}-node-1..3</c>
+    /// (each with its append-only file, as in <c>server</c> mode, and <c>cluster-require-full-coverage no</c>, so the
+    /// other shards serve while one is down), and <c>{name}</c> itself, which joins them with
+    /// <c>redis-cli --cluster create</c> and then stays up as the cluster's handle: its connection string names every
+    /// node, and it is healthy while every node reports <c>cluster_state:ok</c>. Each AppHost run starts a fresh
+    /// cluster: node ids and ports belong to one run.
+    /// </summary>
+    private static IResourceBuilder<IResourceWithConnectionString> AddRedisCluster(this IDistributedApplicationBuilder builder, string name)
     {
-        int? port = builder.Configuration.GetValue<int?>(PortKey);
+        string server = FindOnPath("redis-server") ?? throw new InvalidOperationException($"{ModeKey}=cluster needs redis-server 7 or later on PATH (apt-get install redis-server).");
+        string cli = FindOnPath("redis-cli") ?? throw new InvalidOperationException($"{ModeKey}=cluster needs redis-cli on PATH (it comes with redis-server).");
+        string data = builder.DataDirectory(name, "cluster");
+        int? basePort = builder.Configuration.GetValue<int?>(PortKey);
+        string fsync = builder.DurabilityMode() == Durability.Always ? "always" : "everysec";
+        var nodes = new List<RedisBackplaneResource>();
+        for (int i = 0; i < RedisClusterResource.Masters; i++)
+        {
+            string directory = Path.Combine(data, $"node-{i + 1}");
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+            Directory.CreateDirectory(directory);
+            var node = new RedisBackplaneResource($"{name}-node-{i + 1}", server, directory);
+            builder.AddLocalRedis(node, basePort + i, port =>
+                ["--port", port, "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                 "--cluster-node-timeout", "2000", "--cluster-require-full-coverage", "no", "--save", "", "--appendonly", "yes",
+                 "--appendfsync", fsync, "--dir", directory]);
+            nodes.Add(node);
+        }
+        var cluster = builder.AddResource(new RedisClusterResource(name, data, nodes))
+            .WithArgs(context =>
+            {
+                foreach (string arg in new[] { "-c", RedisClusterResource.CreateScript, "flux-cluster", cli }) context.Args.Add(arg);
+                foreach (var node in nodes) context.Args.Add(node.Endpoint.Property(EndpointProperty.TargetPort));
+            });
+        foreach (var node in nodes) cluster.WaitFor(builder.CreateResourceBuilder(node));
+        string key = $"{name}-cluster-state";
+        builder.Services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
+            key, _ => new RedisPingHealthCheck(cluster.Resource, RedisPingHealthCheck.ClusterState), failureStatus: null, tags: null));
+        return cluster.WithHealthCheck(key);
+    }
+
+    private static IResourceBuilder<IResourceWithConnectionString> AddLocalRedis(
+        this IDistributedApplicationBuilder builder, RedisBackplaneResource resource, int? port, Func<object, object[]> args)
+    {
         var redis = builder.AddResource(resource)
             // Not proxied: the DCP proxy cut publish throughput to about a third here (docs/benchmarks.md).
             .WithEndpoint(RedisBackplaneResource.EndpointName, endpoint =>

@@ -80,3 +80,17 @@ public sealed class RedisServerApp : FluxAppFixture
         if (!installed && !required) SkipReason = "redis-server is not on PATH (apt-get install -y redis-server); CI installs it and runs these tests";
     }
 }
+
+/// <summary>
+/// A Redis Cluster of three redis-server masters (Flux:Redis:Mode=cluster). It skips, saying why, where redis-server
+/// is not installed; CI sets FLUX_REQUIRE_REDIS_SERVER=1 so it runs there.
+/// </summary>
+public sealed class RedisClusterApp : FluxAppFixture
+{
+    public RedisClusterApp() : base("cluster")
+    {
+        bool installed = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => File.Exists(Path.Combine(dir, "redis-server")));
+        bool required = Environment.GetEnvironmentVariable("FLUX_REQUIRE_REDIS_SERVER") == "1";
+        if (!installed && !required) SkipReason = "redis-server is not on PATH (apt-get install -y redis-server); CI installs it and runs these tests";
+    }
+}
