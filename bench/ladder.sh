@@ -3,7 +3,7 @@
 # the send rate up until the SLA breaks, on one machine, everything on 127.0.0.1.
 #
 #   bench/ladder.sh --target flux|signalr|socketio [--replicas N] [--redis embedded|server]
-#                   [--rates "500 1000 ..."] [--step-seconds S] [--idle-users N] [--out DIR]
+#                   [--rates "500 1000 ..."] [--step-seconds S] [--idle-users N] [--idle-only] [--out DIR]
 #
 #   bench/ladder.sh --target flux --replicas 1
 #   bench/ladder.sh --target signalr --redis server
@@ -31,6 +31,7 @@ redis_mode=
 rates="500 1000 1500 2000 2500 3000 4000 5000"
 step_seconds=20
 idle_users=10000
+idle_only=0
 out_dir=
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -40,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     --rates) rates=$2; shift 2 ;;
     --step-seconds) step_seconds=$2; shift 2 ;;
     --idle-users) idle_users=$2; shift 2 ;;
+    --idle-only) idle_only=1; shift ;;
     --out) out_dir=$2; shift 2 ;;
     *) echo "unknown option $1 (see the head of $0)" >&2; exit 2 ;;
   esac
@@ -156,6 +158,11 @@ idle_kb=$(echo "scale=2; ($peak - $baseline) / $idle_users" | bc)
 read -r idle_outcome _ _ idle_lost _ _ < <(read_report "$out_dir/idle.json")
 printf 'idle: target resident %d MB before, %d MB peak with %d users: %.2f KB per connection (%s, %s lost)\n' \
   $((baseline / 1024)) $((peak / 1024)) "$idle_users" "$idle_kb" "$idle_outcome" "$idle_lost"
+
+if ((idle_only)); then
+  for i in "${!pids[@]}"; do printf 'peak memory %-12s %6d MB\n' "${names[$i]}" $(($(hwm_kb "${pids[$i]}") / 1024)); done
+  exit 0
+fi
 
 printf '%6s %9s %7s %7s %6s %-13s %8s %8s %8s %10s\n' "msg/s" "deliv/s" "p95" "p99" "lost" "outcome" "target s" "redis s" "swarm s" "cpu ms/1k"
 best=0; p99_50k=; cpu_50k=
