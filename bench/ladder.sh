@@ -74,6 +74,9 @@ done
 
 # Redis.
 redis_port=${REDIS_PORT:-16479}
+if (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; then
+  echo "port $redis_port is in use (a Redis left over?); stop it or set REDIS_PORT" >&2; exit 2
+fi
 if [[ $redis_mode == server ]]; then
   redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$logs" >"$logs/redis.log" 2>&1 &
 else
@@ -81,6 +84,7 @@ else
 fi
 pids+=($!); names+=(redis)
 for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.2; done
+redis-cli -p "$redis_port" ping >/dev/null 2>&1 || { echo "Redis did not start; see $logs/redis.log" >&2; exit 2; }
 
 # The target's replicas.
 gateway_args=()
@@ -94,10 +98,13 @@ if [[ $target == flux ]]; then
   done
   for i in $(seq 1 "$replicas"); do
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((15200 + i))/health" >/dev/null && break; sleep 0.2; done
+    curl -sf "http://127.0.0.1:$((15200 + i))/health" >/dev/null || { echo "gateway $i is not healthy; see $logs/gateway-$i.log" >&2; exit 2; }
   done
 else
   bench/peers/stop.sh "$target" >/dev/null 2>&1 || true
-  mapfile -t urls < <(bench/peers/start.sh "$target" --replicas "$replicas" --redis "127.0.0.1:$redis_port")
+  bench/peers/start.sh "$target" --replicas "$replicas" --redis "127.0.0.1:$redis_port" >"$logs/urls" || exit 2
+  mapfile -t urls <"$logs/urls"
+  ((${#urls[@]} == replicas)) || { echo "the peers started ${#urls[@]} of $replicas replicas" >&2; exit 2; }
   mapfile -t peer_pids <"${TMPDIR:-/tmp}/flux-peers-$target/pids"
   for i in "${!peer_pids[@]}"; do names+=("$target-$((i + 1))"); pids+=("${peer_pids[$i]}"); target_pids+=("${peer_pids[$i]}"); done
   for url in "${urls[@]}"; do gateway_args+=(--gateway "$url"); done

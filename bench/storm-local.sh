@@ -93,7 +93,8 @@ if [[ $redis_mode == cluster ]]; then
   # shellcheck disable=SC2086
   redis-cli --cluster create $redis_endpoints --cluster-replicas 0 --cluster-yes >"$out/cluster-create.log" 2>&1 \
     || { cat "$out/cluster-create.log"; exit 2; }
-  for _ in $(seq 100); do redis-cli -p "$redis_port" cluster info | grep -q cluster_state:ok && break; sleep 0.2; done
+  for _ in $(seq 100); do [[ $(redis-cli -p "$redis_port" cluster info) == *cluster_state:ok* ]] && break; sleep 0.2; done
+  [[ $(redis-cli -p "$redis_port" cluster info) == *cluster_state:ok* ]] || { echo "the cluster did not become ok" >&2; exit 2; }
   redis_endpoints=$(echo "$redis_endpoints" | tr ' ' ',')
 fi
 

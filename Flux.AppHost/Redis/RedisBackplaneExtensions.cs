@@ -73,10 +73,17 @@ internal static class RedisBackplaneExtensions
             if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
             Directory.CreateDirectory(directory);
             var node = new RedisBackplaneResource($"{name}-node-{i + 1}", server, directory);
+            // The cluster bus on a port of its own: by default it is the node's port + 10000, which may be taken or past 65535.
+            var bus = new EndpointReference(node, RedisBackplaneResource.BusEndpointName);
             builder.AddLocalRedis(node, basePort + i, port =>
-                ["--port", port, "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                 "--cluster-node-timeout", "2000", "--cluster-require-full-coverage", "no", "--save", "", "--appendonly", "yes",
-                 "--appendfsync", fsync, "--dir", directory]);
+                ["--port", port, "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-port", bus.Property(EndpointProperty.TargetPort),
+                 "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000", "--cluster-require-full-coverage", "no",
+                 "--save", "", "--appendonly", "yes", "--appendfsync", fsync, "--dir", directory, "--enable-debug-command", "local"]);
+            builder.CreateResourceBuilder(node).WithEndpoint(RedisBackplaneResource.BusEndpointName, endpoint =>
+            {
+                endpoint.UriScheme = "tcp";
+                endpoint.IsProxied = false;
+            });
             nodes.Add(node);
         }
         var cluster = builder.AddResource(new RedisClusterResource(name, data, nodes))

@@ -9,6 +9,9 @@ internal sealed class RedisBackplaneResource(string name, string command, string
 {
     public const string EndpointName = "tcp";
 
+    /// <summary>A cluster node's bus (node-to-node traffic), in <c>cluster</c> mode only.</summary>
+    public const string BusEndpointName = "bus";
+
     public EndpointReference Endpoint => new(this, EndpointName);
 
     public ReferenceExpression ConnectionStringExpression =>

@@ -14,14 +14,19 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
 
     /// <summary>
     /// Whether guild messages go over sharded pub/sub (see <see cref="GatewayOptions.PubSub"/>). In <c>Auto</c> it is
-    /// decided, once, by the first connected server's type; until one is connected it reads as classic.
+    /// decided, once, by the first connected server: a Redis Cluster of version 7 or later. Until a server is connected
+    /// nothing is guessed: publishing or subscribing then fails as Redis being unavailable, so a subscription can never
+    /// be made on one kind of channel while messages are published on the other.
     /// </summary>
-    public bool Sharded => _sharded ?? (_sharded = _options.PubSub switch
+    /// <exception cref="BackplaneUnavailableException">Auto, and no server is connected yet.</exception>
+    public bool Sharded => _sharded ??= _options.PubSub switch
     {
         PubSubMode.Sharded => true,
         PubSubMode.Classic => false,
-        _ => redis.GetServers().FirstOrDefault(s => s.IsConnected) is { } server ? server.ServerType == ServerType.Cluster : null,
-    }) ?? false;
+        _ => redis.GetServers().FirstOrDefault(s => s.IsConnected) is { } server
+            ? server.ServerType == ServerType.Cluster && server.Version >= new Version(7, 0)
+            : throw new BackplaneUnavailableException("Redis is not connected"),
+    };
 
     public bool IsConnected => redis.IsConnected;
 
@@ -33,6 +38,7 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
     public async Task<long> PublishAsync(string guild, MessageFrameTemplate frame, string? traceparent, bool refreshExpiry)
     {
         if (!redis.IsConnected) throw new BackplaneUnavailableException("Redis is not connected");
+        bool sharded = Sharded;
         using var span = GatewayActivities.StartRedisPublish(guild);
         long started = time.GetTimestamp();
         try
@@ -41,9 +47,9 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
                 BackplaneScripts.Publish,
                 [BackplaneKeys.Seq(guild), BackplaneKeys.History(guild), BackplaneKeys.Epoch(guild)],
                 [
-                    frame.Prefix, frame.Suffix, _options.HistoryLength, BackplaneKeys.Channel(guild, Sharded).ToString(),
+                    frame.Prefix, frame.Suffix, _options.HistoryLength, BackplaneKeys.Channel(guild, sharded).ToString(),
                     traceparent ?? string.Empty, refreshExpiry ? _options.HistoryTtlSeconds : 0, TrimSlack, NewEpoch(),
-                    (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10, Sharded ? "SPUBLISH" : "PUBLISH",
+                    (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10, sharded ? "SPUBLISH" : "PUBLISH",
                 ]).ConfigureAwait(false);
             metrics.Published(time.GetElapsedTime(started));
             return (long)result;

@@ -17,7 +17,7 @@ internal sealed class DeliveryLedger
     private const int MaxChunks = 1 << 14; // about a billion messages
 
     private readonly SentMessage[]?[] _chunks = new SentMessage[MaxChunks][];
-    private long[] _guildOrdinals;
+    private readonly long[] _guildOrdinals;
     private long _count;
 
     /// <param name="guilds">The run's guild count, so the ordinals never need to grow while users read them.</param>
@@ -29,7 +29,8 @@ internal sealed class DeliveryLedger
     public long Register(int guild, int sender, long intendedMicroseconds)
     {
         long id = _count;
-        if (guild >= _guildOrdinals.Length) Array.Resize(ref _guildOrdinals, Math.Max(guild + 1, _guildOrdinals.Length * 2));
+        // Sized for the run's guilds: growing the array would leave users reading a copy that no longer advances.
+        if ((uint)guild >= (uint)_guildOrdinals.Length) throw new ArgumentOutOfRangeException(nameof(guild), guild, $"the ledger was made for {_guildOrdinals.Length} guilds");
         long ordinal = _guildOrdinals[guild] + 1;
         var chunk = _chunks[id >> ChunkBits] ??= new SentMessage[ChunkSize];
         chunk[id & (ChunkSize - 1)] = new SentMessage { Guild = guild, Sender = sender, IntendedMicroseconds = intendedMicroseconds, Ordinal = ordinal };
@@ -45,8 +46,7 @@ internal sealed class DeliveryLedger
     /// </summary>
     public long LastOrdinal(int guild)
     {
-        var ordinals = Volatile.Read(ref _guildOrdinals);
-        return guild < ordinals.Length ? Volatile.Read(ref ordinals[guild]) : 0;
+        return (uint)guild < (uint)_guildOrdinals.Length ? Volatile.Read(ref _guildOrdinals[guild]) : 0;
     }
 
     /// <summary>Whether <paramref name="id"/> is a message this run sent.</summary>

@@ -99,7 +99,7 @@ internal static class ReportWriter
         }
         md.AppendLine();
         var d = r.Details;
-        md.AppendLine(c, $"Details: {d.Resumes:N0} resumes, {d.SessionsLost:N0} sessions lost, {d.AnnouncedLoss:N0} deliveries missed but announced, {d.ConnectFailures:N0} connect failures, {d.NotSent:N0} sends not sent ({d.Rejected:N0} refused by the gateway), {d.Unconfirmed:N0} unconfirmed at a cut, {d.SkippedSends:N0} skipped while offline, {d.GapsReported:N0} gaps reported, {d.ShedDisconnects:N0} shed.");
+        md.AppendLine(c, $"Details: {d.Resumes:N0} resumes, {d.SessionsLost:N0} sessions lost, {d.AnnouncedLoss:N0} deliveries missed but announced, {d.ConnectFailures:N0} connect failures, {d.NotSent:N0} sends not sent ({d.Rejected:N0} refused by the gateway), {d.Unconfirmed:N0} unconfirmed at a cut, {d.LostNeverReceived:N0} of the lost deliveries were of sends no user received, {d.SkippedSends:N0} skipped while offline, {d.GapsReported:N0} gaps reported, {d.ShedDisconnects:N0} shed.");
         foreach (string note in r.Notes) md.AppendLine(c, $"- {note}");
         md.AppendLine();
         md.AppendLine("## Timeline");

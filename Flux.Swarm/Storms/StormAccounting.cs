@@ -67,7 +67,7 @@ internal static class StormAccounting
             }
         }
 
-        long unconfirmed = 0;
+        long unconfirmed = 0, neverReceived = 0;
         var senders = users.ToDictionary(u => u.Index);
         for (long id = 0; id < storm.Ledger.Count; id++)
         {
@@ -85,6 +85,7 @@ internal static class StormAccounting
             }
             int recipients = storm.Layout.GuildSizes[message.Guild];
             expected += recipients;
+            neverReceived += recipients;
             effects.Add(fault, Effect.Lost, recipients);
         }
         long lost = effects.Total(Effect.Lost);
@@ -139,7 +140,7 @@ internal static class StormAccounting
                 Interlocked.Read(ref counters.SkippedSends), Interlocked.Read(ref counters.ConnectFailures),
                 Interlocked.Read(ref counters.Resumes), Interlocked.Read(ref counters.SessionsLost),
                 Interlocked.Read(ref counters.GapsReported), Interlocked.Read(ref counters.ShedDisconnects),
-                Interlocked.Read(ref counters.ForeignMessages), effects.Total(Effect.AnnouncedLoss)),
+                Interlocked.Read(ref counters.ForeignMessages), effects.Total(Effect.AnnouncedLoss), neverReceived),
             Timeline = [.. run.Timeline],
             Gateways = storm.Gateways.Select(g => g.WebSocket.ToString()).ToList(),
             Notes = [.. injector.NotInjected],

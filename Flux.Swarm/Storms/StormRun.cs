@@ -204,15 +204,17 @@ internal sealed partial class StormRun
     {
         var deadline = Stopwatch.StartNew();
         long lastDelivered = -1;
-        // A peer has no seqs to show a user is behind, only per-sender order: it settles once deliveries stood still for 1 s.
-        int stillNeeded = Plan.Target == TargetKind.Flux ? 1 : 4, still = 0;
+        // A peer keeps order only per sender, so a user holding the guild's top ordinal may still miss an earlier one in
+        // flight: it is settled when nothing below the top is missing, and deliveries stood still for 1 s.
+        bool peer = Plan.Target != TargetKind.Flux;
+        int stillNeeded = peer ? 4 : 1, still = 0;
         while (deadline.Elapsed < DrainTimeout)
         {
             await Task.Delay(250).ConfigureAwait(false);
             long delivered = _users.Sum(u => u.Delivered);
             still = delivered == lastDelivered ? still + 1 : 0;
             bool settled = still >= stillNeeded && _users.All(u =>
-                u.Tracker is null || (u.IsReady && u.Tracker.Highest >= u.EpochMax!.Value));
+                u.Tracker is null || (u.IsReady && (peer ? u.Tracker.MissingUpTo(u.EpochMax!.Value) == 0 : u.Tracker.Highest >= u.EpochMax!.Value)));
             if (settled) return;
             lastDelivered = delivered;
         }

@@ -38,6 +38,7 @@ internal static class PeerJson
                 {
                     nonce = parsed;
                 }
+                reader.Skip(); // an object or array where a string belongs
             }
             else if (reader.ValueTextEquals("ts"u8))
             {
@@ -46,6 +47,7 @@ internal static class PeerJson
                 {
                     ts = reader.TryGetInt64(out long whole) ? whole : (long)reader.GetDouble();
                 }
+                reader.Skip();
             }
             else
             {

@@ -73,7 +73,7 @@ internal sealed class SignalRDialect : PeerDialect
     private static void ReadRecord(ReadOnlySpan<byte> record, IPeerSession session)
     {
         var reader = new Utf8JsonReader(record);
-        int type = -1;
+        int type = -1; // -1: no type (the handshake response); -2: a type that is not an integer
         string? target = null, invocationId = null, error = null;
         Utf8JsonReader arguments = default;
         bool hasArguments = false;
@@ -85,7 +85,7 @@ internal sealed class SignalRDialect : PeerDialect
                 if (reader.ValueTextEquals("type"u8))
                 {
                     reader.Read();
-                    type = reader.TokenType == JsonTokenType.Number ? reader.GetInt32() : -1;
+                    type = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int number) ? number : -2;
                 }
                 else if (reader.ValueTextEquals("target"u8))
                 {

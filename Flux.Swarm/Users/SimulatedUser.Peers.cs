@@ -80,7 +80,8 @@ internal sealed partial class SimulatedUser : IPeerSession
         _delivered++;
         _epochMax!.Observe(ordinal);
         _storm.Ledger.MarkDelivered(message.Nonce, ordinal);
-        if (message.Ts >= 0) RecordLatency(now, message.Ts, trace: default, ordinal);
+        // From the intended time the ledger holds, not the ts the server echoed: what the peer sends back cannot skew it.
+        RecordLatency(now, sent.IntendedMicroseconds, trace: default, ordinal);
     }
 
     void IPeerSession.Reply(byte[] frame) => _ = SendFrameAsync(frame, messageId: -1);

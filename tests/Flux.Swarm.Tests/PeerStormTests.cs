@@ -70,14 +70,15 @@ public sealed class PeerStormTests(ITestOutputHelper output) : IDisposable
         await using var redis = await RedisServerProcess.StartAsync(RedisKind.Server, persistent: false);
         await using var peer = await PeerServerProcess.StartAsync(kind, redis.ConnectionString);
         var prefix = kind == PeerKind.SignalR ? MisbehavingRelay.SignalRMessagePrefix : MisbehavingRelay.SocketIoMessagePrefix;
-        await using var relay = MisbehavingRelay.Start(peer.ServerUri, misbehavior, every: 25, prefix);
+        // Quiet until every user has joined (the ramp is 1 s): a peer may push to a user before its join completes.
+        await using var relay = MisbehavingRelay.Start(peer.ServerUri, misbehavior, every: 25, prefix, quietFor: TimeSpan.FromSeconds(3));
         string report = Path.Combine(_directory, $"{kind}-{misbehavior}.json");
         Environment.SetEnvironmentVariable("Auth__SigningKey", TestKeys.SigningKey);
 
         int exit = await StormCli.RunAsync(
         [
             "--target", kind == PeerKind.SignalR ? "signalr" : "socketio", "--gateway", relay.WebSocketUri.ToString(),
-            "--scenario", "smoke", "--users", "20", "--guilds", "2", "--rate", "20", "--duration", "3", "--ramp", "1",
+            "--scenario", "smoke", "--users", "20", "--guilds", "2", "--rate", "20", "--duration", "6", "--ramp", "1",
             "--p95", "500", "--p99", "1000", "--report", report,
         ]).WaitAsync(TimeSpan.FromSeconds(90));
 

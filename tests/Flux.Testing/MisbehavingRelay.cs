@@ -35,6 +35,8 @@ public sealed class MisbehavingRelay : IAsyncDisposable
     public static readonly byte[] SocketIoMessagePrefix = """42["message","""u8.ToArray();
 
     private readonly byte[] _messagePrefix;
+    private readonly TimeSpan _quietFor;
+    private readonly System.Diagnostics.Stopwatch _age = System.Diagnostics.Stopwatch.StartNew();
 
     private readonly Uri _gateway;
     private readonly Misbehavior _misbehavior;
@@ -46,9 +48,10 @@ public sealed class MisbehavingRelay : IAsyncDisposable
     private long _messages;
     private long _misbehaved;
 
-    private MisbehavingRelay(Uri gateway, Misbehavior misbehavior, int every, byte[] messagePrefix)
+    private MisbehavingRelay(Uri gateway, Misbehavior misbehavior, int every, byte[] messagePrefix, TimeSpan quietFor)
     {
         _messagePrefix = messagePrefix;
+        _quietFor = quietFor;
         _gateway = gateway;
         _misbehavior = misbehavior;
         _every = every;
@@ -65,8 +68,12 @@ public sealed class MisbehavingRelay : IAsyncDisposable
 
     /// <param name="every">Every how many-th <c>msg</c> frame (over all connections) to misbehave on.</param>
     /// <param name="messagePrefix">How a chat message frame from the server begins: Flux's <c>msg</c> by default, or a peer's.</param>
-    public static MisbehavingRelay Start(Uri gateway, Misbehavior misbehavior, int every, byte[]? messagePrefix = null) =>
-        new(gateway, misbehavior, every, messagePrefix ?? FluxMessagePrefix);
+    /// <param name="quietFor">
+    /// Pass everything untouched this long first. A peer may push a message to a user before it says the user has
+    /// joined, and the swarm rightly does not count those; misbehaving only once every user has joined keeps the count exact.
+    /// </param>
+    public static MisbehavingRelay Start(Uri gateway, Misbehavior misbehavior, int every, byte[]? messagePrefix = null, TimeSpan quietFor = default) =>
+        new(gateway, misbehavior, every, messagePrefix ?? FluxMessagePrefix, quietFor);
 
     public async ValueTask DisposeAsync()
     {
@@ -190,7 +197,7 @@ public sealed class MisbehavingRelay : IAsyncDisposable
                         held = null;
                         continue;
                     }
-                    if (!isMsg)
+                    if (!isMsg || _age.Elapsed < _quietFor)
                     {
                         output.Add(frame);
                         continue;

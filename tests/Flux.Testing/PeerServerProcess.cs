@@ -53,8 +53,16 @@ public sealed class PeerServerProcess : IAsyncDisposable
     {
         var server = new PeerServerProcess(kind, FreePort.Next());
         if (kind == PeerKind.SocketIo) await EnsurePackagesAsync().ConfigureAwait(false);
-        await server.StartProcessAsync(redis).ConfigureAwait(false);
-        return server;
+        try
+        {
+            await server.StartProcessAsync(redis).ConfigureAwait(false);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -121,7 +129,15 @@ public sealed class PeerServerProcess : IAsyncDisposable
             var output = npm.StandardOutput.ReadToEndAsync();
             var errors = npm.StandardError.ReadToEndAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            await npm.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            try
+            {
+                await npm.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                npm.Kill(entireProcessTree: true);
+                throw new TimeoutException($"npm ci in {SocketIoDirectory} took over 3 minutes");
+            }
             if (npm.ExitCode != 0) throw new InvalidOperationException($"npm ci in {SocketIoDirectory} failed ({npm.ExitCode}): {await output.ConfigureAwait(false)}{await errors.ConfigureAwait(false)}");
         }
         finally

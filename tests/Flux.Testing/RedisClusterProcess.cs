@@ -19,7 +19,13 @@ public sealed class RedisClusterProcess : IAsyncDisposable
     private readonly Process?[] _processes = new Process?[Nodes];
     private readonly StringBuilder _output = new();
 
-    private RedisClusterProcess(int[] ports) => Ports = ports;
+    private readonly int[] _busPorts;
+
+    private RedisClusterProcess(int[] ports, int[] busPorts)
+    {
+        Ports = ports;
+        _busPorts = busPorts;
+    }
 
     public IReadOnlyList<int> Ports { get; }
 
@@ -36,7 +42,9 @@ public sealed class RedisClusterProcess : IAsyncDisposable
 
     public static async Task<RedisClusterProcess> StartAsync()
     {
-        var cluster = new RedisClusterProcess([.. Enumerable.Range(0, Nodes).Select(_ => FreePort.Next())]);
+        // Each node's cluster bus gets a free port of its own: the default (port + 10000) may be taken, or past 65535.
+        var cluster = new RedisClusterProcess([.. Enumerable.Range(0, Nodes).Select(_ => FreePort.Next())],
+            [.. Enumerable.Range(0, Nodes).Select(_ => FreePort.Next())]);
         try
         {
             for (int i = 0; i < Nodes; i++) cluster.StartNode(i);
@@ -99,7 +107,8 @@ public sealed class RedisClusterProcess : IAsyncDisposable
             ArgumentList =
             {
                 "--port", Ports[index].ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
+                "--cluster-enabled", "yes", "--cluster-port", _busPorts[index].ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
                 "--cluster-require-full-coverage", "no", "--save", "", "--appendonly", "no", "--dir", directory,
             },
             RedirectStandardOutput = true,
@@ -135,10 +144,12 @@ public sealed class RedisClusterProcess : IAsyncDisposable
     private async Task WaitForPingAsync()
     {
         var waited = Stopwatch.StartNew();
-        foreach (int port in Ports)
+        for (int i = 0; i < Nodes; i++)
         {
+            int port = Ports[i];
             while (!await RespondsAsync(port, "PING", "+PONG").ConfigureAwait(false))
             {
+                if (_processes[i] is { HasExited: true } exited) throw new InvalidOperationException($"node {port} exited with {exited.ExitCode}: {Output}");
                 if (waited.Elapsed > ReadyTimeout) throw new TimeoutException($"node {port} did not answer PING: {Output}");
                 await Task.Delay(100).ConfigureAwait(false);
             }

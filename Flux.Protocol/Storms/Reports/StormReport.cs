@@ -98,9 +98,14 @@ public sealed record FaultBlock(string Description, string Kind, double AtS, dou
 /// <param name="Unconfirmed">Sends written just before their sender was cut off: they never reached a gateway, and no copy came back.</param>
 /// <param name="SkippedSends">Scheduled sends whose user was offline (ramping or partitioned).</param>
 /// <param name="AnnouncedLoss">Deliveries users missed but were told about (closed with 4007 or sent a gap) and so could not count on.</param>
+/// <param name="LostNeverReceived">
+/// Of the lost deliveries, those of messages that no user received at all (each counted once per member of its guild):
+/// sends that never came back. The rest of <see cref="StormReport.Lost"/> are holes in, or the missing top of, a user's
+/// stream of a message others did receive.
+/// </param>
 public sealed record DetailsBlock(
     long NotSent, long Rejected, long Unconfirmed, long SkippedSends, long ConnectFailures, long Resumes,
-    long SessionsLost, long GapsReported, long ShedDisconnects, long ForeignFrames, long AnnouncedLoss = 0);
+    long SessionsLost, long GapsReported, long ShedDisconnects, long ForeignFrames, long AnnouncedLoss = 0, long LostNeverReceived = 0);
 
 /// <summary>One second of the run.</summary>
 /// <param name="WorstTraceId">The trace id of this second's worst delivery that carried a trace, if any did.</param>

@@ -101,6 +101,21 @@ public sealed class SignalRDialectTests
     }
 
     [Theory]
+    [InlineData("{\"type\":\"1\"}")]
+    [InlineData("{\"type\":1.5}")]
+    [InlineData("{\"type\":1,\"target\":\"message\",\"arguments\":[{\"guild\":\"g-1\",\"nonce\":{\"x\":1},\"ts\":[1]}]}")]
+    public void A_type_that_is_not_an_integer_or_fields_of_the_wrong_shape_are_not_taken_for_anything_else(string record)
+    {
+        var session = new RecordingSession();
+
+        _dialect.Read(Bytes(record + RS), session);
+
+        Assert.Empty(session.Replies); // never mistaken for the handshake response
+        Assert.Equal(0, session.Readies);
+        Assert.All(session.Messages, m => Assert.Equal(("g-1", -1L, -1L), m));
+    }
+
+    [Theory]
     [InlineData("{\"error\":\"Requested protocol 'json' is not available.\"}", "refused the handshake: Requested protocol")]
     [InlineData("{\"type\":3,\"invocationId\":\"j\",\"error\":\"not a member of guild g-1\"}", "refused the join: not a member")]
     [InlineData("{\"type\":7,\"error\":\"Server timeout elapsed\"}", "closed the connection: Server timeout")]
