@@ -143,7 +143,7 @@ internal static class StormAccounting
                 Interlocked.Read(ref counters.ForeignMessages), effects.Total(Effect.AnnouncedLoss), neverReceived),
             Timeline = [.. run.Timeline],
             Gateways = storm.Gateways.Select(g => g.WebSocket.ToString()).ToList(),
-            Notes = [.. injector.NotInjected],
+            Notes = [.. injector.NotInjected, run.DrainNote],
             StartedAt = run.StartedAt.ToString("O"),
             FinishedAt = DateTimeOffset.UtcNow.ToString("O"),
             Stopped = run.StopRequested && steadySeconds + 0.5 < plan.Duration,

@@ -19,8 +19,14 @@ namespace Flux.Swarm.Storms;
 /// </summary>
 internal sealed partial class StormRun
 {
-    /// <summary>How long the drain waits for in-flight messages and resumes to settle.</summary>
+    /// <summary>How long the drain waits with no delivery arriving before it counts what is still missing.</summary>
     public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// The longest the drain waits in all while deliveries still arrive: a backlog (gateways or Redis behind after an
+    /// overload) is let in before anything is counted, so a late delivery is measured as late, not counted as lost.
+    /// </summary>
+    public static readonly TimeSpan DrainCap = TimeSpan.FromMinutes(2);
 
     private readonly StormContext _storm;
     private readonly HeartbeatWheel _heartbeats = new();
@@ -199,26 +205,39 @@ internal sealed partial class StormRun
     }
 
     // In-flight messages and resumes settle: every user that ever joined is connected again and has every seq
-    // its guild reached, and deliveries have stopped changing. Bounded by DrainTimeout.
+    // its guild reached, and deliveries have stopped changing. It gives up after DrainTimeout without a delivery, or
+    // DrainCap in all; the report's notes say how it ended.
     private async Task QuiesceAsync()
     {
         var deadline = Stopwatch.StartNew();
+        var sinceDelivery = Stopwatch.StartNew();
         long lastDelivered = -1;
         // A peer keeps order only per sender, so a user holding the guild's top ordinal may still miss an earlier one in
         // flight: it is settled when nothing below the top is missing, and deliveries stood still for 1 s.
         bool peer = Plan.Target != TargetKind.Flux;
         int stillNeeded = peer ? 4 : 1, still = 0;
-        while (deadline.Elapsed < DrainTimeout)
+        while (deadline.Elapsed < DrainCap && sinceDelivery.Elapsed < DrainTimeout)
         {
             await Task.Delay(250).ConfigureAwait(false);
             long delivered = _users.Sum(u => u.Delivered);
             still = delivered == lastDelivered ? still + 1 : 0;
+            if (still == 0) sinceDelivery.Restart();
             bool settled = still >= stillNeeded && _users.All(u =>
                 u.Tracker is null || (u.IsReady && (peer ? u.Tracker.MissingUpTo(u.EpochMax!.Value) == 0 : u.Tracker.Highest >= u.EpochMax!.Value)));
-            if (settled) return;
+            if (settled)
+            {
+                DrainNote = $"the drain settled in {deadline.Elapsed.TotalSeconds:0.0} s";
+                return;
+            }
             lastDelivered = delivered;
         }
+        DrainNote = deadline.Elapsed >= DrainCap
+            ? $"the drain stopped at its cap of {DrainCap.TotalSeconds:0} s with deliveries still arriving; what had not arrived by then is counted"
+            : $"the drain stopped after {DrainTimeout.TotalSeconds:0} s without a delivery ({deadline.Elapsed.TotalSeconds:0.0} s in all); what had not arrived by then is counted";
     }
+
+    /// <summary>How the drain ended: settled, or given up (and why); in the report's notes.</summary>
+    internal string DrainNote { get; private set; } = "the run did not drain";
 
     // After the drain every user that ever joined should be connected again and caught up; the verdict fails on any
     // that is not (counted before the users are closed at the end of the run).

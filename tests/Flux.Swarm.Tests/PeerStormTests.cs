@@ -90,8 +90,10 @@ public sealed class PeerStormTests(ITestOutputHelper output) : IDisposable
         // A loss fails the run; on a busy machine a swarm behind its schedule makes it inconclusive instead, never passed.
         int[] allowed = misbehavior == Misbehavior.Drop ? [ExitCodes.Failed, ExitCodes.Inconclusive] : [ExitCodes.Failed];
         Assert.Contains(exit, allowed);
-        Assert.True(root.GetProperty("sla").GetProperty("passed").GetBoolean(), "the SLA failed, so this proves nothing about the delivery checks");
+        // The exact count is the point; the SLA is not asserted: a peer's Debug build warming up on a busy CI machine
+        // can breach even this loose one, which says nothing about the delivery checks.
         Assert.Equal(relay.Misbehaved, root.GetProperty(counter).GetInt64());
+        Assert.Contains($"{relay.Misbehaved} {(misbehavior == Misbehavior.Drop ? "lost" : "duplicated")} deliveries", verdict, StringComparison.Ordinal);
     }
 
     public void Dispose()

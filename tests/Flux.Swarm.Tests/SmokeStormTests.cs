@@ -22,6 +22,7 @@ public sealed class SmokeStormTests(GatewayPairFixture gateways, ITestOutputHelp
         Assert.Equal((0L, 0L, 0L, 0L), (report.Lost, report.Duplicates, report.Reordered, report.UnexpectedDisconnects));
         Assert.True(report.Delivered > 0, "nothing was delivered");
         Assert.Equal(report.ExpectedDeliveries, report.Delivered);
+        Assert.Contains(report.Notes, n => n.StartsWith("the drain settled in ", StringComparison.Ordinal));
         Assert.True(report.Sent > 300, $"only {report.Sent} messages were sent of about 650 planned");
         Assert.Equal(2, report.Cohorts["slow_consumers"].Users);
         Assert.Equal(5, report.Cohorts["partitioned"].Users);
