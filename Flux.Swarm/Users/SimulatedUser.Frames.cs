@@ -77,16 +77,10 @@ internal sealed partial class SimulatedUser
         var arrival = _tracker.Record(message.Seq);
         if (arrival == SeqArrival.Duplicate)
         {
-            _duplicates++;
-            _storm.Effects.Add(FaultNow, Effect.Duplicates);
-            _storm.Metrics.Duplicate();
+            CountDuplicate();
             return;
         }
-        if (arrival == SeqArrival.Late)
-        {
-            _reordered++;
-            _storm.Effects.Add(FaultNow, Effect.Reordered);
-        }
+        if (arrival == SeqArrival.Late) CountReordered();
         _delivered++;
         _epochMax!.Observe(message.Seq);
         if (Utf8Parser.TryParse(message.Nonce, out long messageId, out _))
@@ -108,6 +102,28 @@ internal sealed partial class SimulatedUser
             SwarmActivities.RecordReceive(trace, Id, seq, latency / 1000.0);
             if (Cohort == Cohort.Healthy) _storm.WorstSampled.Record(latency, trace);
         }
+    }
+
+    private void CountDuplicate()
+    {
+        _duplicates++;
+        _storm.Effects.Add(FaultNow, Effect.Duplicates);
+        _storm.Metrics.Duplicate();
+    }
+
+    private void CountReordered()
+    {
+        _reordered++;
+        _storm.Effects.Add(FaultNow, Effect.Reordered);
+    }
+
+    // The server refused a send (an error frame): its message will not come, and the refusal is judged by its code.
+    private void CountRejected(string? nonce, string code)
+    {
+        if (long.TryParse(nonce, out long messageId)) _storm.Ledger.MarkNotSent(messageId);
+        Interlocked.Increment(ref _storm.Counters.Rejected);
+        _storm.Effects.Add(FaultNow, Effect.RejectedSends);
+        _storm.Effects.Closed(FaultNow, CloseKinds.Rejected(code));
     }
 
     // By tier, and into what the SLA is judged on (see StormContext.Judged).
@@ -170,10 +186,7 @@ internal sealed partial class SimulatedUser
                 }
                 return false;
             case ServerOp.Error:
-                if (frame.Nonce is not null && long.TryParse(frame.Nonce, out long messageId)) _storm.Ledger.MarkNotSent(messageId);
-                Interlocked.Increment(ref _storm.Counters.Rejected);
-                _storm.Effects.Add(FaultNow, Effect.RejectedSends);
-                _storm.Effects.Closed(FaultNow, CloseKinds.Rejected(frame.Code ?? "none"));
+                CountRejected(frame.Nonce, frame.Code ?? "none");
                 return false;
             default:
                 Interlocked.Increment(ref _storm.Counters.ForeignMessages);

@@ -68,15 +68,8 @@ internal sealed partial class SimulatedUser : IPeerSession
             return;
         }
         _lastBySender ??= [];
-        if (_lastBySender.TryGetValue(sent.Sender, out long last) && ordinal < last)
-        {
-            _reordered++;
-            _storm.Effects.Add(FaultNow, Effect.Reordered);
-        }
-        else
-        {
-            _lastBySender[sent.Sender] = ordinal;
-        }
+        if (_lastBySender.TryGetValue(sent.Sender, out long last) && ordinal < last) CountReordered();
+        else _lastBySender[sent.Sender] = ordinal;
         _delivered++;
         _epochMax!.Observe(ordinal);
         _storm.Ledger.MarkDelivered(message.Nonce, ordinal);
@@ -86,20 +79,8 @@ internal sealed partial class SimulatedUser : IPeerSession
 
     void IPeerSession.Reply(byte[] frame) => _ = SendFrameAsync(frame, messageId: -1);
 
-    void IPeerSession.Refused(string? nonce, string reason)
-    {
-        if (long.TryParse(nonce, out long messageId)) _storm.Ledger.MarkNotSent(messageId);
-        Interlocked.Increment(ref _storm.Counters.Rejected);
-        _storm.Effects.Add(FaultNow, Effect.RejectedSends);
-        _storm.Effects.Closed(FaultNow, CloseKinds.Rejected(reason.Split(':')[0]));
-    }
+    // The reason is "code: message"; the code is what the verdict judges.
+    void IPeerSession.Refused(string? nonce, string reason) => CountRejected(nonce, reason.Split(':')[0]);
 
     void IPeerSession.Foreign() => Interlocked.Increment(ref _storm.Counters.ForeignMessages);
-
-    private void CountDuplicate()
-    {
-        _duplicates++;
-        _storm.Effects.Add(FaultNow, Effect.Duplicates);
-        _storm.Metrics.Duplicate();
-    }
 }

@@ -91,9 +91,6 @@ public sealed class GatewayProcess : IAsyncDisposable
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { "exec", GatewayAssembly() },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(GatewayAssembly())!,
         };
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{HttpPort}";
@@ -103,32 +100,10 @@ public sealed class GatewayProcess : IAsyncDisposable
         start.Environment["Admin__Key"] = TestKeys.AdminKey;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = null;
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the gateway process");
-        process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = ChildProcess.StartCapturing(start, _output, "the gateway process");
         _process = process;
-
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var waited = Stopwatch.StartNew();
-        while (waited.Elapsed < StartTimeout)
-        {
-            if (process.HasExited) throw new InvalidOperationException($"the gateway exited with {process.ExitCode}: {Output}");
-            try
-            {
-                var response = await http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}/health"), _stop.Token).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException) when (!_stop.IsCancellationRequested)
-            {
-            }
-            await Task.Delay(200, _stop.Token).ConfigureAwait(false);
-        }
-        throw new TimeoutException($"the gateway was not healthy within {StartTimeout.TotalSeconds:0} s: {Output}");
+        await ChildProcess.WaitUntilHealthyAsync(process, new Uri($"http://127.0.0.1:{HttpPort}/health"), StartTimeout, () => Output, "the gateway", _stop.Token)
+            .ConfigureAwait(false);
     }
 
     private static string GatewayAssembly() =>

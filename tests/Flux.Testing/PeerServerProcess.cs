@@ -81,40 +81,14 @@ public sealed class PeerServerProcess : IAsyncDisposable
             ? new ProcessStartInfo("dotnet") { ArgumentList = { "exec", Metadata("SignalRPeerAssembly") } }
             : new ProcessStartInfo("node") { ArgumentList = { "server.js" } };
         start.WorkingDirectory = Kind == PeerKind.SignalR ? Path.GetDirectoryName(Metadata("SignalRPeerAssembly"))! : SocketIoDirectory;
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        start.UseShellExecute = false;
         start.Environment["PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{Port}";
         start.Environment["Redis"] = redis;
         start.Environment["Auth__SigningKey"] = TestKeys.SigningKey;
         start.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = null;
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start the {Kind} peer");
-        process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var waited = Stopwatch.StartNew();
-        while (waited.Elapsed < StartTimeout)
-        {
-            if (process.HasExited) throw new InvalidOperationException($"the {Kind} peer exited with {process.ExitCode}: {Output}");
-            try
-            {
-                var response = await http.GetAsync(new Uri($"http://127.0.0.1:{Port}/health")).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            await Task.Delay(200).ConfigureAwait(false);
-        }
-        throw new TimeoutException($"the {Kind} peer was not healthy within {StartTimeout.TotalSeconds:0} s: {Output}");
+        _process = ChildProcess.StartCapturing(start, _output, $"the {Kind} peer");
+        await ChildProcess.WaitUntilHealthyAsync(_process, new Uri($"http://127.0.0.1:{Port}/health"), StartTimeout, () => Output, $"the {Kind} peer")
+            .ConfigureAwait(false);
     }
 
     // npm ci once per test run when the packages are missing (CI's .ci/run installs them first).

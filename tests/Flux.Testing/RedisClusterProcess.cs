@@ -111,16 +111,8 @@ public sealed class RedisClusterProcess : IAsyncDisposable
                 "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
                 "--cluster-require-full-coverage", "no", "--save", "", "--appendonly", "no", "--dir", directory,
             },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
         };
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start redis-server");
-        process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _processes[index] = process;
+        _processes[index] = ChildProcess.StartCapturing(start, _output, "redis-server");
     }
 
     private async Task CreateAsync()

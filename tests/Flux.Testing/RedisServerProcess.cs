@@ -100,14 +100,7 @@ public sealed class RedisServerProcess : IAsyncDisposable
                     "--dir", _dataDirectory, "--enable-debug-command", "local",
                 },
             };
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        start.UseShellExecute = false;
-        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start the Redis process");
-        _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = ChildProcess.StartCapturing(start, _output, "the Redis process");
 
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
