@@ -141,7 +141,9 @@ public sealed class StormCommandTests : IClassFixture<GatewayPairFixture>, IDisp
 
         int exit = await RunAsync([.. SmallStorm(), "--p95", "0.001", "--p99", "1000", "--sla-window", "1", "--junit", junit]);
 
-        Assert.Equal(ExitCodes.Failed, exit);
+        // The p95 limit cannot hold, so never passed: failed, or inconclusive when a busy CI machine slows the swarm itself.
+        int[] notPassed = [ExitCodes.Failed, ExitCodes.Inconclusive];
+        Assert.Contains(exit, notPassed);
         var suite = System.Xml.Linq.XDocument.Load(junit).Descendants("testsuite").Single();
         var cases = suite.Elements("testcase").ToList();
         Assert.Contains(cases, c => c.Attribute("classname")!.Value == "storm.sla" && c.Attribute("name")!.Value.StartsWith("p95", StringComparison.Ordinal) && c.Element("failure") is not null);
