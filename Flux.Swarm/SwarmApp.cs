@@ -23,12 +23,14 @@ public static class SwarmApp
         builder.Services.AddSingleton<StormRegistry>();
         builder.Services.AddSingleton<StormWarmUp>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StormWarmUp>());
-        builder.Services.AddGrpc();
+        // A distributed storm's receipts travel in parts of up to ShardMessages.RowsPerPart rows.
+        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 64 << 20);
 
         var app = builder.Build();
         app.Services.GetRequiredService<TokenIssuer>(); // fail at start-up if the signing key is missing or bad
         app.MapDefaultEndpoints();
         app.MapGrpcService<SwarmControlService>();
+        app.MapGrpcService<SwarmAgentService>();
         app.MapGet("/", () => "Flux swarm. Control it over gRPC (SwarmControl), or run a storm from the CLI: dotnet run --project Flux.Swarm -- storm --help");
         app.Lifetime.ApplicationStarted.Register(() => _ = MarkOrphansAsync(app));
         return app;

@@ -8,6 +8,12 @@ public sealed class SwarmOptions
     /// <summary>Gateway resource names resolved through service discovery (the AppHost sets them), e.g. <c>gateway-1</c>.</summary>
     public List<string> Gateways { get; set; } = [];
 
+    /// <summary>
+    /// Swarm agents' gRPC URLs (e.g. <c>http://127.0.0.1:5301</c>). With any, every storm started here is distributed:
+    /// this process coordinates and runs shard 0, each agent runs one more shard (docs/protocol.md, "Distributed storms").
+    /// </summary>
+    public List<string> Agents { get; set; } = [];
+
     /// <summary>Storms target loopback addresses only, unless this is set.</summary>
     public bool AllowRemoteGateways { get; set; }
 

@@ -3,6 +3,7 @@ using Flux.Protocol.Admin;
 using Flux.Protocol.Auth;
 using Flux.Protocol.Storms;
 using Flux.Protocol.Storms.Reports;
+using Flux.Swarm.Distributed;
 using Flux.Swarm.Reporting;
 using Flux.Swarm.Runs;
 using Flux.Swarm.Storms;
@@ -60,7 +61,24 @@ internal static class StormCommand
         }
 
         using var host = CliServices.Create();
-        var run = StormRun.Start(plan, gateways, tokens, host.Metrics, host.Logger, seed: parsed.GetValue(options.Seed), redis: redis);
+        string runId = StormRun.NewRunId();
+        int seed = parsed.GetValue(options.Seed) ?? Random.Shared.Next();
+        // With agents this process is the coordinator and runs shard 0 (docs/protocol.md, "Distributed storms").
+        ShardCoordinator? coordinator = null;
+        ShardRole? role = null;
+        try
+        {
+            coordinator = await ConnectAgentsAsync(parsed.GetValue(options.Agent) ?? [], plan).ConfigureAwait(false);
+            if (coordinator is not null) role = await coordinator.StartAsync(runId, seed, plan, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            if (coordinator is not null) await coordinator.DisposeAsync().ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.UsageOrConnection;
+        }
+        await using var agents = coordinator;
+        var run = StormRun.Start(plan, gateways, tokens, host.Metrics, host.Logger, runId, seed, redis, role);
         using var cancel = new CancelOnCtrlC(run);
         await ConsoleProgress.ShowAsync(run).ConfigureAwait(false);
         await run.Completion.ConfigureAwait(false);
@@ -82,6 +100,18 @@ internal static class StormCommand
             AnsiConsole.MarkupLine($"JUnit: [bold]{Markup.Escape(Path.GetFullPath(junit))}[/]");
         }
         return ExitCodes.ForOutcome(report.Outcome);
+    }
+
+    private static async Task<ShardCoordinator?> ConnectAgentsAsync(string[] agents, StormPlan plan)
+    {
+        if (agents.Length == 0) return null;
+        var urls = new List<Uri>();
+        foreach (string agent in agents)
+        {
+            if (!Uri.TryCreate(agent, UriKind.Absolute, out var url)) throw new FormatException($"--agent {agent} is not a URL");
+            urls.Add(url);
+        }
+        return await ShardCoordinator.ConnectAsync(urls, plan, CancellationToken.None).ConfigureAwait(false);
     }
 
     private static int UsageError(string message)

@@ -33,12 +33,13 @@ internal sealed class StormOptions
     public Option<bool> AllowLimitBreach { get; } = new("--allow-limit-breach") { Description = "Run even if the plan breaks the gateway's advertised send limit; the 4008 closes are then judged as a fault" };
     public Option<string?> Report { get; } = new("--report") { Description = "Where to write the JSON report; a Markdown twin is written next to it" };
     public Option<string?> JUnit { get; } = new("--junit") { Description = "Where to write a JUnit XML file: one test case per SLA clause and per fault expectation" };
+    public Option<string[]> Agent { get; } = new("--agent") { Description = "A swarm agent's gRPC URL (a swarm service: dotnet run --project Flux.Swarm); repeat for several. The storm is then distributed: this process runs one shard of the users and each agent another, and the report merges them" };
     public Option<int?> Seed { get; } = new("--seed") { Description = "Seed for the schedule, the layout and the fault picks" };
 
     public IEnumerable<Option> All =>
     [
         Gateway, Target, Admin, Redis, Scenario, Users, Guilds, Zipf, Rate, BodyBytes, Duration, Ramp, SlowConsumers, Partition, Fuzz,
-        Surge, Tiers, NoFaults, P95, P99, SlaWindow, AllowLimitBreach, Report, JUnit, Seed,
+        Surge, Tiers, NoFaults, P95, P99, SlaWindow, AllowLimitBreach, Report, JUnit, Agent, Seed,
     ];
 
     /// <summary>The plan the command line describes.</summary>

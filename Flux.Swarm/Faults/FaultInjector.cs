@@ -69,13 +69,20 @@ internal sealed class FaultInjector
         var duration = TimeSpan.FromSeconds(Math.Max(0, fault.Duration));
         try
         {
+            // In a distributed storm each shard picks its share of the users; the faults on shared parts (gateways,
+            // Redis) and the fuzzing clients are shard 0's alone, so they happen once. The others only mark the span.
+            if (!_storm.Shard.IsLead && fault.Kind is not (FaultKind.SlowConsumers or FaultKind.Partition))
+            {
+                await Task.Delay(duration, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                return;
+            }
             switch (fault.Kind)
             {
                 case FaultKind.SlowConsumers:
-                    foreach (var user in Pick(fault.Clients)) user.PauseReading(fault.Duration, index);
+                    foreach (var user in Pick(_storm.Shard.ShareOf(fault.Clients))) user.PauseReading(fault.Duration, index);
                     break;
                 case FaultKind.Partition:
-                    foreach (var user in Pick(fault.Clients)) user.Partition(fault.Duration, index);
+                    foreach (var user in Pick(_storm.Shard.ShareOf(fault.Clients))) user.Partition(fault.Duration, index);
                     break;
                 case FaultKind.GcPressure:
                     await ForEachGatewayAsync(fault, name, admin => admin.InjectFaultAsync(new InjectFaultRequest

@@ -10,6 +10,10 @@ namespace Flux.Swarm.Measurement;
 /// counts loss and duplicates by nonce.
 /// </para>
 /// </summary>
+/// <para>
+/// In a distributed storm each shard keeps the ledger of its own sends. A message's id (its nonce) is
+/// <c>local × shards + shard</c>; the indexer and <see cref="Count"/> are by local index, <see cref="IdAt"/> gives the id.
+/// </para>
 internal sealed class DeliveryLedger
 {
     private const int ChunkBits = 16;
@@ -18,26 +22,41 @@ internal sealed class DeliveryLedger
 
     private readonly SentMessage[]?[] _chunks = new SentMessage[MaxChunks][];
     private readonly long[] _guildOrdinals;
+    private readonly int _shard;
+    private readonly int _shards;
     private long _count;
 
     /// <param name="guilds">The run's guild count, so the ordinals never need to grow while users read them.</param>
-    public DeliveryLedger(int guilds = 16) => _guildOrdinals = new long[Math.Max(1, guilds)];
+    /// <param name="shard">This process's shard of the storm, and how many there are (ids are interleaved by shard).</param>
+    public DeliveryLedger(int guilds = 16, int shard = 0, int shards = 1)
+    {
+        _guildOrdinals = new long[Math.Max(1, guilds)];
+        _shard = shard;
+        _shards = Math.Max(1, shards);
+    }
 
+    /// <summary>How many messages this shard registered (its local indexes are 0 to Count - 1).</summary>
     public long Count => Volatile.Read(ref _count);
 
-    /// <summary>Registers a send; called only by the send scheduler.</summary>
+    /// <summary>The id (nonce) of the message at local index <paramref name="local"/>.</summary>
+    public long IdAt(long local) => local * _shards + _shard;
+
+    /// <summary>The shard that sent message <paramref name="id"/>.</summary>
+    public int ShardOf(long id) => (int)(id % _shards);
+
+    /// <summary>Registers a send; called only by the send scheduler. Returns the message's id.</summary>
     public long Register(int guild, int sender, long intendedMicroseconds)
     {
-        long id = _count;
+        long local = _count;
         // Sized for the run's guilds: growing the array would leave users reading a copy that no longer advances.
         if ((uint)guild >= (uint)_guildOrdinals.Length) throw new ArgumentOutOfRangeException(nameof(guild), guild, $"the ledger was made for {_guildOrdinals.Length} guilds");
         long ordinal = _guildOrdinals[guild] + 1;
-        var chunk = _chunks[id >> ChunkBits] ??= new SentMessage[ChunkSize];
-        chunk[id & (ChunkSize - 1)] = new SentMessage { Guild = guild, Sender = sender, IntendedMicroseconds = intendedMicroseconds, Ordinal = ordinal };
-        Volatile.Write(ref _count, id + 1);
+        var chunk = _chunks[local >> ChunkBits] ??= new SentMessage[ChunkSize];
+        chunk[local & (ChunkSize - 1)] = new SentMessage { Guild = guild, Sender = sender, IntendedMicroseconds = intendedMicroseconds, Ordinal = ordinal };
+        Volatile.Write(ref _count, local + 1);
         // After the message is stored, so a reader that sees the ordinal can look the message up.
         Volatile.Write(ref _guildOrdinals[guild], ordinal);
-        return id;
+        return IdAt(local);
     }
 
     /// <summary>
@@ -49,27 +68,40 @@ internal sealed class DeliveryLedger
         return (uint)guild < (uint)_guildOrdinals.Length ? Volatile.Read(ref _guildOrdinals[guild]) : 0;
     }
 
-    /// <summary>Whether <paramref name="id"/> is a message this run sent.</summary>
-    public bool Contains(long id) => (ulong)id < (ulong)Count;
+    /// <summary>Whether <paramref name="id"/> is a message this shard sent.</summary>
+    public bool Contains(long id) => TryLocal(id, out _);
 
-    /// <summary>A copy of message <paramref name="id"/> arrived carrying <paramref name="seq"/>. False for an id this run never sent.</summary>
-    public bool MarkDelivered(long id, long seq)
+    /// <summary>
+    /// A copy of message <paramref name="id"/> arrived carrying <paramref name="seq"/> (or, in a distributed storm,
+    /// another shard reported that one did: <paramref name="copies"/> 0). False for an id this shard never sent.
+    /// </summary>
+    public bool MarkDelivered(long id, long seq, int copies = 1)
     {
-        if ((ulong)id >= (ulong)Count) return false;
-        ref var message = ref _chunks[id >> ChunkBits]![id & (ChunkSize - 1)];
+        if (!TryLocal(id, out long local)) return false;
+        ref var message = ref _chunks[local >> ChunkBits]![local & (ChunkSize - 1)];
         Interlocked.CompareExchange(ref message.Seq, seq, 0);
-        Interlocked.Increment(ref message.Deliveries);
+        if (copies != 0) Interlocked.Add(ref message.Deliveries, copies);
         return true;
     }
 
     /// <summary>The send failed on the socket, or the gateway refused it (an error frame): no copy is expected.</summary>
     public void MarkNotSent(long id)
     {
-        if ((ulong)id >= (ulong)Count) return;
-        Volatile.Write(ref _chunks[id >> ChunkBits]![id & (ChunkSize - 1)].NotSent, 1);
+        if (!TryLocal(id, out long local)) return;
+        Volatile.Write(ref _chunks[local >> ChunkBits]![local & (ChunkSize - 1)].NotSent, 1);
     }
 
-    public ref readonly SentMessage this[long id] => ref _chunks[id >> ChunkBits]![id & (ChunkSize - 1)];
+    /// <summary>The message at local index <paramref name="local"/> (0 to <see cref="Count"/> - 1).</summary>
+    public ref readonly SentMessage this[long local] => ref _chunks[local >> ChunkBits]![local & (ChunkSize - 1)];
+
+    /// <summary>The message with id <paramref name="id"/>, which must be this shard's (see <see cref="Contains"/>).</summary>
+    public ref readonly SentMessage ById(long id) => ref this[id / _shards];
+
+    private bool TryLocal(long id, out long local)
+    {
+        local = id / _shards;
+        return id >= 0 && id % _shards == _shard && local < Count;
+    }
 }
 
 /// <summary>One sent message. <see cref="Seq"/> is 0 until a copy has come back.</summary>

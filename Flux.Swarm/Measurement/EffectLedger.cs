@@ -118,6 +118,27 @@ internal sealed class EffectLedger(int faults)
     public IReadOnlyDictionary<string, long> FuzzCloses(int fault) =>
         _fuzzCloses.Where(c => c.Key.Fault == fault).ToDictionary(c => c.Key.Close, c => c.Value);
 
+    /// <summary>Every non-zero count, as (fault, effect, count): for a shard to hand its effects to the coordinator.</summary>
+    public IEnumerable<(int Fault, Effect Effect, long Count)> Entries()
+    {
+        for (int slot = 0; slot < _effects.Length; slot++)
+        {
+            for (int e = 0; e < _effects[slot].Length; e++)
+            {
+                long count = Volatile.Read(ref _effects[slot][e]);
+                if (count != 0) yield return (slot - 1, (Effect)e, count);
+            }
+        }
+    }
+
+    public IEnumerable<(int Fault, string Close, long Count)> CloseEntries() => _closes.Select(c => (c.Key.Fault, c.Key.Close, c.Value));
+
+    public IEnumerable<(int Fault, string Close, long Count)> FuzzCloseEntries() => _fuzzCloses.Select(c => (c.Key.Fault, c.Key.Close, c.Value));
+
+    /// <summary>Adds <paramref name="count"/> closes of one kind (merging another shard's ledger).</summary>
+    public void Closed(int fault, string close, long count, bool fuzz = false) =>
+        (fuzz ? _fuzzCloses : _closes).AddOrUpdate((fault, close), count, (_, n) => n + count);
+
     /// <summary>Connection ends of users, of every fault, except the swarm's own cuts.</summary>
     public long UnplannedCloses => _closes.Where(c => c.Key.Close != CloseKinds.Cut).Sum(c => c.Value);
 

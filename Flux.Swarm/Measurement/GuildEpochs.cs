@@ -12,6 +12,9 @@ internal sealed class GuildEpochs
     private readonly ConcurrentDictionary<(int Guild, string Epoch), EpochMax> _epochs = new();
 
     public EpochMax For(int guild, string epoch) => _epochs.GetOrAdd((guild, epoch), static _ => new EpochMax());
+
+    /// <summary>Every guild epoch seen, with its highest seq.</summary>
+    public IEnumerable<(int Guild, string Epoch, long Max)> All() => _epochs.Select(e => (e.Key.Guild, e.Key.Epoch, e.Value.Value));
 }
 
 /// <summary>The highest seq seen in one guild's epoch; updated from any user's receive loop.</summary>

@@ -22,9 +22,12 @@ internal sealed class LatencyHistogram
         _recorder = HistogramFactory.With64BitBucketSize()
             .WithValuesFrom(1).WithValuesUpTo(MaxMicroseconds).WithPrecisionOf(SignificantDigits)
             .WithThreadSafeWrites().WithThreadSafeReads().Create();
-        _cumulative = HistogramFactory.With64BitBucketSize()
-            .WithValuesFrom(1).WithValuesUpTo(MaxMicroseconds).WithPrecisionOf(SignificantDigits).Create();
+        _cumulative = NewEmpty();
     }
+
+    /// <summary>An empty histogram of the same range and precision (what merges and decodes start from).</summary>
+    public static HistogramBase NewEmpty() => HistogramFactory.With64BitBucketSize()
+        .WithValuesFrom(1).WithValuesUpTo(MaxMicroseconds).WithPrecisionOf(SignificantDigits).Create();
 
     public void Record(long microseconds) => _recorder.RecordValue(Math.Clamp(microseconds, 1, MaxMicroseconds));
 
@@ -37,6 +40,24 @@ internal sealed class LatencyHistogram
             _cumulative.Add(_interval);
             return Summarize(_interval);
         }
+    }
+
+    /// <summary>
+    /// What the last <see cref="TakeInterval"/> took, as a copy (the recorder reuses its own): for a shard to send its
+    /// second to the coordinator.
+    /// </summary>
+    public HistogramBase? LastInterval
+    {
+        get
+        {
+            lock (_readGate) return _interval?.Copy();
+        }
+    }
+
+    /// <summary>A copy of everything recorded so far (up to the last <see cref="TakeInterval"/>).</summary>
+    public HistogramBase CopyCumulative()
+    {
+        lock (_readGate) return _cumulative.Copy();
     }
 
     public LatencyStats Cumulative

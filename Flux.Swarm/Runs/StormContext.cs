@@ -14,8 +14,9 @@ namespace Flux.Swarm.Runs;
 internal sealed class StormContext
 {
     public StormContext(string runId, StormPlan plan, IReadOnlyList<GatewayTarget> gateways, TokenIssuer tokens,
-        SwarmMetrics metrics, ILogger logger, int seed, string? redis = null)
+        SwarmMetrics metrics, ILogger logger, int seed, string? redis = null, ShardSpec? shard = null, long? startUnixMicroseconds = null)
     {
+        Shard = shard ?? ShardSpec.Whole;
         RunId = runId;
         Plan = plan;
         Gateways = gateways;
@@ -25,7 +26,9 @@ internal sealed class StormContext
         Seed = seed;
         Redis = redis;
         Layout = GuildLayout.Create(plan, runId, new Random(seed));
-        Ledger = new DeliveryLedger(Layout.GuildIds.Length);
+        Ledger = new DeliveryLedger(Layout.GuildIds.Length, Shard.Index, Shard.Count);
+        Receipts = new ReceiptBook(Shard.Index, Shard.Count);
+        Clock = startUnixMicroseconds is { } start ? StormClock.AtUnixMicroseconds(start) : new StormClock();
         Dialect = PeerDialect.For(plan.Target);
         Faults = new FaultTimeline(plan.Faults);
         // One slot more than the plan's faults: the rate-limit breach a plan may be allowed to make.
@@ -51,8 +54,14 @@ internal sealed class StormContext
     public FaultTimeline Faults { get; }
     public EffectLedger Effects { get; }
     public string Body { get; }
-    public StormClock Clock { get; } = new();
+    public StormClock Clock { get; }
     public DeliveryLedger Ledger { get; }
+
+    /// <summary>This process's part of the storm: shard 0 of 1 unless the storm is distributed.</summary>
+    public ShardSpec Shard { get; }
+
+    /// <summary>Other shards' messages that this shard's users received (empty unless the storm is distributed).</summary>
+    public ReceiptBook Receipts { get; }
 
     /// <summary>How users speak to a peer target (SignalR, Socket.IO); null for Flux's own gateways.</summary>
     public PeerDialect? Dialect { get; }

@@ -1,3 +1,4 @@
+using Flux.Protocol.Agents;
 using Flux.Protocol.Auth;
 using Flux.Protocol.Storms;
 using Flux.Protocol.Storms.Reports;
@@ -16,6 +17,11 @@ namespace Flux.Swarm.Storms;
 /// after it was written: then it may never have reached a gateway, and it is counted as unconfirmed instead.
 /// The verdict then judges every effect against its fault's allowance.
 /// <para>
+/// The count is in two steps. <see cref="Tally"/> counts one shard's users and sends; <see cref="Report"/> adds up
+/// every shard's tally (exact histograms, effects, counters) and judges the sum. A storm on one process is one shard, so
+/// both kinds of run take the same path and give the same report.
+/// </para>
+/// <para>
 /// A peer target (SignalR, Socket.IO) has no seqs: its users track their guild's ordinals (see
 /// <see cref="DeliveryLedger"/>), and the same count applies to them, by nonce.
 /// </para>
@@ -25,9 +31,12 @@ internal static class StormAccounting
     /// <summary>A send this close before its sender's connection was cut or dropped may have died in the socket.</summary>
     private const long CutWindowMicroseconds = 1_000_000;
 
-    public static StormReport Build(StormRun run, IReadOnlyList<SimulatedUser> users, double steadySeconds, FaultInjector injector)
+    /// <summary>
+    /// This shard's count, once its users are closed. In a distributed storm the ledger and the receipt book already
+    /// hold every shard's receipts, and each guild epoch's top is the maximum over every shard.
+    /// </summary>
+    public static ShardTally Tally(StormContext storm, IReadOnlyList<SimulatedUser> users, IEnumerable<string> notes)
     {
-        var storm = run.Context;
         var plan = storm.Plan;
         var effects = storm.Effects;
         var intendedBySeq = IntendedTimes(storm);
@@ -69,9 +78,9 @@ internal static class StormAccounting
 
         long unconfirmed = 0, neverReceived = 0;
         var senders = users.ToDictionary(u => u.Index);
-        for (long id = 0; id < storm.Ledger.Count; id++)
+        for (long local = 0; local < storm.Ledger.Count; local++)
         {
-            var message = storm.Ledger[id];
+            var message = storm.Ledger[local];
             if (message.Seq != 0 || message.NotSent != 0) continue;
             long intended = message.IntendedMicroseconds;
             var sender = senders[message.Sender];
@@ -88,20 +97,68 @@ internal static class StormAccounting
             neverReceived += recipients;
             effects.Add(fault, Effect.Lost, recipients);
         }
+
+        var counters = storm.Counters;
+        var generator = storm.Generator.Report();
+        var tally = new ShardTally
+        {
+            Users = users.Count,
+            Expected = expected,
+            Delivered = delivered,
+            Duplicates = duplicates,
+            Reordered = reordered,
+            Unconfirmed = unconfirmed,
+            NeverReceived = neverReceived,
+            Judged = ByteString(storm.Judged.CopyCumulative()),
+            Generator = new GeneratorTally
+            {
+                MaxLagMs = generator.MaxLagMs, LagP99Ms = generator.LagP99Ms, GcPauseMs = generator.GcPauseMs, CpuPct = generator.CpuPct,
+                MaxThreadPoolQueue = generator.MaxThreadPoolQueue, Saturated = generator.Saturated, Reason = generator.Reason,
+            },
+        };
+        foreach (var (name, value) in ShardCounters.Read(counters)) tally.Counters[name] = value;
+        foreach (var (fault, effect, count) in effects.Entries()) tally.Effects.Add(new EffectCount { Fault = fault, Effect = (int)effect, Count = count });
+        foreach (var (fault, close, count) in effects.CloseEntries()) tally.Closes.Add(new CloseCount { Fault = fault, Close = close, Count = count });
+        foreach (var (fault, close, count) in effects.FuzzCloseEntries()) tally.FuzzCloses.Add(new CloseCount { Fault = fault, Close = close, Count = count });
+        foreach (var latency in storm.Latency) tally.Latency.Add(ByteString(latency.CopyCumulative()));
+        foreach (var latency in storm.TierLatency) tally.TierLatency.Add(ByteString(latency.CopyCumulative()));
+        foreach (var latency in storm.TierSurgeLatency) tally.TierSurgeLatency.Add(ByteString(latency.CopyCumulative()));
+        for (int c = 0; c < CohortNames.Count; c++) tally.CohortUsers.Add(users.Count(u => (int)u.Cohort == c));
+        for (int t = 0; t < storm.TierLatency.Length; t++) // by Tier as index
+        {
+            tally.TierUsers.Add(users.Count(u => (int)u.Tier == t));
+            tally.TierShedUsers.Add(users.Count(u => (int)u.Tier == t && u.Cohort == Cohort.Shed));
+        }
+        tally.Notes.AddRange(notes);
+        return tally;
+    }
+
+    /// <summary>
+    /// The report from every shard's tally (the coordinator's own first): counts and effects added up, histograms merged
+    /// exactly, and the sum judged. <paramref name="shards"/> describes each shard of a distributed storm (null for one process).
+    /// </summary>
+    public static StormReport Report(StormRun run, IReadOnlyList<ShardTally> tallies, double steadySeconds, FaultInjector injector,
+        IReadOnlyList<ShardPlacement>? shards = null)
+    {
+        var storm = run.Context;
+        var plan = storm.Plan;
+        var sum = TallySum.Of(tallies, plan.Faults.Count + 1);
+        var effects = sum.Effects;
         long lost = effects.Total(Effect.Lost);
         storm.Metrics.Lost(lost);
 
-        var healthy = storm.Latency[(int)Cohort.Healthy].Cumulative;
-        var judged = storm.Judged.Cumulative;
+        var healthy = LatencyHistogram.Summarize(sum.Latency[(int)Cohort.Healthy]);
+        var judged = LatencyHistogram.Summarize(sum.Judged);
         var sla = run.Sla;
         bool slaPassed = sla.Violations.Count == 0 && judged.P95Ms <= plan.Sla.P95Ms && judged.P99Ms <= plan.Sla.P99Ms;
-        var generator = storm.Generator.Report();
+        var generator = sum.Generator;
+        // Faults on shared parts are shard 0's (this process): its injector's allowances and notes stand for the storm.
+        IReadOnlyList<string> notInjected = [.. injector.NotInjected, .. sum.Notes];
         var verdict = VerdictJudge.Judge(new VerdictInput(plan, injector.Allowances, effects, storm.LimitBreachFault,
-            slaPassed ? null : SlaBreach(sla, judged, plan.Sla), injector.NotInjected, generator.Saturated ? generator.Reason : null));
+            slaPassed ? null : SlaBreach(sla, judged, plan.Sla), notInjected, generator.Saturated ? generator.Reason : null));
 
-        var counters = storm.Counters;
         var steadyRows = run.Timeline.Where(r => r.Phase == "steady").ToList();
-        long sent = Interlocked.Read(ref counters.Sent);
+        long sent = sum.Counter(nameof(StormCounters.Sent));
         double sendingSeconds = Math.Max(1, plan.Ramp + steadySeconds);
 
         return new StormReport
@@ -116,34 +173,35 @@ internal static class StormAccounting
             RampS = plan.Ramp,
             DurationS = Math.Round(steadySeconds, 1),
             Sent = sent,
-            ExpectedDeliveries = expected,
-            Delivered = delivered,
+            ExpectedDeliveries = sum.Expected,
+            Delivered = sum.Delivered,
             Lost = lost,
-            Duplicates = duplicates,
-            Reordered = reordered,
+            Duplicates = sum.Duplicates,
+            Reordered = sum.Reordered,
             UnexpectedDisconnects = verdict.UnexpectedCloses,
             InjectedDisconnects = verdict.ExpectedCloses,
             LatencyMs = Block(healthy),
             Throughput = steadyRows.Count > 0
                 ? new ThroughputBlock(steadyRows.Average(r => r.SendsPerS), steadyRows.Average(r => r.DeliveriesPerS))
-                : new ThroughputBlock(sent / sendingSeconds, delivered / sendingSeconds),
+                : new ThroughputBlock(sent / sendingSeconds, sum.Delivered / sendingSeconds),
             Sla = new SlaBlock(plan.Sla.P95Ms, plan.Sla.P99Ms, plan.Sla.Window, judged.P95Ms, judged.P99Ms, slaPassed,
                 sla.Violations.Select(v => new SlaViolationBlock(v.FromS, v.ToS, v.WorstP95Ms, v.WorstP99Ms, v.Description)).ToList()),
             Generator = new GeneratorBlock(generator.MaxLagMs, generator.LagP99Ms, generator.GcPauseMs, generator.CpuPct,
                 generator.MaxThreadPoolQueue, generator.Saturated, generator.Reason),
-            Cohorts = Cohorts(storm, users),
-            Tiers = Tiers(storm, users),
+            Cohorts = Cohorts(sum),
+            Tiers = Tiers(plan, sum),
             Faults = [.. verdict.Faults],
             OutsideFaults = verdict.Outside,
             Details = new DetailsBlock(
-                Interlocked.Read(ref counters.NotSent), Interlocked.Read(ref counters.Rejected), unconfirmed,
-                Interlocked.Read(ref counters.SkippedSends), Interlocked.Read(ref counters.ConnectFailures),
-                Interlocked.Read(ref counters.Resumes), Interlocked.Read(ref counters.SessionsLost),
-                Interlocked.Read(ref counters.GapsReported), Interlocked.Read(ref counters.ShedDisconnects),
-                Interlocked.Read(ref counters.ForeignMessages), effects.Total(Effect.AnnouncedLoss), neverReceived),
+                sum.Counter(nameof(StormCounters.NotSent)), sum.Counter(nameof(StormCounters.Rejected)), sum.Unconfirmed,
+                sum.Counter(nameof(StormCounters.SkippedSends)), sum.Counter(nameof(StormCounters.ConnectFailures)),
+                sum.Counter(nameof(StormCounters.Resumes)), sum.Counter(nameof(StormCounters.SessionsLost)),
+                sum.Counter(nameof(StormCounters.GapsReported)), sum.Counter(nameof(StormCounters.ShedDisconnects)),
+                sum.Counter(nameof(StormCounters.ForeignMessages)), effects.Total(Effect.AnnouncedLoss), sum.NeverReceived),
             Timeline = [.. run.Timeline],
             Gateways = storm.Gateways.Select(g => g.WebSocket.ToString()).ToList(),
-            Notes = [.. injector.NotInjected, run.DrainNote],
+            Notes = [.. notInjected, run.DrainNote],
+            Shards = shards is null ? null : Shards(shards, tallies, sum),
             StartedAt = run.StartedAt.ToString("O"),
             FinishedAt = DateTimeOffset.UtcNow.ToString("O"),
             Stopped = run.StopRequested && steadySeconds + 0.5 < plan.Duration,
@@ -154,47 +212,58 @@ internal static class StormAccounting
         };
     }
 
+    private static ShardsBlock Shards(IReadOnlyList<ShardPlacement> shards, IReadOnlyList<ShardTally> tallies, TallySum sum) => new(
+        Convert.ToBase64String(HistogramCodec.Encode(sum.Latency[(int)Cohort.Healthy])),
+        [.. shards.Select((shard, i) => new ShardBlock(i, shard.Where, tallies[i].Users, tallies[i].Counters.GetValueOrDefault(nameof(StormCounters.Sent)),
+            tallies[i].Delivered, Math.Round(shard.ClockOffsetMicroseconds / 1000.0, 3), Math.Round(shard.ClockUncertaintyMicroseconds / 1000.0, 3),
+            Convert.ToBase64String(tallies[i].Latency[(int)Cohort.Healthy].Span)))]);
+
+    private static Google.Protobuf.ByteString ByteString(HdrHistogram.HistogramBase histogram) =>
+        Google.Protobuf.ByteString.CopyFrom(HistogramCodec.Encode(histogram));
+
     private static string SlaBreach(SlaMonitor sla, LatencyStats healthy, Flux.Protocol.Storms.SlaSpec limits) =>
         sla.Violations.Count > 0
             ? $"SLA violated: {string.Join("; ", sla.Violations.Select(v => v.Description))}"
             : $"SLA violated: p95 {healthy.P95Ms:0.#} ms / p99 {healthy.P99Ms:0.#} ms over limits {limits.P95Ms:0.#} / {limits.P99Ms:0.#} ms";
 
+    // When each (guild, seq) was meant to be sent: from this shard's own sends, and from every message its users (or, in
+    // a distributed storm, any shard's users) received of other shards.
     private static Dictionary<(int Guild, long Seq), long> IntendedTimes(StormContext storm)
     {
         var times = new Dictionary<(int, long), long>((int)Math.Min(storm.Ledger.Count, int.MaxValue / 2));
-        for (long id = 0; id < storm.Ledger.Count; id++)
+        for (long local = 0; local < storm.Ledger.Count; local++)
         {
-            ref readonly var message = ref storm.Ledger[id];
+            ref readonly var message = ref storm.Ledger[local];
             if (message.Seq != 0) times[(message.Guild, message.Seq)] = message.IntendedMicroseconds;
         }
+        foreach (var (_, guild, seq, intended) in storm.Receipts.All()) times[(guild, seq)] = intended;
         return times;
     }
 
-    private static Dictionary<string, CohortBlock> Cohorts(StormContext storm, IReadOnlyList<SimulatedUser> users)
+    private static Dictionary<string, CohortBlock> Cohorts(TallySum sum)
     {
         var cohorts = new Dictionary<string, CohortBlock>();
         foreach (var cohort in new[] { Cohort.SlowConsumers, Cohort.Partitioned, Cohort.Shed })
         {
-            int members = users.Count(u => u.Cohort == cohort);
+            int members = sum.CohortUsers[(int)cohort];
             if (members == 0) continue;
             // Deliveries since the fault picked them: those before were healthy ones, counted in the healthy block.
-            var latency = storm.Latency[(int)cohort].Cumulative;
+            var latency = LatencyHistogram.Summarize(sum.Latency[(int)cohort]);
             cohorts[cohort.ToReportName()] = new CohortBlock(members, latency.Count, Block(latency));
         }
         return cohorts;
     }
 
-    private static Dictionary<string, TierBlock> Tiers(StormContext storm, IReadOnlyList<SimulatedUser> users)
+    private static Dictionary<string, TierBlock> Tiers(StormPlan plan, TallySum sum)
     {
-        bool surge = storm.Plan.Faults.Any(f => f.Kind == FaultKind.Surge);
+        bool surge = plan.Faults.Any(f => f.Kind == FaultKind.Surge);
         var tiers = new Dictionary<string, TierBlock>();
         foreach (var tier in new[] { Tier.High, Tier.Normal, Tier.Low })
         {
-            int members = users.Count(u => u.Tier == tier);
-            if (members == 0) continue;
-            tiers[tier.ToWire()] = new TierBlock(members, users.Count(u => u.Tier == tier && u.Cohort == Cohort.Shed),
-                Interlocked.Read(ref storm.Counters.ShedByTier[(int)tier]), Block(storm.TierLatency[(int)tier].Cumulative),
-                surge ? Block(storm.TierSurgeLatency[(int)tier].Cumulative) : null);
+            int t = (int)tier;
+            if (sum.TierUsers[t] == 0) continue;
+            tiers[tier.ToWire()] = new TierBlock(sum.TierUsers[t], sum.TierShedUsers[t], sum.Counter(ShardCounters.ShedByTier(tier)),
+                Block(LatencyHistogram.Summarize(sum.TierLatency[t])), surge ? Block(LatencyHistogram.Summarize(sum.TierSurgeLatency[t])) : null);
         }
         return tiers;
     }

@@ -1,6 +1,7 @@
 using Flux.Protocol.Auth;
 using Flux.Protocol.Control;
 using Flux.Protocol.Storms;
+using Flux.Swarm.Distributed;
 using Flux.Swarm.Runs;
 using Flux.Swarm.Telemetry;
 using Microsoft.Extensions.Options;
@@ -58,20 +59,72 @@ internal sealed class StormRegistry(
             if (probe.Limits is { } limits && PlanCheck.Refusal(plan, limits) is { } refusal) throw new ArgumentException(refusal);
         }
 
+        // With agents (Swarm:Agents) the storm is distributed: this process coordinates and runs shard 0.
+        string runId = StormRun.NewRunId();
+        int seed = Random.Shared.Next();
+        ShardRole? role = null;
+        ShardCoordinator? coordinator = null;
+        if (options.Value.Agents.Count > 0)
+        {
+            coordinator = await ShardCoordinator.ConnectAsync([.. options.Value.Agents.Select(a => new Uri(a))], plan, cancellationToken).ConfigureAwait(false);
+        }
         StormRun run;
+        try
+        {
+            if (coordinator is not null) role = await coordinator.StartAsync(runId, seed, plan, cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (_active is { IsOver: false } running)
+                {
+                    throw new InvalidOperationException($"storm {running.Id} is still running; stop it first");
+                }
+                run = StormRun.Start(plan, targets, tokens, metrics, logger, runId, seed, configuration.GetConnectionString("redis"), role);
+                _runs[run.Id] = run;
+                _active = run;
+            }
+        }
+        catch
+        {
+            if (coordinator is not null) await coordinator.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        if (coordinator is not null) _ = run.Completion.ContinueWith(_ => coordinator.DisposeAsync(), TaskScheduler.Default);
+        await SaveAsync(run).ConfigureAwait(false);
+        _ = SaveWhenDoneAsync(run);
+        return run;
+    }
+
+    /// <summary>
+    /// Starts one shard of a coordinator's distributed storm on this process (the agent side). It is this process's one
+    /// storm while it runs, but the storm is the coordinator's: it is neither listed nor saved here.
+    /// </summary>
+    /// <exception cref="ArgumentException">The shard or its plan is invalid.</exception>
+    /// <exception cref="InvalidOperationException">Another storm is running here.</exception>
+    public StormRun StartShard(Flux.Protocol.Agents.ShardStart start, IShardExchange exchange)
+    {
+        var plan = (start.Plan ?? throw new ArgumentException("the start names no plan")).ToPlan();
+        if (start.Shards < 2 || start.Shard < 1 || start.Shard >= start.Shards)
+        {
+            throw new ArgumentException($"shard {start.Shard} of {start.Shards} is not an agent's shard (1 to shards - 1, with at least 2 shards)");
+        }
+        if (string.IsNullOrWhiteSpace(start.RunId)) throw new ArgumentException("the start names no run id");
+        if (plan.Target != TargetKind.Flux) throw new ArgumentException("only a Flux storm can be distributed");
+        if (plan.Gateways.Count == 0) throw new ArgumentException("the coordinator must name the gateways in the plan");
+        var errors = StormPlanValidator.Validate(plan, options.Value.AllowRemoteGateways);
+        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors));
+        var targets = plan.Gateways.Select((url, i) => new GatewayTarget($"gateway {i}", new Uri(url), null)).ToList();
         lock (_gate)
         {
             if (_active is { IsOver: false } running)
             {
-                throw new InvalidOperationException($"storm {running.Id} is still running; stop it first");
+                throw new InvalidOperationException($"storm {running.Id} is still running on this swarm process");
             }
-            run = StormRun.Start(plan, targets, tokens, metrics, logger, redis: configuration.GetConnectionString("redis"));
-            _runs[run.Id] = run;
+            // Faults on shared parts are the coordinator's (shard 0): an agent needs no admin clients and no Redis.
+            var run = StormRun.Start(plan, targets, tokens, metrics, logger, start.RunId, start.Seed,
+                role: new ShardRole(new ShardSpec(start.Shard, start.Shards), start.StartUnixUs, exchange));
             _active = run;
+            return run;
         }
-        await SaveAsync(run).ConfigureAwait(false);
-        _ = SaveWhenDoneAsync(run);
-        return run;
     }
 
     public StormRun? Find(string id)

@@ -15,6 +15,9 @@ internal sealed partial class StormRun
     private readonly List<TimelineRow> _timeline = [];
     // Each user's epoch and its highest seq, one entry a second, for the live loss count.
     private readonly Queue<(EpochMax? Epoch, long Max)[]> _epochMaxHistory = new();
+    // The coordinator of a distributed storm: each agent shard's latest snapshot, and the healthy latency they sent.
+    private readonly Dictionary<int, StormSnapshot> _shardLatest = [];
+    private readonly HdrHistogram.HistogramBase _shardsCumulative = LatencyHistogram.NewEmpty();
     private long _lastSent;
     private long _lastDelivered;
     private double _lastSampleAt;
@@ -39,6 +42,7 @@ internal sealed partial class StormRun
     private StormSnapshot BuildSnapshot(bool final)
     {
         double now = _storm.Clock.NowSeconds;
+        Flux.Protocol.Agents.ShardSecond? pendingSecond = null;
         var window = LatencyStats.Empty;
         var highTier = LatencyStats.Empty;
         (string? TraceId, double Ms) worst = (null, 0);
@@ -54,6 +58,30 @@ internal sealed partial class StormRun
             foreach (var tier in _storm.TierSurgeLatency) tier.TakeInterval();
             // During a surge the SLA is judged on the high tier (StormContext.Judged); otherwise it is the healthy window.
             var judged = ReferenceEquals(_storm.Judged, healthy) ? window : _storm.Judged.TakeInterval();
+            if (_role is { Shard.IsLead: true } coordinator)
+            {
+                // The agents' seconds, added to this shard's: the window and the SLA are judged on every delivery.
+                var seconds = coordinator.Exchange.TakeSeconds();
+                foreach (var (shard, second) in seconds) _shardLatest[shard] = second.Snapshot;
+                if (seconds.Count > 0)
+                {
+                    var healthyParts = seconds.Select(s => HistogramCodec.Decode(s.Second.Healthy.Span)).ToList();
+                    foreach (var part in healthyParts) _shardsCumulative.Add(part);
+                    window = Merged(healthy.LastInterval, healthyParts);
+                    highTier = Merged(_storm.TierLatency[(int)Tier.High].LastInterval, seconds.Select(s => HistogramCodec.Decode(s.Second.HighTier.Span)));
+                    judged = ReferenceEquals(_storm.Judged, healthy) ? window
+                        : Merged(_storm.Judged.LastInterval, seconds.Select(s => HistogramCodec.Decode(s.Second.Judged.Span)));
+                }
+            }
+            else if (_role is not null)
+            {
+                pendingSecond = new Flux.Protocol.Agents.ShardSecond
+                {
+                    Healthy = Bytes(healthy.LastInterval),
+                    Judged = Bytes(_storm.Judged.LastInterval),
+                    HighTier = Bytes(_storm.TierLatency[(int)Tier.High].LastInterval),
+                };
+            }
             _storm.Generator.Sample();
             if (Sla.Observe(now, judged))
             {
@@ -61,7 +89,8 @@ internal sealed partial class StormRun
                 _storm.Metrics.SlaAlert();
             }
         }
-        var cumulative = _storm.Latency[(int)Cohort.Healthy].Cumulative;
+        var cumulative = _shardLatest.Count == 0 ? _storm.Latency[(int)Cohort.Healthy].Cumulative
+            : Merged(_storm.Latency[(int)Cohort.Healthy].CopyCumulative(), [_shardsCumulative]);
         long sent = Interlocked.Read(ref _storm.Counters.Sent);
         long delivered = 0, duplicates = 0, reordered = 0;
         var byTier = new int[3]; // connected users by tier
@@ -72,13 +101,34 @@ internal sealed partial class StormRun
             duplicates += user.Duplicates;
             reordered += user.Reordered;
         }
+        // Counters are the shards' own; a shard's rates are per second, so their sum is the storm's.
+        long lostElsewhere = 0, unexpectedElsewhere = 0, injectedElsewhere = 0;
+        double sendsElsewhere = 0, deliveriesElsewhere = 0;
+        int connectionsElsewhere = 0;
+        foreach (var other in _shardLatest.Values)
+        {
+            sent += other.Sent;
+            delivered += other.Delivered;
+            duplicates += other.Duplicates;
+            reordered += other.Reordered;
+            lostElsewhere += other.Lost;
+            unexpectedElsewhere += other.UnexpectedDisconnects;
+            injectedElsewhere += other.InjectedDisconnects;
+            sendsElsewhere += other.SendsPerS;
+            deliveriesElsewhere += other.DeliveriesPerS;
+            connectionsElsewhere += other.Connections;
+            byTier[(int)Tier.High] += other.ConnectionsHigh;
+            byTier[(int)Tier.Normal] += other.ConnectionsNormal;
+            byTier[(int)Tier.Low] += other.ConnectionsLow;
+        }
         double elapsed = Math.Max(0.001, now - _lastSampleAt);
-        double sendsPerS = (sent - _lastSent) / elapsed, deliveriesPerS = (delivered - _lastDelivered) / elapsed;
+        long ownSent = Interlocked.Read(ref _storm.Counters.Sent), ownDelivered = delivered - _shardLatest.Values.Sum(o => o.Delivered);
+        double sendsPerS = (ownSent - _lastSent) / elapsed + sendsElsewhere, deliveriesPerS = (ownDelivered - _lastDelivered) / elapsed + deliveriesElsewhere;
         if (!final)
         {
-            (_lastSent, _lastDelivered, _lastSampleAt) = (sent, delivered, now);
+            (_lastSent, _lastDelivered, _lastSampleAt) = (ownSent, ownDelivered, now);
         }
-        int connections = Volatile.Read(ref _storm.Counters.Connected);
+        int connections = Volatile.Read(ref _storm.Counters.Connected) + connectionsElsewhere;
         _storm.Metrics.SetConnections(connections);
         _storm.Metrics.SetGeneratorLag(_storm.Generator.LastLagMs);
 
@@ -92,13 +142,13 @@ internal sealed partial class StormRun
             DeliveriesPerS = final ? 0 : deliveriesPerS,
             Window = ToMessage(window),
             Cumulative = ToMessage(cumulative),
-            Sent = sent,
-            Delivered = delivered,
-            Lost = Report?.Lost ?? LiveLost(),
-            Duplicates = duplicates,
-            Reordered = reordered,
-            UnexpectedDisconnects = Report?.UnexpectedDisconnects ?? Interlocked.Read(ref _storm.Counters.UnexpectedDisconnects),
-            InjectedDisconnects = Report?.InjectedDisconnects ?? Interlocked.Read(ref _storm.Counters.InjectedDisconnects),
+            Sent = Report?.Sent ?? sent,
+            Delivered = Report?.Delivered ?? delivered,
+            Lost = Report?.Lost ?? LiveLost() + lostElsewhere,
+            Duplicates = Report?.Duplicates ?? duplicates,
+            Reordered = Report?.Reordered ?? reordered,
+            UnexpectedDisconnects = Report?.UnexpectedDisconnects ?? Interlocked.Read(ref _storm.Counters.UnexpectedDisconnects) + unexpectedElsewhere,
+            InjectedDisconnects = Report?.InjectedDisconnects ?? Interlocked.Read(ref _storm.Counters.InjectedDisconnects) + injectedElsewhere,
             SlaViolated = Sla.EverViolated,
             SlaMessage = Sla.Message,
             GeneratorLagMs = _storm.Generator.LastLagMs,
@@ -116,6 +166,11 @@ internal sealed partial class StormRun
         {
             snapshot.Outcome = StormOutcomeMapping.ToOutcome(report.Outcome);
             snapshot.Verdict = report.Verdict;
+        }
+        if (pendingSecond is not null)
+        {
+            pendingSecond.Snapshot = snapshot;
+            _role!.Exchange.PublishSecond(pendingSecond);
         }
         if (!final)
         {
@@ -144,6 +199,16 @@ internal sealed partial class StormRun
         }
         return lost;
     }
+
+    private static LatencyStats Merged(HdrHistogram.HistogramBase? own, IEnumerable<HdrHistogram.HistogramBase> others)
+    {
+        var sum = own ?? LatencyHistogram.NewEmpty();
+        foreach (var other in others) sum.Add(other);
+        return LatencyHistogram.Summarize(sum);
+    }
+
+    private static Google.Protobuf.ByteString Bytes(HdrHistogram.HistogramBase? histogram) =>
+        Google.Protobuf.ByteString.CopyFrom(HistogramCodec.Encode(histogram));
 
     private static LatencySummary ToMessage(LatencyStats stats) => new()
     {

@@ -38,9 +38,18 @@ internal sealed partial class StormRun
     private volatile StormPhase _phase = StormPhase.Idle;
     private volatile bool _complete;
 
-    private StormRun(StormContext storm)
+    /// <summary>
+    /// How long a shard of a distributed storm waits for the others at each step of the end: each may drain for up to
+    /// <see cref="DrainCap"/> twice (before and after the shards pool their guilds' tops), then close its users.
+    /// </summary>
+    public static readonly TimeSpan ExchangeTimeout = DrainCap * 2 + TimeSpan.FromMinutes(1);
+
+    private readonly ShardRole? _role;
+
+    private StormRun(StormContext storm, ShardRole? role)
     {
         _storm = storm;
+        _role = role;
         Sla = new SlaMonitor(storm.Plan.Sla);
     }
 
@@ -70,18 +79,26 @@ internal sealed partial class StormRun
     internal StormContext Context => _storm;
 
     /// <param name="redis">The backplane's connection string, for the restart-redis fault; null when the swarm cannot reach it.</param>
+    /// <param name="role">This run's part of a distributed storm (see <c>Distributed/</c>); null for a storm on this process alone.</param>
     public static StormRun Start(StormPlan plan, IReadOnlyList<GatewayTarget> gateways, TokenIssuer tokens,
-        SwarmMetrics metrics, ILogger logger, string? runId = null, int? seed = null, string? redis = null)
+        SwarmMetrics metrics, ILogger logger, string? runId = null, int? seed = null, string? redis = null, ShardRole? role = null)
     {
         string id = runId ?? NewRunId();
-        var storm = new StormContext(id, plan, gateways, tokens, metrics, logger, seed ?? Random.Shared.Next(), redis);
-        var run = new StormRun(storm);
+        var storm = new StormContext(id, plan, gateways, tokens, metrics, logger, seed ?? Random.Shared.Next(), redis,
+            role?.Shard, role?.StartUnixMicroseconds);
+        var run = new StormRun(storm, role);
         run.Completion = Task.Run(run.RunAsync);
         return run;
     }
 
-    /// <summary>Ends the steady phase now; the run still drains and reports.</summary>
-    public void Stop() => _stopRequested.Cancel();
+    public static string NewRunId() => $"s{DateTime.UtcNow:MMddHHmmss}{Random.Shared.Next(0, 1296):x3}";
+
+    /// <summary>Ends the steady phase now (on every shard of a distributed storm); the run still drains and reports.</summary>
+    public void Stop()
+    {
+        _stopRequested.Cancel();
+        _role?.Exchange.Stop();
+    }
 
     public bool StopRequested => _stopRequested.IsCancellationRequested;
 
@@ -102,8 +119,6 @@ internal sealed partial class StormRun
         }
     }
 
-    private static string NewRunId() => $"s{DateTime.UtcNow:MMddHHmmss}{Random.Shared.Next(0, 1296):x3}";
-
     private async Task RunAsync()
     {
         Activity.Current = null; // a storm is a trace of its own, not part of the request that started it
@@ -119,8 +134,13 @@ internal sealed partial class StormRun
         Task sampler = Task.CompletedTask;
         try
         {
-            for (int i = 0; i < plan.Users; i++) _users.Add(new SimulatedUser(_storm, i, _heartbeats));
+            for (int i = 0; i < plan.Users; i++)
+            {
+                if (_storm.Shard.Owns(i)) _users.Add(new SimulatedUser(_storm, i, _heartbeats));
+            }
             var injector = new FaultInjector(_storm, _users);
+            // The shards of a distributed storm start together, at the instant their clocks agree is zero.
+            await WaitUntilAsync(0).ConfigureAwait(false);
             SetPhase(StormPhase.Ramping);
             scheduler.Start();
             sampler = SampleEverySecondAsync(sampling.Token);
@@ -144,6 +164,14 @@ internal sealed partial class StormRun
                 scheduler.EndMicroseconds = Math.Min(scheduler.EndMicroseconds, _storm.Clock.NowMicroseconds);
                 _stopRequested.Cancel(); // pending faults are not started any more
                 await QuiesceAsync().ConfigureAwait(false);
+                if (_role is { } role)
+                {
+                    // A guild's top may have reached only another shard's users: every shard catches up to the highest.
+                    using var timeout = new CancellationTokenSource(ExchangeTimeout);
+                    var tops = await role.Exchange.ExchangeEpochsAsync(ShardMessages.Epochs(_storm.Epochs), timeout.Token).ConfigureAwait(false);
+                    ShardMessages.Observe(_storm.Epochs, tops);
+                    await QuiesceAsync().ConfigureAwait(false);
+                }
                 CountUsersNotBack();
                 await Task.WhenAll(_users.Select(u => u.CloseAsync())).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
                 await _storm.Stopping.CancelAsync().ConfigureAwait(false);
@@ -157,11 +185,28 @@ internal sealed partial class StormRun
             foreach (var latency in _storm.Latency) latency.TakeInterval();
             Sla.Finish();
 
-            Report = StormAccounting.Build(this, _users, steadySeconds, injector);
+            IReadOnlyList<Flux.Protocol.Agents.ShardTally>? tallies;
+            if (_role is { } shard)
+            {
+                // The shards pool what their users received, then hand their counts to the coordinator.
+                using var timeout = new CancellationTokenSource(ExchangeTimeout);
+                var received = await shard.Exchange.ExchangeReceiptsAsync(ShardMessages.Receipts(_storm), timeout.Token).ConfigureAwait(false);
+                ShardMessages.Apply(_storm, received);
+                tallies = await shard.Exchange.ExchangeTalliesAsync(StormAccounting.Tally(_storm, _users, injector.NotInjected), timeout.Token)
+                    .ConfigureAwait(false);
+            }
+            else
+            {
+                tallies = [StormAccounting.Tally(_storm, _users, injector.NotInjected)];
+            }
             FinishedAt = DateTimeOffset.UtcNow;
-            root?.SetTag("flux.storm.outcome", Report.Outcome);
-            root?.SetTag("flux.storm.verdict", Report.Verdict);
-            Log.StormFinished(_storm.Logger, Id, Report.Verdict);
+            if (tallies is not null)
+            {
+                Report = StormAccounting.Report(this, tallies, steadySeconds, injector, _role?.Placements);
+                root?.SetTag("flux.storm.outcome", Report.Outcome);
+                root?.SetTag("flux.storm.verdict", Report.Verdict);
+                Log.StormFinished(_storm.Logger, Id, Report.Verdict);
+            }
             SetPhase(StormPhase.Finished);
         }
         catch (Exception ex)
@@ -185,10 +230,11 @@ internal sealed partial class StormRun
     // Connections arrive as a Poisson process over the ramp (uniform order statistics: exactly Users arrivals).
     private async Task RampAsync(List<Task> userTasks)
     {
-        var arrivals = PoissonSchedule.Arrivals(new Random(_storm.Seed + 1), _users.Count, Plan.Ramp);
+        // Drawn for every user of the storm: a shard of a distributed one takes its own users' arrivals.
+        var arrivals = PoissonSchedule.Arrivals(new Random(_storm.Seed + 1), Plan.Users, Plan.Ramp);
         for (int i = 0; i < _users.Count && !StopRequested; i++)
         {
-            var wait = TimeSpan.FromSeconds(arrivals[i] - _storm.Clock.NowSeconds);
+            var wait = TimeSpan.FromSeconds(arrivals[_users[i].Index] - _storm.Clock.NowSeconds);
             if (wait > TimeSpan.FromMilliseconds(1))
             {
                 await Task.Delay(wait, _stopRequested.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -214,8 +260,9 @@ internal sealed partial class StormRun
         long lastDelivered = -1;
         // A peer keeps order only per sender, so a user holding the guild's top ordinal may still miss an earlier one in
         // flight: it is settled when nothing below the top is missing, and deliveries stood still for 1 s.
+        // So is a shard of a distributed storm: the guild's top it knows may not be the top another shard's users saw.
         bool peer = Plan.Target != TargetKind.Flux;
-        int stillNeeded = peer ? 4 : 1, still = 0;
+        int stillNeeded = peer || _role is not null ? 4 : 1, still = 0;
         while (deadline.Elapsed < DrainCap && sinceDelivery.Elapsed < DrainTimeout)
         {
             await Task.Delay(250).ConfigureAwait(false);
@@ -275,3 +322,7 @@ internal sealed partial class StormRun
         added.TrySetResult();
     }
 }
+
+/// <summary>A run's part of a distributed storm: its shard, the agreed start on its own clock, and how it meets the others.</summary>
+/// <param name="Placements">Where each shard runs (the coordinator's run only, for the report).</param>
+internal sealed record ShardRole(ShardSpec Shard, long StartUnixMicroseconds, IShardExchange Exchange, IReadOnlyList<ShardPlacement>? Placements = null);

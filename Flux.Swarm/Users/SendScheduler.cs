@@ -15,7 +15,7 @@ namespace Flux.Swarm.Users;
 /// </summary>
 internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedUser> users, HeartbeatWheel heartbeats)
 {
-    private readonly Random _random = new(storm.Seed);
+    private readonly Random _random = new(storm.Seed + storm.Shard.Index * 7919);
     private volatile bool _stop;
     private Thread? _thread;
 
@@ -59,8 +59,11 @@ internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedU
         }
     }
 
+    // Each user is a Poisson process at rate/users, so a shard of a distributed storm sends at its users' share of the rate.
+    private readonly double _rate = storm.Plan.Users > 0 ? storm.Plan.Rate * storm.Shard.ShareOf(storm.Plan.Users) / storm.Plan.Users : 0;
+
     private double NextGap(double atMicroseconds) =>
-        PoissonSchedule.NextGapMicroseconds(_random, storm.Plan.Rate * storm.Plan.RateFactorAt(atMicroseconds / 1e6));
+        PoissonSchedule.NextGapMicroseconds(_random, _rate * storm.Plan.RateFactorAt(atMicroseconds / 1e6));
 
     private void SendOne(long intendedUs)
     {

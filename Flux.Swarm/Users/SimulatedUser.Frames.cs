@@ -83,11 +83,13 @@ internal sealed partial class SimulatedUser
         if (arrival == SeqArrival.Late) CountReordered();
         _delivered++;
         _epochMax!.Observe(message.Seq);
-        if (Utf8Parser.TryParse(message.Nonce, out long messageId, out _))
+        bool timed = Utf8Parser.TryParse(message.Ts, out long intendedUs, out _);
+        if (Utf8Parser.TryParse(message.Nonce, out long messageId, out _) && !_storm.Ledger.MarkDelivered(messageId, message.Seq))
         {
-            _storm.Ledger.MarkDelivered(messageId, message.Seq);
+            // Another shard's send (a distributed storm): kept for the end, when the shards pool what they received.
+            _storm.Receipts.Record(messageId, GuildIndex, message.Seq, timed ? intendedUs : 0);
         }
-        if (Utf8Parser.TryParse(message.Ts, out long intendedUs, out _)) RecordLatency(now, intendedUs, message.Trace, message.Seq);
+        if (timed) RecordLatency(now, intendedUs, message.Trace, message.Seq);
     }
 
     // From the intended send time, not the actual one: a stalled sender cannot hide latency.

@@ -50,7 +50,7 @@ internal sealed partial class SimulatedUser : IPeerSession
             Interlocked.Increment(ref _storm.Counters.ForeignMessages);
             return;
         }
-        ref readonly var sent = ref _storm.Ledger[message.Nonce];
+        ref readonly var sent = ref _storm.Ledger.ById(message.Nonce);
         long now = _storm.Clock.NowMicroseconds;
         long ordinal = sent.Ordinal;
         if (ordinal <= _tracker.Base)

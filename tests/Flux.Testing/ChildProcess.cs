@@ -4,7 +4,7 @@ using System.Text;
 namespace Flux.Testing;
 
 /// <summary>What the test helpers that run a real part in its own process share: starting it, and waiting until it is up.</summary>
-internal static class ChildProcess
+public static class ChildProcess
 {
     /// <summary>Starts <paramref name="start"/> with its output and errors captured into <paramref name="output"/> (for a failing test's message).</summary>
     public static Process StartCapturing(ProcessStartInfo start, StringBuilder output, string what)

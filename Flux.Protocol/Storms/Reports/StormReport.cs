@@ -43,6 +43,11 @@ public sealed record StormReport
     public List<TimelineRow> Timeline { get; init; } = [];
     public List<string> Gateways { get; init; } = [];
     public List<string> Notes { get; init; } = [];
+    /// <summary>
+    /// A storm run on several swarm processes (a coordinator and its agents): each shard's share and clock, with its
+    /// raw latency histogram, so anyone can re-add them and check the merged one. Null for a storm on one process.
+    /// </summary>
+    public ShardsBlock? Shards { get; init; }
     public required string StartedAt { get; init; }
     public required string FinishedAt { get; init; }
     public bool Stopped { get; init; }
@@ -62,6 +67,18 @@ public static class StormOutcomes
     public const string Failed = "failed";
     public const string Inconclusive = "inconclusive";
 }
+
+/// <summary>The shards of a distributed storm.</summary>
+/// <param name="HealthyHistogram">The merged latency of healthy users: a compressed HdrHistogram (V2 encoding), base64.</param>
+public sealed record ShardsBlock(string HealthyHistogram, List<ShardBlock> Each);
+
+/// <summary>One shard of a distributed storm: shard 0 is the coordinator's own.</summary>
+/// <param name="Where">"coordinator", or the agent's URL.</param>
+/// <param name="ClockOffsetMs">The agent's clock minus the coordinator's, as measured before the start and corrected for.</param>
+/// <param name="ClockUncertaintyMs">How far the true offset may be from the measured one (half the shortest round trip).</param>
+/// <param name="HealthyHistogram">This shard's raw latency of healthy users: a compressed HdrHistogram, base64.</param>
+public sealed record ShardBlock(int Shard, string Where, int Users, long Sent, long Delivered, double ClockOffsetMs, double ClockUncertaintyMs,
+    string HealthyHistogram);
 
 public sealed record LatencyBlock(double P50, double P95, double P99, double P999, double Max, long Count);
 
