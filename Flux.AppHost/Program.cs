@@ -46,6 +46,24 @@ for (int i = 0; i < gateways.Count; i++)
         .WithEnvironment($"Swarm__Gateways__{i}", gateways[i].Resource.Name);
 }
 
+// Flux:Swarm:Agents=N runs N swarm processes: "swarm" coordinates every storm and runs one shard of its users, and
+// swarm-agent-2..N run one shard each (docs/protocol.md, "Distributed storms").
+for (int agent = 2; agent <= builder.Configuration.GetValue("Flux:Swarm:Agents", 1); agent++)
+{
+    var shard = builder.AddProject<Projects.Flux_Swarm>($"swarm-agent-{agent}", project => project.ExcludeLaunchProfile = true)
+        .WithHttpEndpoint(name: "http")
+        .WithHttpEndpoint(name: "grpc", env: "GRPC_PORT")
+        .WithReference(redis).WaitFor(redis)
+        .WithEnvironment("Auth__SigningKey", signingKey)
+        .WithHttpHealthCheck("/health");
+    // Its warm-up storm (JIT, connection pools) goes through the same gateways as the coordinator's.
+    for (int i = 0; i < gateways.Count; i++)
+    {
+        shard.WithReference(gateways[i]).WaitFor(gateways[i]).WithEnvironment($"Swarm__Gateways__{i}", gateways[i].Resource.Name);
+    }
+    swarm.WaitFor(shard).WithEnvironment($"Swarm__Agents__{agent - 2}", shard.GetEndpoint("grpc"));
+}
+
 // Apps: the dashboard, on the fixed URL of the original design.
 var dashboard = builder.AddProject<Projects.Flux_Dashboard>("dashboard", project => project.ExcludeLaunchProfile = true)
     .WithHttpEndpoint(name: "http", port: DashboardPort(builder), isProxied: false)

@@ -3,7 +3,7 @@
 # headless swarm. Everything binds to 127.0.0.1 and is stopped at the end.
 #
 #   bench/storm-local.sh [--redis embedded|server|cluster] [--aof no|everysec|always] [--gateways N] [--gateway-cpus LIST]
-#                        [--swarms N] [--config Release|Debug] -- <storm options>
+#                        [--swarms N | --agents N] [--config Release|Debug] -- <storm options>
 #   bench/storm-local.sh -- --scenario seed --report out/seed.json
 #   bench/storm-local.sh -- --scenario chaos --report out/chaos.json
 #
@@ -23,6 +23,10 @@
 # out/x-2.json, ...). One process holds at most ~20,000 sockets here (the file-descriptor hard limit), so 50,000 users
 # take three. Their percentiles are each swarm's own; merging them exactly is the distributed swarm's job (issue 11).
 #
+# --agents N runs one storm distributed over N swarm processes (docs/protocol.md, "Distributed storms"): N - 1 swarm
+# services as agents, and the headless swarm as the coordinator with --agent for each. The storm options are the
+# whole storm's (--users and --rate are totals); the report is one, with exact merged percentiles and a shards block.
+#
 # Exits with the storm's exit code (the highest of them with --swarms) (0 passed, 1 failed, 2 usage/connection error, 3 inconclusive).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +37,7 @@ gateways=2
 config=Release
 gateway_cpus=
 swarms=1
+agents=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --redis) redis_mode=$2; shift 2 ;;
@@ -40,6 +45,7 @@ while [[ $# -gt 0 ]]; do
     --gateways) gateways=$2; shift 2 ;;
     --gateway-cpus) gateway_cpus=$2; shift 2 ;;
     --swarms) swarms=$2; shift 2 ;;
+    --agents) agents=$2; shift 2 ;;
     --config) config=$2; shift 2 ;;
     --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -129,6 +135,19 @@ for i in $(seq 1 "$gateways"); do
 done
 for i in $(seq 1 "$gateways"); do
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((15000 + i))/health" >/dev/null && break; sleep 0.2; done
+done
+
+# Swarm agents for a distributed storm: swarm services, each running one shard when the coordinator asks.
+for k in $(seq 2 "$agents"); do
+  http=$((15200 + k)); grpc=$((15300 + k))
+  ASPNETCORE_URLS="http://127.0.0.1:$http" GRPC_PORT=$grpc ConnectionStrings__redis="$redis_endpoints" \
+    Swarm__WarmUpSeconds=0 Logging__LogLevel__Default=Warning OTEL_EXPORTER_OTLP_ENDPOINT= \
+    "Flux.Swarm/bin/$config/net10.0/Flux.Swarm" >"$out/swarm-agent-$k.log" 2>&1 &
+  pids+=($!); names+=("swarm-agent-$k")
+  storm_args+=(--agent "http://127.0.0.1:$grpc")
+done
+for k in $(seq 2 "$agents"); do
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((15200 + k))/health" >/dev/null && break; sleep 0.2; done
 done
 
 # CPU seconds (user+system) and resident memory of a process, from /proc. A supervised gateway is measured by the

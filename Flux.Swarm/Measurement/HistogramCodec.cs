@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using HdrHistogram;
 using HdrHistogram.Utilities;
 
@@ -27,7 +28,16 @@ internal static class HistogramCodec
         if (bytes.IsEmpty) return LatencyHistogram.NewEmpty();
         try
         {
-            return HistogramEncoding.DecodeFromCompressedByteBuffer(ByteBuffer.Allocate(bytes.ToArray()), 0);
+            // The standard compressed form is a cookie, the payload's length (both big-endian int32) and the zlib-deflated
+            // V2 encoding. HdrHistogram 2.5.0's own decoder assumes one DeflateStream.Read fills its buffer, which .NET 6
+            // and later do not promise, so payloads over about 8 KB failed to decode: this inflates them itself.
+            if (bytes.Length < 8) throw new FormatException("shorter than the header");
+            int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes[4..]);
+            if (length < 0 || length > bytes.Length - 8) throw new FormatException($"the header announces {length} bytes of payload");
+            using var inflater = new ZLibStream(new MemoryStream(bytes.Slice(8, length).ToArray()), CompressionMode.Decompress);
+            using var encoded = new MemoryStream();
+            inflater.CopyTo(encoded);
+            return HistogramEncoding.DecodeFromByteBuffer(ByteBuffer.Allocate(encoded.ToArray()), 0, null);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

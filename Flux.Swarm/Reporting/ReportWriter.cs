@@ -87,6 +87,17 @@ internal static class ReportWriter
                 md.AppendLine(c, $"| {name} | {t.Users:N0} | {t.ShedUsers:N0} | {t.ShedCloses:N0} | {t.LatencyMs.P50:0.##} ms | {t.LatencyMs.P99:0.##} ms | {t.LatencyMs.Max:0.##} ms | {surge} |");
             }
         }
+        if (r.Shards is { } shards)
+        {
+            md.AppendLine();
+            md.AppendLine("## Shards (one storm on several swarm processes; counts and histograms above are their exact sums)");
+            md.AppendLine("| shard | where | users | sent | delivered | clock offset |");
+            md.AppendLine("|---|---|---|---|---|---|");
+            foreach (var s in shards.Each)
+            {
+                md.AppendLine(c, $"| {s.Shard} | {s.Where} | {s.Users:N0} | {s.Sent:N0} | {s.Delivered:N0} | {s.ClockOffsetMs:0.###} ± {s.ClockUncertaintyMs:0.###} ms |");
+            }
+        }
         md.AppendLine();
         md.AppendLine("## Faults: what each may cause, what it caused");
         md.AppendLine("| fault | at | allowed | caused | judged |");

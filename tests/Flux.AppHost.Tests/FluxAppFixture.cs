@@ -9,7 +9,7 @@ namespace Flux.AppHost.Tests;
 /// Starts the real AppHost once per test class, in a given Redis mode, and waits until every resource is healthy.
 /// Ports are random and the dashboard port is free-chosen, so several of these can run side by side.
 /// </summary>
-public abstract class FluxAppFixture(string redisMode) : IAsyncLifetime
+public abstract class FluxAppFixture(string redisMode, params string[] settings) : IAsyncLifetime
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
@@ -27,6 +27,9 @@ public abstract class FluxAppFixture(string redisMode) : IAsyncLifetime
 
     public TimeSpan StartupTime { get; private set; }
 
+    /// <summary>Resources this fixture's settings add, waited for like the others.</summary>
+    protected virtual IEnumerable<string> ExtraResources => [];
+
     public virtual async Task InitializeAsync()
     {
         if (SkipReason is not null) return;
@@ -37,12 +40,13 @@ public abstract class FluxAppFixture(string redisMode) : IAsyncLifetime
             $"Flux:Redis:DataDirectory={_dataDirectory}",
             "Flux:Dashboard:Port=0",
             $"Parameters:admin-key={AdminKey}",
+            .. settings,
         ]);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         App = await builder.BuildAsync();
         using var timeout = new CancellationTokenSource(StartTimeout);
         await App.StartAsync(timeout.Token);
-        foreach (string resource in Resources)
+        foreach (string resource in Resources.Concat(ExtraResources))
         {
             await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
         }
@@ -93,4 +97,10 @@ public sealed class RedisClusterApp : FluxAppFixture
         bool required = Environment.GetEnvironmentVariable("FLUX_REQUIRE_REDIS_SERVER") == "1";
         if (!installed && !required) SkipReason = "redis-server is not on PATH (apt-get install -y redis-server); CI installs it and runs these tests";
     }
+}
+
+/// <summary>Flux:Swarm:Agents=2 on the embedded server: "swarm" coordinates every storm and swarm-agent-2 runs a second shard.</summary>
+public sealed class SwarmAgentsApp() : FluxAppFixture("embedded", "Flux:Swarm:Agents=2")
+{
+    protected override IEnumerable<string> ExtraResources => ["swarm-agent-2"];
 }
