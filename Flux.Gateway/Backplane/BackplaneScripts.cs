@@ -20,7 +20,8 @@ internal static class BackplaneScripts
     /// history ttl in seconds (0: leave the expiry alone), trim slack, a fresh epoch in case none exists, and when the
     /// publishing replica sent the command (Unix microseconds), from which every replica measures its fan-out lag, and
     /// the publish command: PUBLISH, or SPUBLISH on a Redis Cluster (the message then stays in the guild's shard).
-    /// Returns the seq.
+    /// Returns the seq and the epoch it was assigned in: a publishing replica that finds another epoch than its own learns
+    /// at once that the guild's state was lost (see <c>GuildFanout.ObservePublished</c>).
     /// </summary>
     public const string Publish = """
         local epoch = redis.call('GET', KEYS[3])
@@ -35,7 +36,7 @@ internal static class BackplaneScripts
         if length > keep + tonumber(ARGV[7]) then redis.call('LTRIM', KEYS[2], -keep, -1) end
         if ARGV[6] ~= '0' then redis.call('EXPIRE', KEYS[2], ARGV[6]) end
         redis.call(ARGV[10], ARGV[4], seq .. '\n' .. epoch .. '\n' .. ARGV[9] .. '\n' .. ARGV[5] .. '\n' .. frame)
-        return seq
+        return { seq, epoch }
         """;
 
     /// <summary>

@@ -35,7 +35,7 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
     /// <summary>Assigns the message's seq, appends it to history and publishes it, in one atomic script.</summary>
     /// <param name="refreshExpiry">Renew the history's expiry (about hourly per guild; see <c>GuildFanout.TakeExpiryRefresh</c>).</param>
     /// <exception cref="BackplaneUnavailableException">Redis did not answer.</exception>
-    public async Task<long> PublishAsync(string guild, MessageFrameTemplate frame, string? traceparent, bool refreshExpiry)
+    public async Task<PublishedPosition> PublishAsync(string guild, MessageFrameTemplate frame, string? traceparent, bool refreshExpiry)
     {
         if (!redis.IsConnected) throw new BackplaneUnavailableException("Redis is not connected");
         bool sharded = Sharded;
@@ -52,7 +52,8 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
                     (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10, sharded ? "SPUBLISH" : "PUBLISH",
                 ]).ConfigureAwait(false);
             metrics.Published(time.GetElapsedTime(started));
-            return (long)result;
+            var position = (RedisResult[])result!;
+            return new PublishedPosition((long)position[0], (string)position[1]!);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -166,3 +167,6 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
 /// it never goes to a client.
 /// </summary>
 internal sealed class BackplaneUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Where a published message landed: its seq, in the guild's epoch at that moment.</summary>
+internal readonly record struct PublishedPosition(long Seq, string Epoch);

@@ -72,7 +72,10 @@ internal sealed partial class ClientSession
         var template = MessageFrameTemplate.Create(send.Guild, Identity!.User, send.Nonce, send.Body, send.Ts, trace);
         try
         {
-            await _services.Backplane.PublishAsync(send.Guild, template, trace, member.Guild.TakeExpiryRefresh()).ConfigureAwait(false);
+            var published = await _services.Backplane.PublishAsync(send.Guild, template, trace, member.Guild.TakeExpiryRefresh()).ConfigureAwait(false);
+            // Landed in another epoch: Redis lost the guild's state, and this replica may not have heard yet (its
+            // subscription may still be reconnecting). Its members, the sender first, are told now, not later.
+            member.Guild.ObservePublished(published.Epoch);
         }
         catch (BackplaneUnavailableException ex)
         {

@@ -160,6 +160,39 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
     }
 
     /// <summary>
+    /// A member's publish landed in <paramref name="epoch"/>. If that is not the epoch this replica counts in, Redis lost
+    /// the guild's state and the message began (or continued) a new lifetime: every member is told now (4007). Waiting
+    /// for the message to come back over the subscription could take seconds while a shard's subscription reconnects,
+    /// and meanwhile the new epoch's messages would reach nobody and their senders would not know.
+    /// </summary>
+    public void ObservePublished(string epoch)
+    {
+        if (IsCurrentEpoch(epoch)) return;
+        _ = ResetForPublishAsync(epoch);
+    }
+
+    private async Task ResetForPublishAsync(string epoch)
+    {
+        await _processing.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            // The message itself, or another of the new epoch, may have arrived meanwhile and reset the guild already.
+            if (IsCurrentEpoch(epoch)) return;
+            var slice = await history.ReadHistoryAsync(Id, 0, 0).ConfigureAwait(false);
+            Reset(slice.Epoch, slice.Latest, "a publish landed in another epoch");
+        }
+        catch (Exception ex)
+        {
+            // Redis went away again: the reconnect's catch-up checks the guild (and tells the members) then.
+            Log.FanoutFailed(logger, Id, ex);
+        }
+        finally
+        {
+            _processing.Release();
+        }
+    }
+
+    /// <summary>
     /// After a Redis reconnect: checks that the guild's state is the one this replica knows (same epoch, seq not
     /// behind, the last delivered message still stored under its seq), then delivers anything published meanwhile.
     /// </summary>

@@ -6,7 +6,8 @@ namespace Flux.Swarm.Faults;
 /// The restart-redis fault: restarts the backplane's server in place, over the Redis protocol itself. redis-server
 /// restarts with <c>DEBUG RESTART</c> (Flux starts it with <c>--enable-debug-command local</c>, from an absolute path);
 /// the embedded Garnet with <c>FLUX.RESTART</c>. A marker key written just before tells afterwards whether the server
-/// came back with its data (an append-only file) or empty.
+/// came back with its data (an append-only file) or empty. On a Redis Cluster it restarts the one master that holds the
+/// marker: the guilds on that shard lose their state (or not), the others carry on.
 /// </summary>
 internal static class RedisRestarter
 {
@@ -23,8 +24,11 @@ internal static class RedisRestarter
         var db = redis.GetDatabase();
         RedisKey marker = $"flux:swarm:restart-marker:{runId}";
         await db.StringSetAsync(marker, "before the restart", TimeSpan.FromHours(1)).ConfigureAwait(false);
+        // On a Redis Cluster the restart goes to the master that holds the marker (one shard, as a node failure would be),
+        // so whether the marker survived says whether that shard came back with its data.
+        var server = TargetServer(redis, marker);
 
-        if (!await TryAsync(db, "FLUX.RESTART") && !await TryAsync(db, "DEBUG", "RESTART"))
+        if (!await TryAsync(server, "FLUX.RESTART") && !await TryAsync(server, "DEBUG", "RESTART"))
         {
             throw new InvalidOperationException("the Redis server restarts with neither FLUX.RESTART (the embedded Garnet) nor " +
                 "DEBUG RESTART (redis-server with enable-debug-command local, started from an absolute path)");
@@ -47,12 +51,21 @@ internal static class RedisRestarter
         }
     }
 
+    private static IServer TargetServer(ConnectionMultiplexer redis, RedisKey marker)
+    {
+        var any = redis.GetServer(redis.GetEndPoints()[0]);
+        if (any.ServerType != ServerType.Cluster) return any;
+        var owner = any.ClusterConfiguration?.GetBySlot(marker)
+            ?? throw new InvalidOperationException("the cluster's configuration names no master for the restart marker's slot");
+        return redis.GetServer(owner.EndPoint);
+    }
+
     // True when the server took the command: it answered OK, or dropped the connection as it restarted.
-    private static async Task<bool> TryAsync(IDatabase db, string command, params object[] args)
+    private static async Task<bool> TryAsync(IServer server, string command, params object[] args)
     {
         try
         {
-            await db.ExecuteAsync(command, args).ConfigureAwait(false);
+            await server.ExecuteAsync(command, args).ConfigureAwait(false);
             return true;
         }
         catch (RedisServerException)

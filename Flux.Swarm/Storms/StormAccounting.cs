@@ -32,6 +32,16 @@ internal static class StormAccounting
     private const long CutWindowMicroseconds = 1_000_000;
 
     /// <summary>
+    /// A send nobody received, whose sender's next connection end after it was a close by the gateway that a fault
+    /// explains (4007 after Redis lost the guild's state, 1011 when Redis timed out, 1013 shed, 1001 drained) this soon
+    /// after it, is unconfirmed: the sender never saw its echo, and the gateway closed it while the publish may still have
+    /// been waiting in its Redis client (up to its command timeout, 5 s; then it runs, or fails unheard). During a shard's
+    /// restart such a publish lands in the new epoch just as the members are closed with 4007. A close no fault explains
+    /// fails the run whatever this says; a swarm cut or a dropped connection keeps the 1 s window.
+    /// </summary>
+    private const long GatewayCloseWindowMicroseconds = 10_000_000;
+
+    /// <summary>
     /// This shard's count, once its users are closed. In a distributed storm the ledger and the receipt book already
     /// hold every shard's receipts, and each guild epoch's top is the maximum over every shard.
     /// </summary>
@@ -86,7 +96,7 @@ internal static class StormAccounting
             var sender = senders[message.Sender];
             int fault = storm.FaultFor(sender.PickedBy, intended / 1e6);
             // Judged against the fault that ended the connection: a limit breach, a kill, a partition...
-            if (sender.Cuts.FirstOrDefault(cut => intended >= cut.AtMicroseconds - CutWindowMicroseconds && intended <= cut.AtMicroseconds) is { AtMicroseconds: > 0 } end)
+            if (UnconfirmingEnd(sender.Cuts, intended) is { } end)
             {
                 unconfirmed++;
                 effects.Add(end.Fault, Effect.UnconfirmedSends);
@@ -220,6 +230,23 @@ internal static class StormAccounting
 
     private static Google.Protobuf.ByteString ByteString(HdrHistogram.HistogramBase histogram) =>
         Google.Protobuf.ByteString.CopyFrom(HistogramCodec.Encode(histogram));
+
+    // The end of the sender's connection that leaves a send nobody received unconfirmed rather than lost, or null: any end
+    // just after it (it may have died in the socket), or a gateway's close a fault explains, next after it and soon enough.
+    private static ConnectionEnd? UnconfirmingEnd(IReadOnlyList<ConnectionEnd> cuts, long intended)
+    {
+        foreach (var cut in cuts)
+        {
+            if (intended >= cut.AtMicroseconds - CutWindowMicroseconds && intended <= cut.AtMicroseconds) return cut;
+        }
+        foreach (var cut in cuts) // in time order: the first at or after the send is the next end
+        {
+            if (cut.AtMicroseconds < intended) continue;
+            bool closedByGateway = cut.CloseCode is not null && cut.Fault >= 0;
+            return closedByGateway && cut.AtMicroseconds - intended <= GatewayCloseWindowMicroseconds ? cut : null;
+        }
+        return null;
+    }
 
     private static string SlaBreach(SlaMonitor sla, LatencyStats healthy, Flux.Protocol.Storms.SlaSpec limits) =>
         sla.Violations.Count > 0

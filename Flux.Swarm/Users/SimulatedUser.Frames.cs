@@ -224,7 +224,7 @@ internal sealed partial class SimulatedUser
             int fault = outcome.CloseCode == CloseCodes.RateLimited && _storm.Plan.AllowLimitBreach ? _storm.LimitBreachFault : FaultNow;
             // Dropped without a close frame (a gateway died), or closed by the gateway, which discards what it reads
             // after its close frame: a send written just before may never have been published.
-            lock (_cuts) _cuts.Add(new ConnectionEnd(_storm.Clock.NowMicroseconds, fault));
+            lock (_cuts) _cuts.Add(new ConnectionEnd(_storm.Clock.NowMicroseconds, fault, outcome.CloseCode));
             _storm.Effects.Closed(fault, outcome.CloseCode is { } closeCode ? CloseKinds.Of(closeCode) : CloseKinds.Dropped);
             if (outcome.CloseCode == CloseCodes.Shed)
             {

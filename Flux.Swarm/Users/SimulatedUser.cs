@@ -287,4 +287,4 @@ internal sealed partial class SimulatedUser
 }
 
 /// <summary>A connection that ended other than by the user's choice, in run microseconds, and the fault that explains it (-1: none).</summary>
-internal readonly record struct ConnectionEnd(long AtMicroseconds, int Fault);
+internal readonly record struct ConnectionEnd(long AtMicroseconds, int Fault, int? CloseCode = null);

@@ -85,6 +85,29 @@ public sealed class FaultStormTests(ITestOutputHelper output)
         Assert.True(restart.WithinAllowance, Describe(restart));
     }
 
+    [SkippableFact]
+    public async Task A_cluster_shard_restarted_empty_closes_only_its_guilds_members_with_4007_and_nothing_is_silent()
+    {
+        Skip.If(!RedisServerProcess.IsRedisServerInstalled && Environment.GetEnvironmentVariable("FLUX_REQUIRE_REDIS_SERVER") != "1",
+            "redis-server is not installed (apt-get install -y redis-server); CI installs it and runs this test");
+        await using var cluster = await RedisClusterProcess.StartAsync();
+        await using var first = await GatewayTestHost.StartAsync(cluster.ConnectionString);
+        await using var second = await GatewayTestHost.StartAsync(cluster.ConnectionString);
+        // Eight guilds, so the three shards all hold some: the restarted one's members are told, the others are not touched.
+        var plan = Plan(new FaultSpec(FaultKind.RestartRedis, At: 3, Duration: 5)) with { Guilds = 8 };
+
+        var report = await InProcessStorm.RunAsync(plan, Targets(first, second), output, cluster.ConnectionString);
+
+        var restart = Fault(report, "restart-redis");
+        Assert.Contains("empty", restart.Allowance, StringComparison.Ordinal); // no persistence on the test cluster
+        long told = restart.Closes.GetValueOrDefault("4007");
+        Assert.True(told > 0, $"nobody was told with 4007: {Describe(restart)}");
+        // Only members of the restarted shard's guilds: fewer than every user (a lone server's restart closes them all).
+        Assert.True(report.Details.SessionsLost < plan.Users, $"{report.Details.SessionsLost} sessions lost of {plan.Users} users");
+        AssertNothingLostDuplicatedOrReordered(report);
+        Assert.True(restart.WithinAllowance, Describe(restart));
+    }
+
     [Fact]
     public async Task Fuzzing_clients_get_documented_closes_and_the_users_lose_nothing()
     {

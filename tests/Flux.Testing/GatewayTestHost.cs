@@ -48,6 +48,21 @@ public sealed class GatewayTestHost : IAsyncDisposable
     /// <param name="settings">Configuration overrides, e.g. <c>["Gateway:RateLimitSends"] = "5"</c>.</param>
     public static async Task<GatewayTestHost> StartAsync(string redisConnectionString, IDictionary<string, string?>? settings = null)
     {
+        // A port that was free a moment ago can be taken by a parallel test before Kestrel binds it: pick others.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryStartAsync(redisConnectionString, settings).ConfigureAwait(false);
+            }
+            catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 5)
+            {
+            }
+        }
+    }
+
+    private static async Task<GatewayTestHost> TryStartAsync(string redisConnectionString, IDictionary<string, string?>? settings)
+    {
         int httpPort = FreePort.Next();
         int grpcPort = FreePort.Next();
         var config = new Dictionary<string, string?>
@@ -62,7 +77,15 @@ public sealed class GatewayTestHost : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) config[key] = value;
         // Command-line configuration, so it is in place before the gateway reads it while building.
         var app = GatewayApp.Build(config.Select(c => $"--{c.Key}={c.Value}").ToArray());
-        await app.StartAsync().ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return new GatewayTestHost(app, httpPort, grpcPort);
     }
 
