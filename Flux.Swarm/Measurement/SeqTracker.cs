@@ -86,6 +86,7 @@ internal sealed class SeqTracker
     public long Rebase(long newBase)
     {
         long missing = MissingUpTo(newBase);
+        SpannedBeforeRebase += Math.Max(0, newBase - Base);
         Base = newBase;
         Highest = Math.Max(Highest, newBase);
         _bits = new ulong[2];
@@ -95,6 +96,12 @@ internal sealed class SeqTracker
 
     /// <summary>Seqs lost in earlier sessions of this user (see <see cref="Rebase"/>).</summary>
     public long MissedBeforeRebase { get; private set; }
+
+    /// <summary>
+    /// Every seq the earlier sessions covered, received or missed: what the user was owed before each rebase. Its expected
+    /// deliveries are these plus (Base, top]; counting only the missed ones would leave what it did receive then out.
+    /// </summary>
+    public long SpannedBeforeRebase { get; private set; }
 
     /// <summary>How many seqs in (Base, <paramref name="seq"/>] have not arrived.</summary>
     public long MissingUpTo(long seq)

@@ -62,12 +62,12 @@ internal static class StormAccounting
             foreach (var past in user.PastEpochs)
             {
                 long pastTop = past.Max.Value;
-                expected += Math.Max(0, pastTop - past.Tracker.Base) + past.Tracker.MissedBeforeRebase;
+                expected += Math.Max(0, pastTop - past.Tracker.Base) + past.Tracker.SpannedBeforeRebase;
                 effects.Add(past.Fault, Effect.AnnouncedLoss, past.Tracker.MissingUpTo(pastTop));
             }
             if (user.Tracker is not { } tracker) continue; // never connected: it expected nothing
             long top = user.EpochMax!.Value;
-            expected += Math.Max(0, top - tracker.Base) + tracker.MissedBeforeRebase;
+            expected += Math.Max(0, top - tracker.Base) + tracker.SpannedBeforeRebase;
             foreach (long seq in tracker.MissingSeqs(top))
             {
                 bool anyoneGotIt = intendedBySeq.TryGetValue((user.GuildIndex, seq), out long us);

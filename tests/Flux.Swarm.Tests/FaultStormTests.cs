@@ -173,6 +173,8 @@ public sealed class FaultStormTests(ITestOutputHelper output)
     {
         Assert.True(report.Delivered > 0, "nothing was delivered");
         Assert.Equal((0L, 0L, 0L), (report.Lost, report.Duplicates, report.Reordered));
+        // Every delivery counted was one a user was owed, also across lost sessions and epochs.
+        Assert.True(report.Delivered <= report.ExpectedDeliveries, $"{report.Delivered} delivered of {report.ExpectedDeliveries} expected");
     }
 
     private static string Describe(FaultBlock fault) =>

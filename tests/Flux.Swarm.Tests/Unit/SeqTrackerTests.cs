@@ -125,6 +125,9 @@ public sealed class SeqTrackerTests
 
         Assert.Equal(2, tracker.Rebase(11));
         Assert.Equal(6, tracker.MissedBeforeRebase); // accumulates over sessions
+        // Every seq the earlier sessions covered, (0, 8] and (8, 11]: the 5 received and the 6 missed, so that
+        // expected deliveries count what a user received before it lost its session too.
+        Assert.Equal(11, tracker.SpannedBeforeRebase);
         Assert.Equal(5, tracker.Received);
     }
 
