@@ -179,6 +179,8 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
             // The message itself, or another of the new epoch, may have arrived meanwhile and reset the guild already.
             if (IsCurrentEpoch(epoch)) return;
             var slice = await history.ReadHistoryAsync(Id, 0, 0).ConfigureAwait(false);
+            // A late reply from an epoch Redis has left already says nothing new: the current one is handled where it is seen.
+            if (!string.Equals(slice.Epoch, epoch, StringComparison.Ordinal) || IsCurrentEpoch(slice.Epoch)) return;
             Reset(slice.Epoch, slice.Latest, "a publish landed in another epoch");
         }
         catch (Exception ex)

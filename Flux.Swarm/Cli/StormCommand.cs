@@ -71,7 +71,7 @@ internal static class StormCommand
             coordinator = await ConnectAgentsAsync(parsed.GetValue(options.Agent) ?? [], plan).ConfigureAwait(false);
             if (coordinator is not null) role = await coordinator.StartAsync(runId, seed, plan, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException or Grpc.Core.RpcException)
         {
             if (coordinator is not null) await coordinator.DisposeAsync().ConfigureAwait(false);
             await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);

@@ -44,6 +44,7 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
         {
             throw new ArgumentException($"a {plan.Target.ToWire()} storm runs on one swarm process: a peer has no seqs, so its users count by the order one scheduler sent in");
         }
+        if (agents.Count >= ShardSpec.MaxShards) throw new ArgumentException($"{agents.Count} agents: a storm has at most {ShardSpec.MaxShards - 1}");
         foreach (var agent in agents)
         {
             if (agent.Scheme is not ("http" or "https")) throw new ArgumentException($"agent URL {agent} is not http(s)");
@@ -60,6 +61,14 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
                     // Receipts travel in parts of ShardMessages.RowsPerPart rows; a tally's histograms are small.
                     MaxReceiveMessageSize = 64 << 20,
                     MaxSendMessageSize = 64 << 20,
+                    // An agent that freezes or is cut off ends its call within half a minute, instead of never.
+                    HttpHandler = new SocketsHttpHandler
+                    {
+                        KeepAlivePingDelay = TimeSpan.FromSeconds(15),
+                        KeepAlivePingTimeout = TimeSpan.FromSeconds(15),
+                        KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+                        EnableMultipleHttp2Connections = true,
+                    },
                 });
                 var link = new AgentLink(links.Count + 1, url, channel);
                 links.Add(link);
@@ -77,7 +86,7 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
                 if (placement.ClockUncertaintyMicroseconds > limit)
                 {
                     throw new InvalidOperationException(
-                        $"the clock of swarm agent {url} cannot be bounded within {limit / 1000.0:0.#} ms (a tenth of the p95 limit): the best round trip was {placement.ClockUncertaintyMicroseconds * 2 / 1000.0:0.#} ms");
+                        $"the clock of swarm agent {url} cannot be bounded within {limit / 1000.0:0.###} ms (a tenth of the p95 limit): the best round trip was {placement.ClockUncertaintyMicroseconds * 2 / 1000.0:0.###} ms");
                 }
                 placements.Add(placement);
             }
@@ -105,6 +114,8 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
         {
             var placement = Placements[link.Shard];
             link.Open(this);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(StartTimeout);
             await link.WriteAsync(new CoordinatorMessage
             {
                 Start = new ShardStart
@@ -112,7 +123,7 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
                     RunId = runId, Seed = seed, Plan = message, Shard = link.Shard, Shards = shards,
                     StartUnixUs = zero + placement.ClockOffsetMicroseconds,
                 },
-            }).ConfigureAwait(false);
+            }, timeout.Token).ConfigureAwait(false);
         }
         foreach (var link in _agents)
         {
@@ -124,9 +135,9 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
             {
                 throw new ArgumentException($"swarm agent {link.Url} refused the storm: {ex.Status.Detail}", ex);
             }
-            catch (Exception ex) when (ex is RpcException or TimeoutException)
+            catch (Exception ex) when (ex is RpcException or TimeoutException or InvalidOperationException)
             {
-                throw new InvalidOperationException($"swarm agent {link.Url} did not start its shard: {(ex as RpcException)?.Status.Detail ?? "no answer"}", ex);
+                throw new InvalidOperationException($"swarm agent {link.Url} did not start its shard: {(ex as RpcException)?.Status.Detail ?? ex.Message}", ex);
             }
         }
         return new ShardRole(new ShardSpec(0, shards), zero, this, Placements);
@@ -152,7 +163,7 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
         var parts = new List<ShardEpochs> { local };
         foreach (var link in _agents) parts.Add(await link.Await(link.Epochs, cancellationToken).ConfigureAwait(false));
         var tops = ShardMessages.Merge(parts);
-        foreach (var link in _agents) await link.WriteAsync(new CoordinatorMessage { Epochs = tops }).ConfigureAwait(false);
+        foreach (var link in _agents) await link.WriteAsync(new CoordinatorMessage { Epochs = tops }, cancellationToken).ConfigureAwait(false);
         return tops;
     }
 
@@ -163,7 +174,7 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
         var union = ShardMessages.Union(parts);
         foreach (var link in _agents)
         {
-            foreach (var part in ShardMessages.Split(union)) await link.WriteAsync(new CoordinatorMessage { Receipts = part }).ConfigureAwait(false);
+            foreach (var part in ShardMessages.Split(union)) await link.WriteAsync(new CoordinatorMessage { Receipts = part }, cancellationToken).ConfigureAwait(false);
         }
         return union;
     }
@@ -177,7 +188,7 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
             if (tally.Error.Length > 0) throw new InvalidOperationException($"swarm agent {link.Url} failed its shard: {tally.Error}");
             tallies.Add(tally);
         }
-        foreach (var link in _agents) await link.CompleteAsync().ConfigureAwait(false);
+        foreach (var link in _agents) await link.CompleteAsync(cancellationToken).ConfigureAwait(false);
         return tallies;
     }
 
@@ -234,16 +245,24 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
             }
         }
 
-        public async Task WriteAsync(CoordinatorMessage message)
+        /// <exception cref="InvalidOperationException">The agent's call failed, or the write did not finish in time.</exception>
+        public async Task WriteAsync(CoordinatorMessage message, CancellationToken cancellationToken)
         {
-            await _writeGate.WaitAsync().ConfigureAwait(false);
             try
             {
-                await _call!.RequestStream.WriteAsync(message).ConfigureAwait(false);
+                await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await _call!.RequestStream.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _writeGate.Release();
+                }
             }
-            finally
+            catch (Exception ex) when (ex is RpcException or OperationCanceledException or IOException)
             {
-                _writeGate.Release();
+                throw new InvalidOperationException($"swarm agent {Url} could not be sent its {message.BodyCase}: {(ex as RpcException)?.Status.Detail ?? ex.Message}", ex);
             }
         }
 
@@ -251,20 +270,25 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
         {
             try
             {
-                if (_call is not null) await WriteAsync(message).ConfigureAwait(false);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                if (_call is not null) await WriteAsync(message, timeout.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RpcException or InvalidOperationException or ObjectDisposedException)
+            catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
             {
                 // The agent is gone; its shard's end reports that.
             }
         }
 
-        public async Task CompleteAsync()
+        public async Task CompleteAsync(CancellationToken cancellationToken)
         {
-            await _writeGate.WaitAsync().ConfigureAwait(false);
+            await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 await _call!.RequestStream.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RpcException or IOException)
+            {
+                // The agent has sent its tally: a call that ended meanwhile changes nothing.
             }
             finally
             {
@@ -295,6 +319,8 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
                             break;
                         case AgentMessage.BodyOneofCase.Tally:
                             Tally.TrySetResult(message.Tally);
+                            // A failed shard sends its error as its tally, whatever step the coordinator waits at.
+                            if (message.Tally.Error.Length > 0) Fail(new RpcException(new Status(StatusCode.Aborted, message.Tally.Error)));
                             break;
                     }
                 }
@@ -319,6 +345,7 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
             _closed.Cancel();
             _call?.Dispose();
             channel.Dispose();
+            _closed.Dispose();
         }
 
         private static TaskCompletionSource<T> New<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -2,6 +2,7 @@ using Flux.Protocol.Agents;
 using Flux.Protocol.Auth;
 using Flux.Protocol.Storms;
 using Flux.Protocol.Storms.Reports;
+using Flux.Protocol.Wire;
 using Flux.Swarm.Faults;
 using Flux.Swarm.Measurement;
 using Flux.Swarm.Runs;
@@ -32,12 +33,13 @@ internal static class StormAccounting
     private const long CutWindowMicroseconds = 1_000_000;
 
     /// <summary>
-    /// A send nobody received, whose sender's next connection end after it was a close by the gateway that a fault
-    /// explains (4007 after Redis lost the guild's state, 1011 when Redis timed out, 1013 shed, 1001 drained) this soon
-    /// after it, is unconfirmed: the sender never saw its echo, and the gateway closed it while the publish may still have
-    /// been waiting in its Redis client (up to its command timeout, 5 s; then it runs, or fails unheard). During a shard's
-    /// restart such a publish lands in the new epoch just as the members are closed with 4007. A close no fault explains
-    /// fails the run whatever this says; a swarm cut or a dropped connection keeps the 1 s window.
+    /// A send nobody received, whose sender's next connection end after it was a close for Redis trouble that a fault
+    /// explains (4007: Redis lost the guild's state; 1011: a Redis call failed) this soon after it, is unconfirmed: the
+    /// sender never saw its echo, and the gateway closed it while the publish may still have been waiting in its Redis
+    /// client (up to its command timeout, 5 s; then it runs, or fails unheard). During a shard's restart such a publish
+    /// lands in the new epoch just as the members are closed with 4007. Other closes (shed, drained, a swarm cut, a
+    /// dropped connection) keep the 1 s window: a publish is not held for seconds there, and a send nobody received
+    /// seconds before them was lost. A close no fault explains fails the run whatever this says.
     /// </summary>
     private const long GatewayCloseWindowMicroseconds = 10_000_000;
 
@@ -232,7 +234,7 @@ internal static class StormAccounting
         Google.Protobuf.ByteString.CopyFrom(HistogramCodec.Encode(histogram));
 
     // The end of the sender's connection that leaves a send nobody received unconfirmed rather than lost, or null: any end
-    // just after it (it may have died in the socket), or a gateway's close a fault explains, next after it and soon enough.
+    // just after it (it may have died in the socket), or a close for Redis trouble a fault explains, next after it and soon enough.
     private static ConnectionEnd? UnconfirmingEnd(IReadOnlyList<ConnectionEnd> cuts, long intended)
     {
         foreach (var cut in cuts)
@@ -242,8 +244,8 @@ internal static class StormAccounting
         foreach (var cut in cuts) // in time order: the first at or after the send is the next end
         {
             if (cut.AtMicroseconds < intended) continue;
-            bool closedByGateway = cut.CloseCode is not null && cut.Fault >= 0;
-            return closedByGateway && cut.AtMicroseconds - intended <= GatewayCloseWindowMicroseconds ? cut : null;
+            bool redisTrouble = cut.CloseCode is CloseCodes.InvalidSession or CloseCodes.InternalError && cut.Fault >= 0;
+            return redisTrouble && cut.AtMicroseconds - intended <= GatewayCloseWindowMicroseconds ? cut : null;
         }
         return null;
     }

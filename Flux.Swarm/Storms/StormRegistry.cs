@@ -103,9 +103,9 @@ internal sealed class StormRegistry(
     public StormRun StartShard(Flux.Protocol.Agents.ShardStart start, IShardExchange exchange)
     {
         var plan = (start.Plan ?? throw new ArgumentException("the start names no plan")).ToPlan();
-        if (start.Shards < 2 || start.Shard < 1 || start.Shard >= start.Shards)
+        if (start.Shards is < 2 or > ShardSpec.MaxShards || start.Shard < 1 || start.Shard >= start.Shards)
         {
-            throw new ArgumentException($"shard {start.Shard} of {start.Shards} is not an agent's shard (1 to shards - 1, with at least 2 shards)");
+            throw new ArgumentException($"shard {start.Shard} of {start.Shards} is not an agent's shard (1 to shards - 1, with 2 to {ShardSpec.MaxShards} shards)");
         }
         if (string.IsNullOrWhiteSpace(start.RunId)) throw new ArgumentException("the start names no run id");
         if (plan.Target != TargetKind.Flux) throw new ArgumentException("only a Flux storm can be distributed");

@@ -18,6 +18,7 @@ internal sealed partial class StormRun
     // The coordinator of a distributed storm: each agent shard's latest snapshot, and the healthy latency they sent.
     private readonly Dictionary<int, StormSnapshot> _shardLatest = [];
     private readonly HdrHistogram.HistogramBase _shardsCumulative = LatencyHistogram.NewEmpty();
+    private readonly SortedDictionary<long, SecondParts> _pendingSeconds = [];
     private long _lastSent;
     private long _lastDelivered;
     private double _lastSampleAt;
@@ -60,18 +61,7 @@ internal sealed partial class StormRun
             var judged = ReferenceEquals(_storm.Judged, healthy) ? window : _storm.Judged.TakeInterval();
             if (_role is { Shard.IsLead: true } coordinator)
             {
-                // The agents' seconds, added to this shard's: the window and the SLA are judged on every delivery.
-                var seconds = coordinator.Exchange.TakeSeconds();
-                foreach (var (shard, second) in seconds) _shardLatest[shard] = second.Snapshot;
-                if (seconds.Count > 0)
-                {
-                    var healthyParts = seconds.Select(s => HistogramCodec.Decode(s.Second.Healthy.Span)).ToList();
-                    foreach (var part in healthyParts) _shardsCumulative.Add(part);
-                    window = Merged(healthy.LastInterval, healthyParts);
-                    highTier = Merged(_storm.TierLatency[(int)Tier.High].LastInterval, seconds.Select(s => HistogramCodec.Decode(s.Second.HighTier.Span)));
-                    judged = ReferenceEquals(_storm.Judged, healthy) ? window
-                        : Merged(_storm.Judged.LastInterval, seconds.Select(s => HistogramCodec.Decode(s.Second.Judged.Span)));
-                }
+                (window, judged, highTier) = MergeShardSeconds(coordinator.Exchange, now, healthy);
             }
             else if (_role is not null)
             {
@@ -198,6 +188,68 @@ internal sealed partial class StormRun
             }
         }
         return lost;
+    }
+
+    // The coordinator's window, SLA window and high-tier window: every shard's deliveries of one second. Each part is
+    // filed under the second it measured (the shards' clocks share one zero), and a second is judged one tick later, once
+    // every shard has sent it; a part later than that joins the next second judged. A tick that judged only the seconds
+    // that happened to have arrived would see some shards' seconds twice and others' not at all, and a breach on one
+    // agent could be broken up by seconds judged on the coordinator's deliveries alone.
+    private (LatencyStats Window, LatencyStats Judged, LatencyStats HighTier) MergeShardSeconds(IShardExchange exchange, double now, LatencyHistogram healthy)
+    {
+        long second = (long)Math.Round(now);
+        bool judgedIsHealthy = ReferenceEquals(_storm.Judged, healthy);
+        File(second, healthy.LastInterval, judgedIsHealthy ? null : _storm.Judged.LastInterval, _storm.TierLatency[(int)Tier.High].LastInterval);
+        foreach (var (shard, part) in exchange.TakeSeconds())
+        {
+            _shardLatest[shard] = part.Snapshot;
+            var partHealthy = Decoded(part.Healthy);
+            if (partHealthy is not null) _shardsCumulative.Add(partHealthy);
+            File((long)Math.Round(part.Snapshot.ElapsedS), partHealthy, judgedIsHealthy ? null : Decoded(part.Judged), Decoded(part.HighTier));
+        }
+        var due = _pendingSeconds.Keys.Where(k => k < second).ToList();
+        if (due.Count == 0) return (LatencyStats.Empty, LatencyStats.Empty, LatencyStats.Empty);
+        var merged = _pendingSeconds[due[0]];
+        foreach (long key in due.Skip(1)) merged.Add(_pendingSeconds[key]);
+        foreach (long key in due) _pendingSeconds.Remove(key);
+        var window = LatencyHistogram.Summarize(merged.Healthy);
+        return (window, judgedIsHealthy ? window : LatencyHistogram.Summarize(merged.Judged), LatencyHistogram.Summarize(merged.HighTier));
+    }
+
+    private void File(long second, HdrHistogram.HistogramBase? healthy, HdrHistogram.HistogramBase? judged, HdrHistogram.HistogramBase? highTier)
+    {
+        if (!_pendingSeconds.TryGetValue(second, out var parts)) _pendingSeconds[second] = parts = new SecondParts();
+        if (healthy is not null) parts.Healthy.Add(healthy);
+        if (judged is not null) parts.Judged.Add(judged);
+        if (highTier is not null) parts.HighTier.Add(highTier);
+    }
+
+    // A shard's second that does not decode is left out of the live view (its tally, at the end, is exact or fails).
+    private HdrHistogram.HistogramBase? Decoded(Google.Protobuf.ByteString bytes)
+    {
+        try
+        {
+            return HistogramCodec.Decode(bytes.Span);
+        }
+        catch (FormatException ex)
+        {
+            Log.StormFailed(_storm.Logger, Id, ex);
+            return null;
+        }
+    }
+
+    private sealed class SecondParts
+    {
+        public HdrHistogram.HistogramBase Healthy { get; } = LatencyHistogram.NewEmpty();
+        public HdrHistogram.HistogramBase Judged { get; } = LatencyHistogram.NewEmpty();
+        public HdrHistogram.HistogramBase HighTier { get; } = LatencyHistogram.NewEmpty();
+
+        public void Add(SecondParts other)
+        {
+            Healthy.Add(other.Healthy);
+            Judged.Add(other.Judged);
+            HighTier.Add(other.HighTier);
+        }
     }
 
     private static LatencyStats Merged(HdrHistogram.HistogramBase? own, IEnumerable<HdrHistogram.HistogramBase> others)

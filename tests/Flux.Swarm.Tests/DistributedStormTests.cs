@@ -66,6 +66,35 @@ public sealed class DistributedStormTests(GatewayPairFixture gateways, ITestOutp
     }
 
     [Fact]
+    public async Task An_sla_no_delivery_can_meet_is_judged_on_every_shards_seconds_and_the_storm_does_not_pass()
+    {
+        // No delivery takes under 1 µs, so every second with deliveries breaches p99; the windows merged from both shards
+        // must hold the breach for the whole window and raise a violation, as one process does. (The p95 limit stays at
+        // 50 ms: it sets how well the agents' clocks must be known, see the next test.)
+        var plan = StormPresets.Get(StormPresets.Smoke) with { Duration = 6, Ramp = 1, Faults = [], Sla = new SlaSpec(50, 0.001, 3) };
+
+        var report = await RunDistributedAsync(plan);
+
+        Assert.NotEqual(StormOutcomes.Passed, report.Outcome);
+        Assert.False(report.Sla.Passed);
+        Assert.NotEmpty(report.Sla.Violations);
+        Assert.Contains(report.Timeline, row => row.Phase == "steady" && row.P99Ms > 0);
+        Assert.Equal((0L, 0L, 0L), (report.Lost, report.Duplicates, report.Reordered));
+    }
+
+    [Fact]
+    public async Task A_storm_whose_sla_is_finer_than_the_agents_clocks_can_be_known_is_refused()
+    {
+        // A p95 limit of 1 µs allows 0.1 µs of clock uncertainty: no gRPC round trip is that short.
+        var plan = StormPresets.Get(StormPresets.Smoke) with { Faults = [], Sla = new SlaSpec(0.001, 0.001, 3), Gateways = gateways.WebSocketUrls.ToArray() };
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ShardCoordinator.ConnectAsync([_agent.GrpcUri], plan, CancellationToken.None));
+
+        Assert.Contains("cannot be bounded within", ex.Message);
+        Assert.Contains(_agent.GrpcUri.ToString(), ex.Message);
+    }
+
+    [Fact]
     public async Task A_storm_whose_agent_goes_away_fails_and_names_the_agent()
     {
         var plan = StormPresets.Get(StormPresets.Smoke) with { Duration = 6, Ramp = 1, Faults = [] };

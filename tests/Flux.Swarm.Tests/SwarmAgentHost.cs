@@ -51,8 +51,16 @@ internal sealed class SwarmAgentHost : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = null;
         agent._process = ChildProcess.StartCapturing(start, agent._output, "the swarm agent process");
-        await ChildProcess.WaitUntilHealthyAsync(agent._process, new Uri($"http://127.0.0.1:{agent.HttpPort}/health"), StartTimeout, () => agent.Output,
-            "the swarm agent", CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await ChildProcess.WaitUntilHealthyAsync(agent._process, new Uri($"http://127.0.0.1:{agent.HttpPort}/health"), StartTimeout, () => agent.Output,
+                "the swarm agent", CancellationToken.None).ConfigureAwait(false);
+        }
+        catch
+        {
+            await agent.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return agent;
     }
 
