@@ -26,14 +26,18 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
     private readonly List<AgentLink> _agents;
     private readonly List<(int Shard, ShardSecond Second)> _seconds = [];
 
-    private ShardCoordinator(List<AgentLink> agents, IReadOnlyList<ShardPlacement> placements)
+    private readonly ShardPlacement[] _placements;
+    private readonly long _clockLimitMicroseconds;
+
+    private ShardCoordinator(List<AgentLink> agents, IReadOnlyList<ShardPlacement> placements, long clockLimitMicroseconds)
     {
         _agents = agents;
-        Placements = placements;
+        _placements = [.. placements];
+        _clockLimitMicroseconds = clockLimitMicroseconds;
     }
 
-    /// <summary>Where each shard runs: the coordinator (shard 0), then each agent in order.</summary>
-    public IReadOnlyList<ShardPlacement> Placements { get; }
+    /// <summary>Where each shard runs: the coordinator (shard 0), then each agent in order; after the run, with each clock's drift.</summary>
+    public IReadOnlyList<ShardPlacement> Placements => _placements;
 
     /// <summary>Connects to every agent and measures its clock.</summary>
     /// <exception cref="ArgumentException">The plan cannot be distributed, or an agent URL is not http(s).</exception>
@@ -96,7 +100,7 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
             foreach (var link in links) link.Dispose();
             throw;
         }
-        return new ShardCoordinator(links, placements);
+        return new ShardCoordinator(links, placements, limit);
     }
 
     /// <summary>
@@ -186,10 +190,38 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
         {
             var tally = await link.Await(link.Tally, cancellationToken).ConfigureAwait(false);
             if (tally.Error.Length > 0) throw new InvalidOperationException($"swarm agent {link.Url} failed its shard: {tally.Error}");
+            await CheckDriftAsync(link, tally, cancellationToken).ConfigureAwait(false);
             tallies.Add(tally);
         }
         foreach (var link in _agents) await link.CompleteAsync(cancellationToken).ConfigureAwait(false);
         return tallies;
+    }
+
+    // The offset was measured once, before the start; each shard then ran on its own stopwatch. Measured again now, a
+    // change beyond the limit means cross-shard latencies drifted by that much during the run: the run cannot be judged
+    // on them, so the shard counts as a generator that could not keep to the plan (the storm is inconclusive).
+    private async Task CheckDriftAsync(AgentLink link, ShardTally tally, CancellationToken cancellationToken)
+    {
+        var start = _placements[link.Shard];
+        ShardPlacement end;
+        try
+        {
+            end = await ClockSync.MeasureAsync(start.Where, link.Client, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            tally.Notes.Add($"its clock could not be read again after the run ({ex.Status.Detail}): its drift is unknown");
+            return;
+        }
+        long drift = end.ClockOffsetMicroseconds - start.ClockOffsetMicroseconds;
+        _placements[link.Shard] = start with { ClockDriftMicroseconds = drift };
+        long worst = Math.Abs(drift) + start.ClockUncertaintyMicroseconds + end.ClockUncertaintyMicroseconds;
+        if (worst <= _clockLimitMicroseconds) return;
+        string reason = $"its clock drifted {drift / 1000.0:0.###} ms from the coordinator's during the run (± {(start.ClockUncertaintyMicroseconds + end.ClockUncertaintyMicroseconds) / 1000.0:0.###} ms), " +
+            $"over the {_clockLimitMicroseconds / 1000.0:0.###} ms a tenth of the p95 limit allows: latencies across shards are uncertain by that much";
+        tally.Generator ??= new GeneratorTally();
+        tally.Generator.Reason = tally.Generator.Saturated ? $"{reason}; {tally.Generator.Reason}" : reason;
+        tally.Generator.Saturated = true;
     }
 
     public void Stop()

@@ -91,11 +91,11 @@ internal static class ReportWriter
         {
             md.AppendLine();
             md.AppendLine("## Shards (one storm on several swarm processes; counts and histograms above are their exact sums)");
-            md.AppendLine("| shard | where | users | sent | delivered | clock offset |");
-            md.AppendLine("|---|---|---|---|---|---|");
+            md.AppendLine("| shard | where | users | sent | delivered | clock offset | drift over the run |");
+            md.AppendLine("|---|---|---|---|---|---|---|");
             foreach (var s in shards.Each)
             {
-                md.AppendLine(c, $"| {s.Shard} | {s.Where} | {s.Users:N0} | {s.Sent:N0} | {s.Delivered:N0} | {s.ClockOffsetMs:0.###} ± {s.ClockUncertaintyMs:0.###} ms |");
+                md.AppendLine(c, $"| {s.Shard} | {s.Where} | {s.Users:N0} | {s.Sent:N0} | {s.Delivered:N0} | {s.ClockOffsetMs:0.###} ± {s.ClockUncertaintyMs:0.###} ms | {s.ClockDriftMs:0.###} ms |");
             }
         }
         md.AppendLine();

@@ -228,7 +228,7 @@ internal static class StormAccounting
         Convert.ToBase64String(HistogramCodec.Encode(sum.Latency[(int)Cohort.Healthy])),
         [.. shards.Select((shard, i) => new ShardBlock(i, shard.Where, tallies[i].Users, tallies[i].Counters.GetValueOrDefault(nameof(StormCounters.Sent)),
             tallies[i].Delivered, Math.Round(shard.ClockOffsetMicroseconds / 1000.0, 3), Math.Round(shard.ClockUncertaintyMicroseconds / 1000.0, 3),
-            Convert.ToBase64String(tallies[i].Latency[(int)Cohort.Healthy].Span)))]);
+            Convert.ToBase64String(tallies[i].Latency[(int)Cohort.Healthy].Span), Math.Round(shard.ClockDriftMicroseconds / 1000.0, 3)))]);
 
     private static Google.Protobuf.ByteString ByteString(HdrHistogram.HistogramBase histogram) =>
         Google.Protobuf.ByteString.CopyFrom(HistogramCodec.Encode(histogram));

@@ -54,6 +54,7 @@ public sealed class DistributedStormTests(GatewayPairFixture gateways, ITestOutp
         var agent = shards.Each[1];
         Assert.True(agent.ClockUncertaintyMs < 5, $"clock uncertainty {agent.ClockUncertaintyMs} ms");
         Assert.True(Math.Abs(agent.ClockOffsetMs) <= agent.ClockUncertaintyMs + 1, $"clock offset {agent.ClockOffsetMs} ms ± {agent.ClockUncertaintyMs}");
+        Assert.True(Math.Abs(agent.ClockDriftMs) < 5, $"clock drift {agent.ClockDriftMs} ms over a few seconds on one machine");
 
         // The merged histogram is exactly the sum of the shards' raw histograms, value by value, and it is what the
         // report's latency block summarises.

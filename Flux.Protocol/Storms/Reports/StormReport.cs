@@ -77,8 +77,10 @@ public sealed record ShardsBlock(string HealthyHistogram, List<ShardBlock> Each)
 /// <param name="ClockOffsetMs">The agent's clock minus the coordinator's, as measured before the start and corrected for.</param>
 /// <param name="ClockUncertaintyMs">How far the true offset may be from the measured one (half the shortest round trip).</param>
 /// <param name="HealthyHistogram">This shard's raw latency of healthy users: a compressed HdrHistogram, base64.</param>
+/// <param name="ClockDriftMs">How much the offset changed over the run (measured again after it); a drift beyond a tenth
+/// of the p95 limit makes the storm inconclusive.</param>
 public sealed record ShardBlock(int Shard, string Where, int Users, long Sent, long Delivered, double ClockOffsetMs, double ClockUncertaintyMs,
-    string HealthyHistogram);
+    string HealthyHistogram, double ClockDriftMs = 0);
 
 public sealed record LatencyBlock(double P50, double P95, double P99, double P999, double Max, long Count);
 
