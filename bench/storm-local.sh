@@ -21,7 +21,7 @@
 # --swarms N runs N swarm processes side by side, each with the same storm options (so give each its share:
 # --users and --rate are per swarm) and its own run id, guilds and report (--report out/x.json becomes out/x-1.json,
 # out/x-2.json, ...). One process holds at most ~20,000 sockets here (the file-descriptor hard limit), so 50,000 users
-# take three. Their percentiles are each swarm's own; merging them exactly is the distributed swarm's job (issue 11).
+# take three. Their percentiles are each swarm's own; for one storm over several processes use --agents N instead.
 #
 # --agents N runs one storm distributed over N swarm processes (docs/protocol.md, "Distributed storms"): N - 1 swarm
 # services as agents, and the headless swarm as the coordinator with --agent for each. The storm options are the
