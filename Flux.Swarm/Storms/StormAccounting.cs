@@ -47,7 +47,9 @@ internal static class StormAccounting
     /// This shard's count, once its users are closed. In a distributed storm the ledger and the receipt book already
     /// hold every shard's receipts, and each guild epoch's top is the maximum over every shard.
     /// </summary>
-    public static ShardTally Tally(StormContext storm, IReadOnlyList<SimulatedUser> users, IEnumerable<string> notes)
+    /// <param name="notInjected">Faults this shard could not carry out (the verdict counts them).</param>
+    /// <param name="notes">What the report should note of this shard, e.g. how its drain ended.</param>
+    public static ShardTally Tally(StormContext storm, IReadOnlyList<SimulatedUser> users, IEnumerable<string> notInjected, IEnumerable<string> notes)
     {
         var plan = storm.Plan;
         var effects = storm.Effects;
@@ -141,6 +143,7 @@ internal static class StormAccounting
             tally.TierUsers.Add(users.Count(u => (int)u.Tier == t));
             tally.TierShedUsers.Add(users.Count(u => (int)u.Tier == t && u.Cohort == Cohort.Shed));
         }
+        tally.NotInjected.AddRange(notInjected);
         tally.Notes.AddRange(notes);
         return tally;
     }
@@ -165,7 +168,7 @@ internal static class StormAccounting
         bool slaPassed = sla.Violations.Count == 0 && judged.P95Ms <= plan.Sla.P95Ms && judged.P99Ms <= plan.Sla.P99Ms;
         var generator = sum.Generator;
         // Faults on shared parts are shard 0's (this process): its injector's allowances and notes stand for the storm.
-        IReadOnlyList<string> notInjected = [.. injector.NotInjected, .. sum.Notes];
+        IReadOnlyList<string> notInjected = [.. injector.NotInjected, .. sum.NotInjected];
         var verdict = VerdictJudge.Judge(new VerdictInput(plan, injector.Allowances, effects, storm.LimitBreachFault,
             slaPassed ? null : SlaBreach(sla, judged, plan.Sla), notInjected, generator.Saturated ? generator.Reason : null));
 
@@ -212,7 +215,7 @@ internal static class StormAccounting
                 sum.Counter(nameof(StormCounters.ForeignMessages)), effects.Total(Effect.AnnouncedLoss), sum.NeverReceived),
             Timeline = [.. run.Timeline],
             Gateways = storm.Gateways.Select(g => g.WebSocket.ToString()).ToList(),
-            Notes = [.. notInjected, run.DrainNote],
+            Notes = [.. notInjected, run.DrainNote, .. sum.Notes],
             Shards = shards is null ? null : Shards(shards, tallies, sum),
             StartedAt = run.StartedAt.ToString("O"),
             FinishedAt = DateTimeOffset.UtcNow.ToString("O"),

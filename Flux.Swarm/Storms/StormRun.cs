@@ -192,12 +192,12 @@ internal sealed partial class StormRun
                 using var timeout = new CancellationTokenSource(ExchangeTimeout);
                 var received = await shard.Exchange.ExchangeReceiptsAsync(ShardMessages.Receipts(_storm), timeout.Token).ConfigureAwait(false);
                 ShardMessages.Apply(_storm, received);
-                tallies = await shard.Exchange.ExchangeTalliesAsync(StormAccounting.Tally(_storm, _users, [.. injector.NotInjected, DrainNote]), timeout.Token)
+                tallies = await shard.Exchange.ExchangeTalliesAsync(StormAccounting.Tally(_storm, _users, injector.NotInjected, [DrainNote]), timeout.Token)
                     .ConfigureAwait(false);
             }
             else
             {
-                tallies = [StormAccounting.Tally(_storm, _users, [.. injector.NotInjected, DrainNote])];
+                tallies = [StormAccounting.Tally(_storm, _users, injector.NotInjected, [DrainNote])];
             }
             FinishedAt = DateTimeOffset.UtcNow;
             if (tallies is not null)

@@ -32,7 +32,10 @@ internal sealed class TallySum
     public int[] TierShedUsers { get; } = new int[3];
     public GeneratorReport Generator { get; private set; } = new(0, 0, 0, 0, 0, false, "");
 
-    /// <summary>Notes of the agents' shards (shard 0's are its injector's), each prefixed with its shard.</summary>
+    /// <summary>Faults the agents' shards could not carry out (shard 0's are its injector's), each prefixed with its shard.</summary>
+    public List<string> NotInjected { get; } = [];
+
+    /// <summary>The agents' shards' notes (shard 0's are the run's own), each prefixed with its shard.</summary>
     public List<string> Notes { get; } = [];
 
     public long Counter(string name) => _counters.GetValueOrDefault(name);
@@ -67,7 +70,11 @@ internal sealed class TallySum
             AddAll(sum.TierUsers, tally.TierUsers);
             AddAll(sum.TierShedUsers, tally.TierShedUsers);
             if (tally.Generator is { } generator) generators.Add((shard, generator));
-            if (shard > 0) sum.Notes.AddRange(tally.Notes.Select(n => $"shard {shard}: {n}"));
+            if (shard > 0)
+            {
+                sum.NotInjected.AddRange(tally.NotInjected.Select(n => $"shard {shard}: {n}"));
+                sum.Notes.AddRange(tally.Notes.Select(n => $"shard {shard}: {n}"));
+            }
         }
         sum.Generator = MergeGenerators(generators, tallies.Count > 1);
         return sum;

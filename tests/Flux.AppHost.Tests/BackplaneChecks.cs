@@ -41,7 +41,9 @@ internal static class BackplaneChecks
         var result = await db.ScriptEvaluateAsync(BackplaneScripts.Publish,
             [BackplaneKeys.Seq(guild), BackplaneKeys.History(guild), BackplaneKeys.Epoch(guild)],
             ["""{"op":"msg","seq":""", ""","body":"b"}""", 1000, BackplaneKeys.Channel(guild, sharded: false).ToString(), "", 600, 64, 4242, 1764527000123456, "PUBLISH"]);
-        Assert.Equal(1, (long)result);
+        // It answers the seq and the epoch it was assigned in.
+        var position = (RedisResult[])result!;
+        Assert.Equal((1L, "4242"), ((long)position[0], (string?)position[1]));
         Assert.Equal("""{"op":"msg","seq":1,"body":"b"}""", (string?)await db.ListGetByIndexAsync(BackplaneKeys.History(guild), 0));
         var envelope = System.Text.Encoding.UTF8.GetString(await published.Task.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("1\n4242\n1764527000123456\n\n{\"op\":\"msg\",\"seq\":1,\"body\":\"b\"}", envelope);

@@ -14,10 +14,10 @@ public sealed class SwarmAgentsModeTests(SwarmAgentsApp fixture) : IClassFixture
 
         // Behaviour, not timing: the verdict may be an SLA breach on a busy machine, but nothing may be lost or repeated.
         string report = result.Data?.Value ?? "";
-        Assert.True(result.Success, result.Message + report);
         Assert.Contains("| lost | 0 |", report);
         Assert.Contains("| duplicates | 0 |", report);
         Assert.Contains("| reordered | 0 |", report);
+        Assert.DoesNotContain("not carried out", report); // both shards carried out the plan (an agent's notes are only notes)
         Assert.Contains("## Shards", report);
         Assert.Contains("| 0 | coordinator | 50 |", report);
         Assert.Matches(@"\| 1 \| http://[^ |]+ \| 50 \|", report);

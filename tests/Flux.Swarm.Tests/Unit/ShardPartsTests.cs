@@ -131,7 +131,8 @@ public sealed class ShardPartsTests
         var second = Tally(expected: 50, delivered: 50, latency: [3_000], saturated: true);
         second.Closes.Add(new CloseCount { Fault = 0, Close = "cut", Count = 1 });
         second.Effects.Add(new EffectCount { Fault = 9, Effect = (int)Effect.Lost, Count = 1 }); // no such fault: ignored
-        second.Notes.Add("fault 1: no admin endpoint");
+        second.NotInjected.Add("fault 1: no admin endpoint");
+        second.Notes.Add("the drain settled in 1.0 s");
 
         var sum = TallySum.Of([first, second], effectSlots: 2);
 
@@ -142,7 +143,8 @@ public sealed class ShardPartsTests
         Assert.Equal(30, sum.Counter(nameof(StormCounters.Sent)));
         Assert.True(sum.Generator.Saturated);
         Assert.StartsWith("Shard 1: ", sum.Generator.Reason);
-        Assert.Equal(["shard 1: fault 1: no admin endpoint"], sum.Notes);
+        Assert.Equal(["shard 1: fault 1: no admin endpoint"], sum.NotInjected);
+        Assert.Equal(["shard 1: the drain settled in 1.0 s"], sum.Notes); // a note, not a fault the plan missed
     }
 
     private static ShardTally Tally(long expected, long delivered, long[] latency, bool saturated)
