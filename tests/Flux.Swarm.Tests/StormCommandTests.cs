@@ -63,8 +63,9 @@ public sealed class StormCommandTests : IClassFixture<GatewayPairFixture>, IDisp
     {
         string report = Path.Combine(_directory, "pass.json");
 
-        // The SLA limits are loose on purpose: this checks the exit code of a passing run, not the machine's latency.
-        int exit = await RunAsync([.. SmallStorm(), "--p95", "500", "--p99", "1000", "--report", report]);
+        // The SLA limits are loose on purpose: this checks the exit code of a passing run, not the machine's latency. (CI
+        // runs the test assemblies side by side, AppHosts included, and saw a p95 of 780 ms on this 3-second storm.)
+        int exit = await RunAsync([.. SmallStorm(), "--p95", "5000", "--p99", "10000", "--report", report]);
 
         Assert.True(File.Exists(report), "no JSON report");
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
@@ -122,7 +123,7 @@ public sealed class StormCommandTests : IClassFixture<GatewayPairFixture>, IDisp
 
         // 400 msg/s over 10 users is 40 a second each: every user spends its 120 sends a minute within 3 s and is closed.
         // (With a breach the run is judged, not refused.)
-        int exit = await RunAsync([.. SmallStorm(rate: 400, users: 10), "--allow-limit-breach", "--p95", "500", "--p99", "1000", "--report", report]);
+        int exit = await RunAsync([.. SmallStorm(rate: 400, users: 10), "--allow-limit-breach", "--p95", "5000", "--p99", "10000", "--report", report]);
 
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
         var root = json.RootElement;

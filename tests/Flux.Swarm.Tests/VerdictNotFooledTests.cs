@@ -45,7 +45,7 @@ public sealed class VerdictNotFooledTests : IClassFixture<GatewayPairFixture>, I
         int exit = await StormCli.RunAsync(
         [
             "--gateway", relay.WebSocketUri.ToString(), "--scenario", "smoke", "--users", "20", "--guilds", "2", "--rate", "20",
-            "--duration", "3", "--ramp", "1", "--no-faults", "--p95", "500", "--p99", "1000", "--report", report,
+            "--duration", "3", "--ramp", "1", "--no-faults", "--p95", "5000", "--p99", "10000", "--report", report,
         ]).WaitAsync(CommandTimeout);
 
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
