@@ -3,6 +3,7 @@ using Aspire.Hosting.Testing;
 namespace Flux.AppHost.Tests;
 
 /// <summary>Flux:Swarm:Agents=2: a storm started as a user starts one runs on two swarm processes and reports as one.</summary>
+[Collection(AloneCollection.Name)]
 public sealed class SwarmAgentsModeTests(SwarmAgentsApp fixture) : IClassFixture<SwarmAgentsApp>
 {
     [Fact]
