@@ -65,6 +65,8 @@ public static class GatewayApp
         builder.Services.AddSingleton<ProcessKiller>();
         builder.Services.AddSingleton<GatewayServices>();
         builder.Services.AddSingleton<GatewayListener>();
+        builder.Services.AddSingleton<SchedulingProbe>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SchedulingProbe>());
         builder.Services.AddSingleton<SheddingMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SheddingMonitor>());
         builder.Services.AddHostedService<ConnectionSweeper>();

@@ -3,7 +3,7 @@
 # headless swarm. Everything binds to 127.0.0.1 and is stopped at the end.
 #
 #   bench/storm-local.sh [--redis embedded|server|cluster] [--aof no|everysec|always] [--gateways N] [--gateway-cpus LIST]
-#                        [--swarms N | --agents N] [--config Release|Debug] -- <storm options>
+#                        [--swarm-cpus LIST] [--swarms N | --agents N] [--config Release|Debug] -- <storm options>
 #   bench/storm-local.sh -- --scenario seed --report out/seed.json
 #   bench/storm-local.sh -- --scenario chaos --report out/chaos.json
 #
@@ -15,8 +15,10 @@
 # default, so a restart comes back empty; everysec; always); the embedded Garnet always keeps one (always: it waits
 # for each commit).
 #
-# --gateway-cpus confines the gateways to those CPUs (taskset, e.g. 1), so on one small machine the gateways, not the
-# swarm that shares it, are what runs out of capacity: bench/overload.sh uses it to show shedding.
+# --gateway-cpus confines the gateways to those CPUs (taskset, e.g. 1); --swarm-cpus confines the load side (the swarm
+# processes and the Redis server) to others (e.g. 0). Together they give the gateways cores of their own, so on one
+# small machine the gateways, not the swarm that shares it, are what runs out of capacity: docs/benchmarks.md,
+# "Overload", uses them to show shedding.
 #
 # --swarms N runs N swarm processes side by side, each with the same storm options (so give each its share:
 # --users and --rate are per swarm) and its own run id, guilds and report (--report out/x.json becomes out/x-1.json,
@@ -36,6 +38,7 @@ aof=no
 gateways=2
 config=Release
 gateway_cpus=
+swarm_cpus=
 swarms=1
 agents=1
 while [[ $# -gt 0 ]]; do
@@ -44,6 +47,7 @@ while [[ $# -gt 0 ]]; do
     --aof) aof=$2; shift 2 ;;
     --gateways) gateways=$2; shift 2 ;;
     --gateway-cpus) gateway_cpus=$2; shift 2 ;;
+    --swarm-cpus) swarm_cpus=$2; shift 2 ;;
     --swarms) swarms=$2; shift 2 ;;
     --agents) agents=$2; shift 2 ;;
     --config) config=$2; shift 2 ;;
@@ -51,6 +55,11 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+
+pin=()
+[[ -n $gateway_cpus ]] && pin=(taskset -c "$gateway_cpus")
+load_pin=()
+[[ -n $swarm_cpus ]] && load_pin=(taskset -c "$swarm_cpus")
 
 out=$(mktemp -d /tmp/flux-storm.XXXXXX)
 echo "logs in $out" >&2
@@ -76,12 +85,12 @@ if [[ $redis_mode == server || $redis_mode == cluster ]]; then
   appendonly=(--appendonly no)
   [[ $aof != no ]] && appendonly=(--appendonly yes --appendfsync "$aof")
   # From its absolute path and with DEBUG allowed locally: the restart-redis fault sends DEBUG RESTART.
-  "$(command -v redis-server)" --port "$redis_port" --bind 127.0.0.1 --save "" "${appendonly[@]}" --dir "$out/redis" \
+  "${load_pin[@]}" "$(command -v redis-server)" --port "$redis_port" --bind 127.0.0.1 --save "" "${appendonly[@]}" --dir "$out/redis" \
     --enable-debug-command local "${cluster[@]}" >"$out/redis.log" 2>&1 &
 else
   commit_wait=()
   [[ $aof == always ]] && commit_wait=(--aof-commit-wait)
-  dotnet "Flux.EmbeddedRedis/bin/$config/net10.0/Flux.EmbeddedRedis.dll" --port "$redis_port" --data "$out/redis" "${commit_wait[@]}" >"$out/redis.log" 2>&1 &
+  "${load_pin[@]}" dotnet "Flux.EmbeddedRedis/bin/$config/net10.0/Flux.EmbeddedRedis.dll" --port "$redis_port" --data "$out/redis" "${commit_wait[@]}" >"$out/redis.log" 2>&1 &
 fi
 pids+=($!); names=("redis")
 for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.2; done 2>/dev/null || sleep 3
@@ -91,7 +100,7 @@ if [[ $redis_mode == cluster ]]; then
   for node in 1 2; do
     port=$((redis_port + node))
     mkdir -p "$out/redis-$node"
-    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$out/redis-$node" --cluster-enabled yes \
+    "${load_pin[@]}" redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$out/redis-$node" --cluster-enabled yes \
       --cluster-config-file nodes.conf --cluster-node-timeout 2000 --cluster-require-full-coverage no >"$out/redis-$node.log" 2>&1 &
     pids+=($!); names+=("redis-$node")
     for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.2; done
@@ -122,8 +131,6 @@ supervise() {
   done
 }
 
-pin=()
-[[ -n $gateway_cpus ]] && pin=(taskset -c "$gateway_cpus")
 storm_args=(--redis "127.0.0.1:$redis_port")
 for i in $(seq 1 "$gateways"); do
   http=$((15000 + i)); grpc=$((15100 + i))
@@ -142,7 +149,7 @@ for k in $(seq 2 "$agents"); do
   http=$((15200 + k)); grpc=$((15300 + k))
   ASPNETCORE_URLS="http://127.0.0.1:$http" GRPC_PORT=$grpc ConnectionStrings__redis="$redis_endpoints" \
     Swarm__WarmUpSeconds=0 Logging__LogLevel__Default=Warning OTEL_EXPORTER_OTLP_ENDPOINT= \
-    "Flux.Swarm/bin/$config/net10.0/Flux.Swarm" >"$out/swarm-agent-$k.log" 2>&1 &
+    "${load_pin[@]}" "Flux.Swarm/bin/$config/net10.0/Flux.Swarm" >"$out/swarm-agent-$k.log" 2>&1 &
   pids+=($!); names+=("swarm-agent-$k")
   storm_args+=(--agent "http://127.0.0.1:$grpc")
 done
@@ -175,9 +182,9 @@ for k in $(seq 1 "$swarms"); do
   fi
   # With several swarms, only the first prints its live progress.
   if [[ $k -eq 1 ]]; then
-    "Flux.Swarm/bin/$config/net10.0/Flux.Swarm" storm "${storm_args[@]}" "${args[@]}" &
+    "${load_pin[@]}" "Flux.Swarm/bin/$config/net10.0/Flux.Swarm" storm "${storm_args[@]}" "${args[@]}" &
   else
-    "Flux.Swarm/bin/$config/net10.0/Flux.Swarm" storm "${storm_args[@]}" "${args[@]}" >"$out/swarm-$k.log" 2>&1 &
+    "${load_pin[@]}" "Flux.Swarm/bin/$config/net10.0/Flux.Swarm" storm "${storm_args[@]}" "${args[@]}" >"$out/swarm-$k.log" 2>&1 &
   fi
   swarm_pids+=($!); pids+=($!); names+=("swarm$([[ $swarms -gt 1 ]] && echo "-$k")")
 done

@@ -48,6 +48,7 @@ internal sealed class GatewayAdminService(
             MessagesPublished = metrics.MessagesPublished,
             FramesSent = metrics.FramesSent,
             FanoutLagMs = monitor.LastFanoutLag.TotalMilliseconds,
+            SchedulingLagMs = monitor.LastSchedulingLag.TotalMilliseconds,
             UptimeS = instance.Uptime.TotalSeconds,
             GcHeapBytes = GC.GetGCMemoryInfo().HeapSizeBytes,
             WorkingSetBytes = Environment.WorkingSet,

@@ -12,6 +12,8 @@ namespace Flux.Gateway.Shedding;
 /// <c>normal</c>. <c>high</c> is never shed. A level drops only after pressure has stayed below
 /// <see cref="SheddingOptions.RecoverFraction"/> of its thresholds for <see cref="SheddingOptions.RecoverAfterMs"/>.
 /// Queued bytes raise the level at once; fan-out lag only once it has held for <see cref="SheddingOptions.RaiseAfterMs"/>.
+/// A level that has had <see cref="SheddingOptions.RaiseAfterMs"/> to take effect while the lag stays at its threshold
+/// was not enough, so the next level starts.
 /// </summary>
 internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider time, ILogger<LoadShedder> logger)
 {
@@ -22,6 +24,7 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
     private long _calmSince;
     private long _lagAbove1Since;
     private long _lagAbove2Since;
+    private long _raisedAt;
 
     public int Level => _level;
 
@@ -64,9 +67,16 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         int byLag = SustainedLagLevel(lagMs);
         int measured = Math.Max(LevelForBytes(queuedBytes), byLag);
         string pressure = $"queued {queuedBytes / 1024.0 / 1024.0:0.#} MB, fan-out lag {lagMs:0} ms";
+        if (measured <= _level && _level == 1 && _lagAbove1Since != 0 && Held(Math.Max(_raisedAt, _lagAbove1Since)))
+        {
+            // Shedding low has had its time and the lag is still at level 1's threshold: normal goes too.
+            measured = 2;
+            pressure += $" after {_options.RaiseAfterMs} ms at level 1";
+        }
         if (measured > _level)
         {
             Volatile.Write(ref _calmSince, 0);
+            _raisedAt = time.GetTimestamp();
             ChangeLevel(measured, pressure);
             return;
         }
@@ -114,9 +124,11 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         long now = time.GetTimestamp();
         _lagAbove1Since = lagMs >= _options.Level1FanoutLagMs ? (_lagAbove1Since == 0 ? now : _lagAbove1Since) : 0;
         _lagAbove2Since = lagMs >= _options.Level2FanoutLagMs ? (_lagAbove2Since == 0 ? now : _lagAbove2Since) : 0;
-        bool Held(long since) => since != 0 && time.GetElapsedTime(since, now).TotalMilliseconds >= _options.RaiseAfterMs;
         return Held(_lagAbove2Since) ? 2 : Held(_lagAbove1Since) ? 1 : 0;
     }
+
+    // True when the lag has stayed at a threshold from this moment on (0: it is not there now) for RaiseAfterMs.
+    private bool Held(long since) => since != 0 && time.GetElapsedTime(since).TotalMilliseconds >= _options.RaiseAfterMs;
 
     private int LevelForBytes(long queuedBytes) =>
         queuedBytes >= _options.Level2QueuedBytes ? 2 : queuedBytes >= _options.Level1QueuedBytes ? 1 : 0;

@@ -9,11 +9,14 @@ namespace Flux.Gateway.Shedding;
 /// one connection holds most of them, that connection alone is closed (4012) first: one slow reader must not cost a
 /// whole tier its connections.
 /// </summary>
-internal sealed class SheddingMonitor(LoadShedder shedder, ConnectionRegistry registry, GatewayMetrics metrics,
+internal sealed class SheddingMonitor(LoadShedder shedder, ConnectionRegistry registry, GatewayMetrics metrics, SchedulingProbe probe,
     IOptions<GatewayOptions> options, TimeProvider time, ILogger<SheddingMonitor> logger) : BackgroundService
 {
     /// <summary>The fan-out lag measured over the last tick.</summary>
     public TimeSpan LastFanoutLag { get; private set; }
+
+    /// <summary>The scheduling lag measured over the last tick.</summary>
+    public TimeSpan LastSchedulingLag { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -21,6 +24,8 @@ internal sealed class SheddingMonitor(LoadShedder shedder, ConnectionRegistry re
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             LastFanoutLag = metrics.TakeMaxFanoutLag();
+            LastSchedulingLag = probe.TakeMax();
+            metrics.SchedulingLag = LastSchedulingLag;
             long queued = metrics.QueuedBytes;
             // The scan over every connection runs only under byte pressure.
             if (queued >= options.Value.Shedding.Level1QueuedBytes && Heaviest() is { } heaviest && shedder.ShouldCloseHeaviest(queued, heaviest.QueuedBytes))

@@ -57,6 +57,8 @@ internal sealed class GatewayMetrics
         _publishFailures = meter.CreateCounter<long>("flux.gateway.publish.failures", "{message}", "Sends answered with 'unavailable'.");
         meter.CreateObservableGauge("flux.gateway.queue.depth", () => QueuedFrames, "{frame}", "Frames waiting in send queues.");
         meter.CreateObservableGauge("flux.gateway.queue.bytes", () => QueuedBytes, "By", "Bytes waiting in send queues.");
+        meter.CreateObservableGauge("flux.gateway.scheduling.lag", () => SchedulingLag.TotalSeconds, "s",
+            "Longest wait of a probe work item for a thread over the last shedding check.");
     }
 
     public long QueuedBytes => Volatile.Read(ref _queuedBytes);
@@ -140,6 +142,9 @@ internal sealed class GatewayMetrics
             current = seen;
         }
     }
+
+    /// <summary>The scheduling lag of the last shedding check (see <see cref="Shedding.SchedulingProbe"/>).</summary>
+    public TimeSpan SchedulingLag { get; set; }
 
     /// <summary>The largest fan-out lag since the last call.</summary>
     public TimeSpan TakeMaxFanoutLag() =>

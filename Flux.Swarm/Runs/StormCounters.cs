@@ -1,3 +1,5 @@
+using Flux.Protocol.Auth;
+
 namespace Flux.Swarm.Runs;
 
 /// <summary>Run-wide event counts, updated with interlocked operations.</summary>
@@ -10,7 +12,7 @@ internal sealed class StormCounters
     public long UnexpectedDisconnects;
     public long InjectedDisconnects;
     public long ShedDisconnects;
-    /// <summary>Closes with 1013 (shed), by the user's tier (<see cref="Flux.Protocol.Auth.Tier"/> as index).</summary>
+    /// <summary>Closes with 1013 (shed), by the user's tier (<see cref="Tier"/> as index).</summary>
     public readonly long[] ShedByTier = new long[3];
     public long ConnectFailures;
     public long Resumes;
@@ -20,4 +22,31 @@ internal sealed class StormCounters
     public int Connected;
 
     public static void Add(ref long counter) => Interlocked.Increment(ref counter);
+
+    /// <summary>The name <see cref="ReadAll"/> gives a tier's shed count.</summary>
+    public static string ShedByTierName(Tier tier) => $"{nameof(ShedByTier)}.{tier.ToWire()}";
+
+    /// <summary>
+    /// Every count by name, as a shard's tally carries them and the report reads them back (summed over shards). A
+    /// counter added to this class belongs here too, or a distributed storm drops it.
+    /// </summary>
+    public IEnumerable<(string Name, long Value)> ReadAll()
+    {
+        yield return (nameof(Sent), Interlocked.Read(ref Sent));
+        yield return (nameof(SkippedSends), Interlocked.Read(ref SkippedSends));
+        yield return (nameof(NotSent), Interlocked.Read(ref NotSent));
+        yield return (nameof(Rejected), Interlocked.Read(ref Rejected));
+        yield return (nameof(UnexpectedDisconnects), Interlocked.Read(ref UnexpectedDisconnects));
+        yield return (nameof(InjectedDisconnects), Interlocked.Read(ref InjectedDisconnects));
+        yield return (nameof(ShedDisconnects), Interlocked.Read(ref ShedDisconnects));
+        yield return (nameof(ConnectFailures), Interlocked.Read(ref ConnectFailures));
+        yield return (nameof(Resumes), Interlocked.Read(ref Resumes));
+        yield return (nameof(SessionsLost), Interlocked.Read(ref SessionsLost));
+        yield return (nameof(GapsReported), Interlocked.Read(ref GapsReported));
+        yield return (nameof(ForeignMessages), Interlocked.Read(ref ForeignMessages));
+        foreach (var tier in new[] { Tier.Low, Tier.Normal, Tier.High })
+        {
+            yield return (ShedByTierName(tier), Interlocked.Read(ref ShedByTier[(int)tier]));
+        }
+    }
 }

@@ -37,9 +37,15 @@ internal static class StormAccounting
     /// explains (4007: Redis lost the guild's state; 1011: a Redis call failed) this soon after it, is unconfirmed: the
     /// sender never saw its echo, and the gateway closed it while the publish may still have been waiting in its Redis
     /// client (up to its command timeout, 5 s; then it runs, or fails unheard). During a shard's restart such a publish
-    /// lands in the new epoch just as the members are closed with 4007. Other closes (shed, drained, a swarm cut, a
-    /// dropped connection) keep the 1 s window: a publish is not held for seconds there, and a send nobody received
-    /// seconds before them was lost. A close no fault explains fails the run whatever this says.
+    /// lands in the new epoch just as the members are closed with 4007.
+    /// <para>
+    /// Other closes a fault explains (shed, drained, a slow consumer closed, a swarm cut) get the same window only while
+    /// no later send of the same sender was published before the close. The gateway reads a connection's frames in
+    /// order and discards what it has not read when it closes, so an overloaded gateway seconds behind in its reading
+    /// discards sends made seconds before its close (measured: 1 to 2 s behind at a surge's peak). A later send that was
+    /// published proves the earlier one was read, and then neither published nor refused: lost. A close no fault
+    /// explains fails the run whatever this says.
+    /// </para>
     /// </summary>
     private const long GatewayCloseWindowMicroseconds = 10_000_000;
 
@@ -92,6 +98,7 @@ internal static class StormAccounting
 
         long unconfirmed = 0, neverReceived = 0;
         var senders = users.ToDictionary(u => u.Index);
+        var published = PublishedSendTimes(storm.Ledger);
         for (long local = 0; local < storm.Ledger.Count; local++)
         {
             var message = storm.Ledger[local];
@@ -100,7 +107,7 @@ internal static class StormAccounting
             var sender = senders[message.Sender];
             int fault = storm.FaultFor(sender.PickedBy, intended / 1e6);
             // Judged against the fault that ended the connection: a limit breach, a kill, a partition...
-            if (UnconfirmingEnd(sender.Cuts, intended) is { } end)
+            if (UnconfirmingEnd(sender.Cuts, intended, published.GetValueOrDefault(message.Sender)) is { } end)
             {
                 unconfirmed++;
                 effects.Add(end.Fault, Effect.UnconfirmedSends);
@@ -130,7 +137,7 @@ internal static class StormAccounting
                 MaxThreadPoolQueue = generator.MaxThreadPoolQueue, Saturated = generator.Saturated, Reason = generator.Reason,
             },
         };
-        foreach (var (name, value) in ShardCounters.Read(counters)) tally.Counters[name] = value;
+        foreach (var (name, value) in counters.ReadAll()) tally.Counters[name] = value;
         foreach (var (fault, effect, count) in effects.Entries()) tally.Effects.Add(new EffectCount { Fault = fault, Effect = (int)effect, Count = count });
         foreach (var (fault, close, count) in effects.CloseEntries()) tally.Closes.Add(new CloseCount { Fault = fault, Close = close, Count = count });
         foreach (var (fault, close, count) in effects.FuzzCloseEntries()) tally.FuzzCloses.Add(new CloseCount { Fault = fault, Close = close, Count = count });
@@ -237,8 +244,10 @@ internal static class StormAccounting
         Google.Protobuf.ByteString.CopyFrom(HistogramCodec.Encode(histogram));
 
     // The end of the sender's connection that leaves a send nobody received unconfirmed rather than lost, or null: any end
-    // just after it (it may have died in the socket), or a close for Redis trouble a fault explains, next after it and soon enough.
-    private static ConnectionEnd? UnconfirmingEnd(IReadOnlyList<ConnectionEnd> cuts, long intended)
+    // just after it (it may have died in the socket); or, next after it and soon enough, a close a fault explains, for
+    // Redis trouble or with no later send of the sender published before it (see GatewayCloseWindowMicroseconds).
+    // publishedTimes: the intended times of the sender's sends that were published, ascending (null: none).
+    internal static ConnectionEnd? UnconfirmingEnd(IReadOnlyList<ConnectionEnd> cuts, long intended, List<long>? publishedTimes)
     {
         foreach (var cut in cuts)
         {
@@ -247,10 +256,42 @@ internal static class StormAccounting
         foreach (var cut in cuts) // in time order: the first at or after the send is the next end
         {
             if (cut.AtMicroseconds < intended) continue;
-            bool redisTrouble = cut.CloseCode is CloseCodes.InvalidSession or CloseCodes.InternalError && cut.Fault >= 0;
-            return redisTrouble && cut.AtMicroseconds - intended <= GatewayCloseWindowMicroseconds ? cut : null;
+            if (cut.Fault < 0 || cut.AtMicroseconds - intended > GatewayCloseWindowMicroseconds) return null;
+            bool redisTrouble = cut.CloseCode is CloseCodes.InvalidSession or CloseCodes.InternalError;
+            return redisTrouble || !PublishedBetween(publishedTimes, intended, cut.AtMicroseconds) ? cut : null;
         }
         return null;
+    }
+
+    // Whether any of the ascending times lies in (after, until].
+    private static bool PublishedBetween(List<long>? times, long after, long until)
+    {
+        if (times is null) return false;
+        int i = times.BinarySearch(after + 1);
+        if (i < 0) i = ~i;
+        return i < times.Count && times[i] <= until;
+    }
+
+    // For every sender with a send nobody received, the intended times of its sends that were published, ascending (the
+    // ledger is in intended-time order within this shard).
+    private static Dictionary<int, List<long>> PublishedSendTimes(DeliveryLedger ledger)
+    {
+        var candidates = new HashSet<int>();
+        for (long local = 0; local < ledger.Count; local++)
+        {
+            ref readonly var message = ref ledger[local];
+            if (message.Seq == 0 && message.NotSent == 0) candidates.Add(message.Sender);
+        }
+        var published = new Dictionary<int, List<long>>();
+        if (candidates.Count == 0) return published;
+        for (long local = 0; local < ledger.Count; local++)
+        {
+            ref readonly var message = ref ledger[local];
+            if (message.Seq == 0 || !candidates.Contains(message.Sender)) continue;
+            if (!published.TryGetValue(message.Sender, out var times)) published[message.Sender] = times = [];
+            times.Add(message.IntendedMicroseconds);
+        }
+        return published;
     }
 
     private static string SlaBreach(SlaMonitor sla, LatencyStats healthy, Flux.Protocol.Storms.SlaSpec limits) =>
@@ -294,7 +335,7 @@ internal static class StormAccounting
         {
             int t = (int)tier;
             if (sum.TierUsers[t] == 0) continue;
-            tiers[tier.ToWire()] = new TierBlock(sum.TierUsers[t], sum.TierShedUsers[t], sum.Counter(ShardCounters.ShedByTier(tier)),
+            tiers[tier.ToWire()] = new TierBlock(sum.TierUsers[t], sum.TierShedUsers[t], sum.Counter(StormCounters.ShedByTierName(tier)),
                 Block(LatencyHistogram.Summarize(sum.TierLatency[t])), surge ? Block(LatencyHistogram.Summarize(sum.TierSurgeLatency[t])) : null);
         }
         return tiers;

@@ -80,7 +80,7 @@ internal sealed partial class StormRun
             }
         }
         var cumulative = _shardLatest.Count == 0 ? _storm.Latency[(int)Cohort.Healthy].Cumulative
-            : Merged(_storm.Latency[(int)Cohort.Healthy].CopyCumulative(), [_shardsCumulative]);
+            : LatencyHistogram.Summarize(HistogramCodec.Sum([_storm.Latency[(int)Cohort.Healthy].CopyCumulative(), _shardsCumulative]));
         long sent = Interlocked.Read(ref _storm.Counters.Sent);
         long delivered = 0, duplicates = 0, reordered = 0;
         var byTier = new int[3]; // connected users by tier
@@ -250,13 +250,6 @@ internal sealed partial class StormRun
             Judged.Add(other.Judged);
             HighTier.Add(other.HighTier);
         }
-    }
-
-    private static LatencyStats Merged(HdrHistogram.HistogramBase? own, IEnumerable<HdrHistogram.HistogramBase> others)
-    {
-        var sum = own ?? LatencyHistogram.NewEmpty();
-        foreach (var other in others) sum.Add(other);
-        return LatencyHistogram.Summarize(sum);
     }
 
     private static Google.Protobuf.ByteString Bytes(HdrHistogram.HistogramBase? histogram) =>

@@ -106,32 +106,6 @@ internal sealed class TallySum
     private static HistogramBase[] NewHistograms(int count) => [.. Enumerable.Range(0, count).Select(_ => LatencyHistogram.NewEmpty())];
 }
 
-/// <summary>The run's counters by name, as a shard's tally carries them.</summary>
-internal static class ShardCounters
-{
-    public static string ShedByTier(Tier tier) => $"ShedByTier.{tier.ToWire()}";
-
-    public static IEnumerable<(string Name, long Value)> Read(StormCounters counters)
-    {
-        yield return (nameof(StormCounters.Sent), Interlocked.Read(ref counters.Sent));
-        yield return (nameof(StormCounters.SkippedSends), Interlocked.Read(ref counters.SkippedSends));
-        yield return (nameof(StormCounters.NotSent), Interlocked.Read(ref counters.NotSent));
-        yield return (nameof(StormCounters.Rejected), Interlocked.Read(ref counters.Rejected));
-        yield return (nameof(StormCounters.UnexpectedDisconnects), Interlocked.Read(ref counters.UnexpectedDisconnects));
-        yield return (nameof(StormCounters.InjectedDisconnects), Interlocked.Read(ref counters.InjectedDisconnects));
-        yield return (nameof(StormCounters.ShedDisconnects), Interlocked.Read(ref counters.ShedDisconnects));
-        yield return (nameof(StormCounters.ConnectFailures), Interlocked.Read(ref counters.ConnectFailures));
-        yield return (nameof(StormCounters.Resumes), Interlocked.Read(ref counters.Resumes));
-        yield return (nameof(StormCounters.SessionsLost), Interlocked.Read(ref counters.SessionsLost));
-        yield return (nameof(StormCounters.GapsReported), Interlocked.Read(ref counters.GapsReported));
-        yield return (nameof(StormCounters.ForeignMessages), Interlocked.Read(ref counters.ForeignMessages));
-        foreach (var tier in new[] { Tier.Low, Tier.Normal, Tier.High })
-        {
-            yield return (ShedByTier(tier), Interlocked.Read(ref counters.ShedByTier[(int)tier]));
-        }
-    }
-}
-
 /// <summary>Where one shard of a distributed storm ran, and how well its clock was known.</summary>
 /// <param name="Where">The agent's URL, or "coordinator" for shard 0.</param>
 /// <param name="ClockOffsetMicroseconds">The agent's clock minus the coordinator's, as measured (and corrected for).</param>

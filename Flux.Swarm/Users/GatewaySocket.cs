@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Flux.Protocol.Net;
 using Flux.Protocol.WebSockets;
 
 namespace Flux.Swarm.Users;
@@ -56,7 +57,7 @@ internal sealed class GatewaySocket : IDisposable
         {
             if (route is { } r)
             {
-                socket.Bind(new IPEndPoint(r.Source, 0));
+                SourceBinding.Bind(socket, r.Source);
                 await socket.ConnectAsync(r.Target, cancellationToken).ConfigureAwait(false);
             }
             else

@@ -151,7 +151,7 @@ internal static class IdleConnections
         ConnectCallback = async (context, ct) =>
         {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            socket.Bind(new System.Net.IPEndPoint(new System.Net.IPAddress(new byte[] { 127, 0, 0, (byte)(1 + block) }), 0));
+            Flux.Protocol.Net.SourceBinding.Bind(socket, new System.Net.IPAddress(new byte[] { 127, 0, 0, (byte)(1 + block) }));
             await socket.ConnectAsync(System.Net.IPAddress.Loopback, context.DnsEndPoint.Port, ct);
             return new NetworkStream(socket, ownsSocket: true);
         },

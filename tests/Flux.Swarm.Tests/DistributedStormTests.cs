@@ -102,7 +102,10 @@ public sealed class DistributedStormTests(GatewayPairFixture gateways, ITestOutp
         var (run, coordinator) = await StartDistributedAsync(plan);
         await using var _ = coordinator;
 
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        // Kill it mid-run: once the coordinator's live view shows every user connected, the agent's shard included.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (run.Latest?.Connections != plan.Users && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal(plan.Users, run.Latest?.Connections);
         await _agent.KillAsync();
         await run.Completion.WaitAsync(TimeSpan.FromSeconds(plan.TotalSeconds) + StormRun.DrainCap + TimeSpan.FromSeconds(30));
 

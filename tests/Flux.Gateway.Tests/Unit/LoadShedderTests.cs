@@ -255,6 +255,44 @@ public sealed class LoadShedderTests
     }
 
     [Fact]
+    public void When_shedding_low_does_not_bring_the_lag_down_normal_goes_too()
+    {
+        var shedder = NewShedder(raiseAfterMs: 1_000);
+
+        shedder.Evaluate(0, Level1Lag);
+        _time.Advance(TimeSpan.FromMilliseconds(1_000));
+        shedder.Evaluate(0, Level1Lag);
+        Assert.Equal(1, shedder.Level);
+
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        shedder.Evaluate(0, Level1Lag); // level 1 has not had its time yet
+        Assert.Equal(1, shedder.Level);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        shedder.Evaluate(0, Level1Lag);
+        Assert.Equal(2, shedder.Level);
+        Assert.Contains("after 1000 ms at level 1", shedder.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void When_shedding_low_brings_the_lag_below_its_threshold_normal_stays()
+    {
+        var shedder = NewShedder(raiseAfterMs: 1_000);
+        shedder.Evaluate(0, Level1Lag);
+        _time.Advance(TimeSpan.FromMilliseconds(1_000));
+        shedder.Evaluate(0, Level1Lag);
+
+        for (int i = 0; i < 10; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(500));
+            shedder.Evaluate(0, Level1Lag - TimeSpan.FromMilliseconds(1));
+        }
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        shedder.Evaluate(0, Level1Lag); // at the threshold again, but only just now
+
+        Assert.Equal(1, shedder.Level);
+    }
+
+    [Fact]
     public void Queued_bytes_raise_the_level_at_once_whatever_RaiseAfterMs()
     {
         var shedder = NewShedder(raiseAfterMs: 60_000);

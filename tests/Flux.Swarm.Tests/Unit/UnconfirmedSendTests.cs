@@ -1,0 +1,66 @@
+using Flux.Protocol.Wire;
+using Flux.Swarm.Storms;
+using Flux.Swarm.Users;
+
+namespace Flux.Swarm.Tests.Unit;
+
+/// <summary>
+/// A send nobody received is unconfirmed (not lost) only when its connection ended before it could have been read:
+/// any end within 1 s of it; or the next end, a close a fault explains within 10 s, with no later send of the same
+/// sender published before it (the gateway reads a connection in order, so a later published send proves this one was read).
+/// </summary>
+public sealed class UnconfirmedSendTests
+{
+    private const long Second = 1_000_000;
+    private const int Surge = 0;
+    private const int NoFault = -1;
+
+    [Fact]
+    public void A_send_seconds_before_a_shed_close_with_nothing_published_after_it_is_unconfirmed()
+    {
+        var shed = new ConnectionEnd(3 * Second, Surge, CloseCodes.Shed);
+
+        Assert.Equal(shed, StormAccounting.UnconfirmingEnd([shed], 1 * Second, publishedTimes: [0]));
+    }
+
+    [Fact]
+    public void A_later_send_published_before_the_close_makes_the_earlier_one_lost()
+    {
+        var shed = new ConnectionEnd(3 * Second, Surge, CloseCodes.Shed);
+
+        Assert.Null(StormAccounting.UnconfirmingEnd([shed], 1 * Second, publishedTimes: [0, 2 * Second]));
+    }
+
+    [Fact]
+    public void A_send_published_after_the_close_is_another_connections_and_proves_nothing()
+    {
+        var shed = new ConnectionEnd(3 * Second, Surge, CloseCodes.Shed);
+
+        Assert.Equal(shed, StormAccounting.UnconfirmingEnd([shed], 1 * Second, publishedTimes: [4 * Second]));
+    }
+
+    [Fact]
+    public void A_close_no_fault_explains_or_one_too_late_leaves_the_send_lost()
+    {
+        Assert.Null(StormAccounting.UnconfirmingEnd([new ConnectionEnd(3 * Second, NoFault, CloseCodes.Shed)], 1 * Second, null));
+        Assert.Null(StormAccounting.UnconfirmingEnd([new ConnectionEnd(12 * Second, Surge, CloseCodes.Shed)], 1 * Second, null));
+    }
+
+    [Fact]
+    public void Any_end_within_a_second_of_the_send_leaves_it_unconfirmed()
+    {
+        var dropped = new ConnectionEnd(Second + Second / 2, NoFault);
+
+        Assert.Equal(dropped, StormAccounting.UnconfirmingEnd([dropped], 1 * Second, publishedTimes: [Second + 1]));
+    }
+
+    [Fact]
+    public void Only_the_next_end_after_the_send_counts()
+    {
+        var earlier = new ConnectionEnd(Second / 2, Surge, CloseCodes.Shed);
+        var unexplained = new ConnectionEnd(3 * Second, NoFault, CloseCodes.Shed);
+        var later = new ConnectionEnd(5 * Second, Surge, CloseCodes.Shed);
+
+        Assert.Null(StormAccounting.UnconfirmingEnd([earlier, unexplained, later], 1 * Second, null));
+    }
+}
