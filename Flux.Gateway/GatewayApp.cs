@@ -65,8 +65,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<ProcessKiller>();
         builder.Services.AddSingleton<GatewayServices>();
         builder.Services.AddSingleton<GatewayListener>();
-        builder.Services.AddSingleton<SchedulingProbe>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<SchedulingProbe>());
+        builder.Services.AddSingleton(sp => new Flux.ServiceDefaults.SchedulingProbe(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<SheddingMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SheddingMonitor>());
         builder.Services.AddHostedService<ConnectionSweeper>();

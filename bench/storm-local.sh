@@ -3,7 +3,7 @@
 # headless swarm. Everything binds to 127.0.0.1 and is stopped at the end.
 #
 #   bench/storm-local.sh [--redis embedded|server|cluster] [--aof no|everysec|always] [--gateways N] [--gateway-cpus LIST]
-#                        [--swarm-cpus LIST] [--swarms N | --agents N] [--config Release|Debug] -- <storm options>
+#                        [--swarm-cpus LIST] [--warm-up SECONDS] [--swarms N | --agents N] [--config Release|Debug] -- <storm options>
 #   bench/storm-local.sh -- --scenario seed --report out/seed.json
 #   bench/storm-local.sh -- --scenario chaos --report out/chaos.json
 #
@@ -19,6 +19,9 @@
 # processes and the Redis server) to others (e.g. 0). Together they give the gateways cores of their own, so on one
 # small machine the gateways, not the swarm that shares it, are what runs out of capacity: docs/benchmarks.md,
 # "Overload", uses them to show shedding.
+#
+# --warm-up SECONDS first runs a short storm the report ignores (200 users in 4 guilds at 1,000 msg/s, as the swarm
+# service does at start-up under the AppHost), so the measured storm does not pay for compiling the gateways' hot paths.
 #
 # --swarms N runs N swarm processes side by side, each with the same storm options (so give each its share:
 # --users and --rate are per swarm) and its own run id, guilds and report (--report out/x.json becomes out/x-1.json,
@@ -39,6 +42,7 @@ gateways=2
 config=Release
 gateway_cpus=
 swarm_cpus=
+warm_up=0
 swarms=1
 agents=1
 while [[ $# -gt 0 ]]; do
@@ -48,6 +52,7 @@ while [[ $# -gt 0 ]]; do
     --gateways) gateways=$2; shift 2 ;;
     --gateway-cpus) gateway_cpus=$2; shift 2 ;;
     --swarm-cpus) swarm_cpus=$2; shift 2 ;;
+    --warm-up) warm_up=$2; shift 2 ;;
     --swarms) swarms=$2; shift 2 ;;
     --agents) agents=$2; shift 2 ;;
     --config) config=$2; shift 2 ;;
@@ -169,6 +174,12 @@ usage() {
   printf '%-14s cpu %7.1f s   peak rss %6d MB\n' "$name" "$(echo "$ticks / $(getconf CLK_TCK)" | bc -l)" $((rss / 1024))
 }
 snapshot() { for i in "${!pids[@]}"; do usage "${pids[$i]}" "${names[$i]}"; done; }
+
+if [[ $warm_up != 0 ]]; then
+  echo "warming up for ${warm_up} s" >&2
+  "${load_pin[@]}" "Flux.Swarm/bin/$config/net10.0/Flux.Swarm" storm "${storm_args[@]}" --users 200 --guilds 4 --rate 1000 --ramp 2 \
+    --duration "$warm_up" --no-faults --report "$out/warm-up.json" >"$out/warm-up.log" 2>&1 || true
+fi
 
 set +e
 swarm_pids=()

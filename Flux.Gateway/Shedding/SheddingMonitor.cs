@@ -9,7 +9,7 @@ namespace Flux.Gateway.Shedding;
 /// one connection holds most of them, that connection alone is closed (4012) first: one slow reader must not cost a
 /// whole tier its connections.
 /// </summary>
-internal sealed class SheddingMonitor(LoadShedder shedder, ConnectionRegistry registry, GatewayMetrics metrics, SchedulingProbe probe,
+internal sealed class SheddingMonitor(LoadShedder shedder, ConnectionRegistry registry, GatewayMetrics metrics, Flux.ServiceDefaults.SchedulingProbe probe,
     IOptions<GatewayOptions> options, TimeProvider time, ILogger<SheddingMonitor> logger) : BackgroundService
 {
     /// <summary>The fan-out lag measured over the last tick.</summary>
@@ -24,6 +24,7 @@ internal sealed class SheddingMonitor(LoadShedder shedder, ConnectionRegistry re
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             LastFanoutLag = metrics.TakeMaxFanoutLag();
+            metrics.FanoutLag = LastFanoutLag;
             LastSchedulingLag = probe.TakeMax();
             metrics.SchedulingLag = LastSchedulingLag;
             long queued = metrics.QueuedBytes;

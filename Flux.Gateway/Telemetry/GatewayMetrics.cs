@@ -59,6 +59,8 @@ internal sealed class GatewayMetrics
         meter.CreateObservableGauge("flux.gateway.queue.bytes", () => QueuedBytes, "By", "Bytes waiting in send queues.");
         meter.CreateObservableGauge("flux.gateway.scheduling.lag", () => SchedulingLag.TotalSeconds, "s",
             "Longest wait of a probe work item for a thread over the last shedding check.");
+        meter.CreateObservableGauge("flux.gateway.fanout.lag", () => FanoutLag.TotalSeconds, "s",
+            "Largest fan-out lag over the last shedding check: from a message's publish to this replica's send queues.");
     }
 
     public long QueuedBytes => Volatile.Read(ref _queuedBytes);
@@ -143,7 +145,10 @@ internal sealed class GatewayMetrics
         }
     }
 
-    /// <summary>The scheduling lag of the last shedding check (see <see cref="Shedding.SchedulingProbe"/>).</summary>
+    /// <summary>The fan-out lag of the last shedding check (what <see cref="TakeMaxFanoutLag"/> returned).</summary>
+    public TimeSpan FanoutLag { get; set; }
+
+    /// <summary>The scheduling lag of the last shedding check (see <see cref="Flux.ServiceDefaults.SchedulingProbe"/>).</summary>
     public TimeSpan SchedulingLag { get; set; }
 
     /// <summary>The largest fan-out lag since the last call.</summary>

@@ -54,7 +54,7 @@ internal static class ReportWriter
         Row(md, "throughput sent / delivered", $"{r.Throughput.SentPerS:N0} / {r.Throughput.DeliveredPerS:N0} per s");
         string judgedOn = r.Faults.Any(f => f.Kind == "surge") ? $"; judged on the high tier during surges: measured p95 {r.Sla.MeasuredP95Ms:0.##} ms, p99 {r.Sla.MeasuredP99Ms:0.##} ms" : "";
         Row(md, "SLA", $"p95 ≤ {r.Sla.P95Ms} ms, p99 ≤ {r.Sla.P99Ms} ms (alert after {r.Sla.WindowS} s{judgedOn}): {(r.Sla.Passed ? "held" : "violated")}");
-        Row(md, "generator", $"lag p99 {r.Generator.LagP99Ms:0.##} ms (max {r.Generator.MaxLagMs:0.#}), GC pauses {r.Generator.GcPauseMs:0} ms, CPU {r.Generator.CpuPct:0} %");
+        Row(md, "generator", $"lag p99 {r.Generator.LagP99Ms:0.##} ms (max {r.Generator.MaxLagMs:0.#}), GC pauses {r.Generator.GcPauseMs:0} ms, CPU {r.Generator.CpuPct:0} %, scheduling lag p99 {r.Generator.SchedulingLagP99Ms:0.#} ms (max {r.Generator.MaxSchedulingLagMs:0.#})");
         md.AppendLine();
         md.AppendLine(r.Generator.Assessment);
         if (r.Sla.Violations.Count > 0)

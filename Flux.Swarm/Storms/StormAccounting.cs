@@ -135,6 +135,7 @@ internal static class StormAccounting
             {
                 MaxLagMs = generator.MaxLagMs, LagP99Ms = generator.LagP99Ms, GcPauseMs = generator.GcPauseMs, CpuPct = generator.CpuPct,
                 MaxThreadPoolQueue = generator.MaxThreadPoolQueue, Saturated = generator.Saturated, Reason = generator.Reason,
+                SchedulingLagP99Ms = generator.SchedulingLagP99Ms, MaxSchedulingLagMs = generator.MaxSchedulingLagMs,
             },
         };
         foreach (var (name, value) in counters.ReadAll()) tally.Counters[name] = value;
@@ -209,7 +210,7 @@ internal static class StormAccounting
             Sla = new SlaBlock(plan.Sla.P95Ms, plan.Sla.P99Ms, plan.Sla.Window, judged.P95Ms, judged.P99Ms, slaPassed,
                 sla.Violations.Select(v => new SlaViolationBlock(v.FromS, v.ToS, v.WorstP95Ms, v.WorstP99Ms, v.Description)).ToList()),
             Generator = new GeneratorBlock(generator.MaxLagMs, generator.LagP99Ms, generator.GcPauseMs, generator.CpuPct,
-                generator.MaxThreadPoolQueue, generator.Saturated, generator.Reason),
+                generator.MaxThreadPoolQueue, generator.Saturated, generator.Reason, generator.SchedulingLagP99Ms, generator.MaxSchedulingLagMs),
             Cohorts = Cohorts(sum),
             Tiers = Tiers(plan, sum),
             Faults = [.. verdict.Faults],

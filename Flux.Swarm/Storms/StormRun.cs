@@ -222,6 +222,7 @@ internal sealed partial class StormRun
         }
         finally
         {
+            _storm.Generator.Dispose();
             PublishSnapshot(BuildSnapshot(final: true));
             _complete = true;
         }

@@ -30,7 +30,7 @@ internal sealed class TallySum
     public int[] CohortUsers { get; } = new int[CohortNames.Count];
     public int[] TierUsers { get; } = new int[3];
     public int[] TierShedUsers { get; } = new int[3];
-    public GeneratorReport Generator { get; private set; } = new(0, 0, 0, 0, 0, false, "");
+    public GeneratorReport Generator { get; private set; } = new(0, 0, 0, 0, 0, 0, 0, false, "");
 
     /// <summary>Faults the agents' shards could not carry out (shard 0's are its injector's), each prefixed with its shard.</summary>
     public List<string> NotInjected { get; } = [];
@@ -83,14 +83,15 @@ internal sealed class TallySum
     // The storm's generator kept its schedule only if every shard did: the worst of each, and every shard's reason.
     private static GeneratorReport MergeGenerators(List<(int Shard, GeneratorTally Report)> shards, bool distributed)
     {
-        if (shards.Count == 0) return new GeneratorReport(0, 0, 0, 0, 0, false, "");
+        if (shards.Count == 0) return new GeneratorReport(0, 0, 0, 0, 0, 0, 0, false, "");
         var saturated = shards.Where(s => s.Report.Saturated).ToList();
         string reason = !distributed ? shards[0].Report.Reason
             : saturated.Count == 0 ? shards[0].Report.Reason
             : string.Join(" ", saturated.Select(s => $"Shard {s.Shard}: {s.Report.Reason}"));
         return new GeneratorReport(
             shards.Max(s => s.Report.MaxLagMs), shards.Max(s => s.Report.LagP99Ms), shards.Max(s => s.Report.GcPauseMs),
-            shards.Max(s => s.Report.CpuPct), shards.Max(s => s.Report.MaxThreadPoolQueue), saturated.Count > 0, reason);
+            shards.Max(s => s.Report.CpuPct), shards.Max(s => s.Report.MaxThreadPoolQueue),
+            shards.Max(s => s.Report.SchedulingLagP99Ms), shards.Max(s => s.Report.MaxSchedulingLagMs), saturated.Count > 0, reason);
     }
 
     private static void AddAll(HistogramBase[] into, IReadOnlyList<Google.Protobuf.ByteString> parts)

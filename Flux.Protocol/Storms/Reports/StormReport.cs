@@ -90,7 +90,8 @@ public sealed record SlaBlock(double P95Ms, double P99Ms, double WindowS, double
 
 public sealed record SlaViolationBlock(double FromS, double ToS, double WorstP95Ms, double WorstP99Ms, string Description);
 
-public sealed record GeneratorBlock(double MaxLagMs, double LagP99Ms, double GcPauseMs, double CpuPct, int MaxThreadPoolQueue, bool Saturated, string Assessment);
+public sealed record GeneratorBlock(double MaxLagMs, double LagP99Ms, double GcPauseMs, double CpuPct, int MaxThreadPoolQueue, bool Saturated, string Assessment,
+    double SchedulingLagP99Ms = 0, double MaxSchedulingLagMs = 0);
 
 public sealed record CohortBlock(int Users, long Delivered, LatencyBlock LatencyMs);
 
