@@ -41,6 +41,19 @@ public sealed class RedisBackplaneModelTests
     }
 
     [Fact]
+    public async Task Auto_runs_redis_server_where_it_is_installed_and_garnet_where_it_is_not()
+    {
+        bool installed = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+            .Any(directory => directory.Length > 0 && File.Exists(Path.Combine(directory, "redis-server")));
+
+        var args = string.Join(' ', await RedisArgumentsAsync("auto", null));
+
+        // redis-server gets an append-only file by --appendonly; Garnet (the embedded server) by the assembly it runs.
+        Assert.Equal(installed, args.Contains("--appendonly yes", StringComparison.Ordinal));
+        Assert.Equal(!installed, args.Contains("Flux.EmbeddedRedis", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_unknown_durability_is_refused_with_a_message_that_names_the_choices()
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(() => RedisArgumentsAsync("server", "sometimes"));
