@@ -191,7 +191,13 @@ internal sealed partial class SimulatedUser
         try
         {
             _socket = socket;
-            if (Volatile.Read(ref _partitionedUntilUs) > _storm.Clock.NowMicroseconds) socket.Abort(); // cut off while connecting
+            if (Volatile.Read(ref _partitionedUntilUs) > _storm.Clock.NowMicroseconds)
+            {
+                // Cut off while connecting. The partition may have begun after this attempt cleared the flag (between
+                // the last connection's end and this one's start): the cut is still the partition's, not a failed connect.
+                _disconnectPlanned = true;
+                socket.Abort();
+            }
             if (_dialect is not null)
             {
                 // A peer's heartbeat is fixed by its protocol (Flux's comes in hello); some peers want the client first.
