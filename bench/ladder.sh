@@ -47,7 +47,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 case "$target" in flux | signalr | socketio) ;; *) echo "--target must be flux, signalr or socketio" >&2; exit 2 ;; esac
-# Flux runs on the embedded server by default (as the AppHost does); the peers on redis-server, as their docs use.
+# Flux runs on the embedded server by default (as the AppHost does where redis-server is not installed); the peers on
+# redis-server, as their docs use.
 [[ -z $redis_mode ]] && redis_mode=$([[ $target == flux ]] && echo embedded || echo server)
 case "$redis_mode" in embedded | server) ;; *) echo "--redis must be embedded or server" >&2; exit 2 ;; esac
 out_dir=${out_dir:-out/ladder/$target-$replicas-$redis_mode}

@@ -24,7 +24,7 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
     private long _calmSince;
     private long _lagAbove1Since;
     private long _lagAbove2Since;
-    private long _raisedAt;
+    private long _changedAt;
 
     public int Level => _level;
 
@@ -43,6 +43,10 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
     public void Set(bool auto, int level)
     {
         _auto = auto;
+        // What was measured before (or while forced) is stale: pressure must be seen anew to raise or escalate.
+        _lagAbove1Since = 0;
+        _lagAbove2Since = 0;
+        Volatile.Write(ref _calmSince, 0);
         if (!auto)
         {
             ChangeLevel(Math.Clamp(level, 0, 2), "forced by an operator");
@@ -67,7 +71,7 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         int byLag = SustainedLagLevel(lagMs);
         int measured = Math.Max(LevelForBytes(queuedBytes), byLag);
         string pressure = $"queued {queuedBytes / 1024.0 / 1024.0:0.#} MB, fan-out lag {lagMs:0} ms";
-        if (measured <= _level && _level == 1 && _lagAbove1Since != 0 && Held(Math.Max(_raisedAt, _lagAbove1Since)))
+        if (measured <= _level && _level == 1 && _lagAbove1Since != 0 && Held(Math.Max(_changedAt, _lagAbove1Since)))
         {
             // Shedding low has had its time and the lag is still at level 1's threshold: normal goes too.
             measured = 2;
@@ -76,14 +80,15 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         if (measured > _level)
         {
             Volatile.Write(ref _calmSince, 0);
-            _raisedAt = time.GetTimestamp();
             ChangeLevel(measured, pressure);
             return;
         }
         if (_level == 0) return;
 
+        // Level 2 can come from level 1's lag threshold (escalation), so no level counts as calm until the lag is below
+        // level 1's: otherwise level 2 would drop at a lag that escalates it again a second later.
         bool calm = queuedBytes < ThresholdBytes(_level) * _options.RecoverFraction
-            && lagMs < ThresholdLagMs(_level) * _options.RecoverFraction;
+            && lagMs < _options.Level1FanoutLagMs * _options.RecoverFraction;
         if (!calm)
         {
             Volatile.Write(ref _calmSince, 0);
@@ -135,13 +140,12 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
 
     private long ThresholdBytes(int level) => level >= 2 ? _options.Level2QueuedBytes : _options.Level1QueuedBytes;
 
-    private int ThresholdLagMs(int level) => level >= 2 ? _options.Level2FanoutLagMs : _options.Level1FanoutLagMs;
-
     private void ChangeLevel(int level, string reason)
     {
         _reason = reason;
         if (_level == level) return;
         _level = level;
+        _changedAt = time.GetTimestamp(); // any change, a drop too: escalation waits RaiseAfterMs from here
         Log.SheddingChanged(logger, level, reason);
     }
 }

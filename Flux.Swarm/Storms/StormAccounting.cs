@@ -38,16 +38,18 @@ internal static class StormAccounting
     /// sender never saw its echo, and the gateway closed it while the publish may still have been waiting in its Redis
     /// client (up to its command timeout, 5 s; then it runs, or fails unheard). During a shard's restart such a publish
     /// lands in the new epoch just as the members are closed with 4007.
-    /// <para>
-    /// Other closes a fault explains (shed, drained, a slow consumer closed, a swarm cut) get the same window only while
-    /// no later send of the same sender was published before the close. The gateway reads a connection's frames in
-    /// order and discards what it has not read when it closes, so an overloaded gateway seconds behind in its reading
-    /// discards sends made seconds before its close (measured: 1 to 2 s behind at a surge's peak). A later send that was
-    /// published proves the earlier one was read, and then neither published nor refused: lost. A close no fault
-    /// explains fails the run whatever this says.
-    /// </para>
     /// </summary>
     private const long GatewayCloseWindowMicroseconds = 10_000_000;
+
+    /// <summary>
+    /// A shed close (1013) a fault explains leaves a send nobody received this soon before it unconfirmed, unless a later
+    /// send of the same sender was published before the close. Shedding happens when a gateway is behind, and the gateway
+    /// reads a connection's frames in order and discards what it has not read when it closes: at a surge's peak it was
+    /// 1 to 2 s behind in its reading. A later send that was published proves the earlier one was read, and then neither
+    /// published nor refused: lost. Other closes (drained, a slow consumer closed, a swarm cut, a dropped connection)
+    /// keep the 1 s window. A close no fault explains fails the run whatever this says.
+    /// </summary>
+    private const long ShedCloseWindowMicroseconds = 5_000_000;
 
     /// <summary>
     /// This shard's count, once its users are closed. In a distributed storm the ledger and the receipt book already
@@ -245,8 +247,9 @@ internal static class StormAccounting
         Google.Protobuf.ByteString.CopyFrom(HistogramCodec.Encode(histogram));
 
     // The end of the sender's connection that leaves a send nobody received unconfirmed rather than lost, or null: any end
-    // just after it (it may have died in the socket); or, next after it and soon enough, a close a fault explains, for
-    // Redis trouble or with no later send of the sender published before it (see GatewayCloseWindowMicroseconds).
+    // just after it (it may have died in the socket); or, next after it and soon enough, a close a fault explains: for
+    // Redis trouble (GatewayCloseWindowMicroseconds), or a shed close with no later send of the sender published before
+    // it (ShedCloseWindowMicroseconds).
     // publishedTimes: the intended times of the sender's sends that were published, ascending (null: none).
     internal static ConnectionEnd? UnconfirmingEnd(IReadOnlyList<ConnectionEnd> cuts, long intended, List<long>? publishedTimes)
     {
@@ -257,9 +260,11 @@ internal static class StormAccounting
         foreach (var cut in cuts) // in time order: the first at or after the send is the next end
         {
             if (cut.AtMicroseconds < intended) continue;
-            if (cut.Fault < 0 || cut.AtMicroseconds - intended > GatewayCloseWindowMicroseconds) return null;
-            bool redisTrouble = cut.CloseCode is CloseCodes.InvalidSession or CloseCodes.InternalError;
-            return redisTrouble || !PublishedBetween(publishedTimes, intended, cut.AtMicroseconds) ? cut : null;
+            if (cut.Fault < 0) return null;
+            long after = cut.AtMicroseconds - intended;
+            if (cut.CloseCode is CloseCodes.InvalidSession or CloseCodes.InternalError) return after <= GatewayCloseWindowMicroseconds ? cut : null;
+            if (cut.CloseCode is CloseCodes.Shed && after <= ShedCloseWindowMicroseconds && !PublishedBetween(publishedTimes, intended, cut.AtMicroseconds)) return cut;
+            return null;
         }
         return null;
     }

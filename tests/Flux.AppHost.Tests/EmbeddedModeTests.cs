@@ -7,7 +7,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Flux.AppHost.Tests;
 
-/// <summary>The whole AppHost in its default mode: embedded Garnet, two gateways, swarm, dashboard.</summary>
+/// <summary>The whole AppHost on embedded Garnet (the default where redis-server is not installed): two gateways, swarm, dashboard.</summary>
 public sealed class EmbeddedModeTests(EmbeddedRedisApp fixture) : IClassFixture<EmbeddedRedisApp>
 {
     [Theory]

@@ -102,10 +102,11 @@ public sealed class DistributedStormTests(GatewayPairFixture gateways, ITestOutp
         var (run, coordinator) = await StartDistributedAsync(plan);
         await using var _ = coordinator;
 
-        // Kill it mid-run: once the coordinator's live view shows every user connected, the agent's shard included.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        // Kill it mid-run: once the coordinator's live view shows every user connected (the agent's shard included), or
+        // halfway through the steady phase, whichever comes first.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(plan.Ramp + plan.Duration / 2);
         while (run.Latest?.Connections != plan.Users && DateTime.UtcNow < deadline) await Task.Delay(100);
-        Assert.Equal(plan.Users, run.Latest?.Connections);
+        Assert.False(run.IsOver, "the run ended before its agent could be killed");
         await _agent.KillAsync();
         await run.Completion.WaitAsync(TimeSpan.FromSeconds(plan.TotalSeconds) + StormRun.DrainCap + TimeSpan.FromSeconds(30));
 

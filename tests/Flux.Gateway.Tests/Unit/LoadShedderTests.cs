@@ -293,6 +293,43 @@ public sealed class LoadShedderTests
     }
 
     [Fact]
+    public void Level_2_is_kept_while_the_lag_is_at_level_1s_threshold_so_it_does_not_flap()
+    {
+        var shedder = NewShedder(raiseAfterMs: 1_000, recoverAfterMs: 0);
+        shedder.Evaluate(0, Level2Lag);
+        _time.Advance(TimeSpan.FromMilliseconds(1_000));
+        shedder.Evaluate(0, Level2Lag);
+        Assert.Equal(2, shedder.Level);
+
+        for (int i = 0; i < 10; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(250));
+            shedder.Evaluate(0, Level1Lag); // below half of level 2's lag, but still at level 1's
+        }
+        Assert.Equal(2, shedder.Level);
+
+        shedder.Evaluate(0, Level1Lag / 2 - TimeSpan.FromMilliseconds(1)); // calm starts
+        shedder.Evaluate(0, TimeSpan.Zero);
+        Assert.Equal(1, shedder.Level);
+    }
+
+    [Fact]
+    public void Returning_to_auto_measures_the_lag_anew_before_escalating()
+    {
+        var shedder = NewShedder(raiseAfterMs: 1_000);
+        shedder.Evaluate(0, Level1Lag);
+        shedder.Set(auto: false, 1);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        shedder.Set(auto: true, 0);
+
+        shedder.Evaluate(0, Level1Lag);
+        Assert.Equal(1, shedder.Level);
+        _time.Advance(TimeSpan.FromMilliseconds(1_000));
+        shedder.Evaluate(0, Level1Lag);
+        Assert.Equal(2, shedder.Level);
+    }
+
+    [Fact]
     public void Queued_bytes_raise_the_level_at_once_whatever_RaiseAfterMs()
     {
         var shedder = NewShedder(raiseAfterMs: 60_000);

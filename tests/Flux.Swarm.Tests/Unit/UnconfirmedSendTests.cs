@@ -6,8 +6,9 @@ namespace Flux.Swarm.Tests.Unit;
 
 /// <summary>
 /// A send nobody received is unconfirmed (not lost) only when its connection ended before it could have been read:
-/// any end within 1 s of it; or the next end, a close a fault explains within 10 s, with no later send of the same
-/// sender published before it (the gateway reads a connection in order, so a later published send proves this one was read).
+/// any end within 1 s of it; or the next end, a shed close (1013) a fault explains within 5 s, with no later send of the
+/// same sender published before it (the gateway reads a connection in order, so a later published send proves this one
+/// was read); or a close for Redis trouble a fault explains within 10 s.
 /// </summary>
 public sealed class UnconfirmedSendTests
 {
@@ -43,7 +44,24 @@ public sealed class UnconfirmedSendTests
     public void A_close_no_fault_explains_or_one_too_late_leaves_the_send_lost()
     {
         Assert.Null(StormAccounting.UnconfirmingEnd([new ConnectionEnd(3 * Second, NoFault, CloseCodes.Shed)], 1 * Second, null));
-        Assert.Null(StormAccounting.UnconfirmingEnd([new ConnectionEnd(12 * Second, Surge, CloseCodes.Shed)], 1 * Second, null));
+        Assert.Null(StormAccounting.UnconfirmingEnd([new ConnectionEnd(7 * Second, Surge, CloseCodes.Shed)], 1 * Second, null));
+    }
+
+    [Theory]
+    [InlineData(CloseCodes.Draining)]
+    [InlineData(CloseCodes.SlowConsumer)]
+    public void Other_closes_a_fault_explains_keep_the_one_second_window(int code)
+    {
+        Assert.Null(StormAccounting.UnconfirmingEnd([new ConnectionEnd(3 * Second, Surge, code)], 1 * Second, null));
+        Assert.Null(StormAccounting.UnconfirmingEnd([new ConnectionEnd(3 * Second, Surge)], 1 * Second, null)); // a swarm cut
+    }
+
+    [Fact]
+    public void A_close_for_redis_trouble_a_fault_explains_leaves_sends_of_the_last_10_s_unconfirmed()
+    {
+        var reset = new ConnectionEnd(9 * Second, Surge, CloseCodes.InvalidSession);
+
+        Assert.Equal(reset, StormAccounting.UnconfirmingEnd([reset], 1 * Second, publishedTimes: [2 * Second]));
     }
 
     [Fact]
@@ -59,7 +77,7 @@ public sealed class UnconfirmedSendTests
     {
         var earlier = new ConnectionEnd(Second / 2, Surge, CloseCodes.Shed);
         var unexplained = new ConnectionEnd(3 * Second, NoFault, CloseCodes.Shed);
-        var later = new ConnectionEnd(5 * Second, Surge, CloseCodes.Shed);
+        var later = new ConnectionEnd(4 * Second, Surge, CloseCodes.Shed);
 
         Assert.Null(StormAccounting.UnconfirmingEnd([earlier, unexplained, later], 1 * Second, null));
     }
