@@ -108,9 +108,11 @@ internal static class VerdictJudge
             reportedCloses, exceeded.Count == 0, exceeded);
     }
 
-    // Duplicates or reorders beyond the allowance: what no slowness of the generator can cause.
+    // Duplicates, reorders or losses beyond the allowance: what no slowness of the generator can cause. A loss is a hole
+    // below what a user received (owed deliveries to users still away are apart), and the drain waits for late ones,
+    // so a swarm that fell behind cannot make one; calling it inconclusive would hide it.
     private static bool Corrupts(EffectLedger ledger, int index, FaultAllowance allowance) =>
-        new[] { Effect.Duplicates, Effect.Reordered }.Any(e => ledger.Count(index, e) > 0 && !allowance.Effects.Contains(e));
+        new[] { Effect.Duplicates, Effect.Reordered, Effect.Lost }.Any(e => ledger.Count(index, e) > 0 && !allowance.Effects.Contains(e));
 
     private static bool IsDocumentedClose(string close) =>
         close == CloseKinds.Accepted || (int.TryParse(close, out int code) && Flux.Protocol.Wire.CloseCodes.IsDocumented(code));

@@ -28,7 +28,11 @@ public sealed class UsersNotBackTests(GatewayPairFixture gateways, ITestOutputHe
 
         var report = await InProcessStorm.RunAsync(plan, gateways, output);
 
-        Assert.Equal(StormOutcomes.Failed, report.Outcome);
+        // Not a pass: failed, or inconclusive when the swarm itself could not keep its schedule (a busy test machine),
+        // which the verdict states and which still names the users not back.
+        Assert.True(report.Outcome == StormOutcomes.Failed || (report.Outcome == StormOutcomes.Inconclusive && report.Generator.Saturated),
+            $"{report.Outcome}: {report.Verdict}");
+        Assert.Contains("not reconnected by the end", report.Verdict, StringComparison.Ordinal);
         Assert.Equal(0, report.Lost);
         var partition = Assert.Single(report.Faults, f => f.Kind == "partition");
         Assert.Equal(3, partition.Effect("users_not_back"));

@@ -145,7 +145,7 @@ public sealed class VerdictJudgeTests
     public void A_generator_bound_run_is_inconclusive_never_passed_or_failed_and_still_says_what_it_saw()
     {
         var ledger = new EffectLedger(Plan.Faults.Count + 1);
-        ledger.Add(-1, Effect.Lost, 5);
+        ledger.Add(-1, Effect.UsersNotBack, 5);
 
         var clean = VerdictJudge.Judge(new VerdictInput(Plan, Allowances(Plan), new EffectLedger(Plan.Faults.Count + 1), Plan.Faults.Count, null, [], "send lag p99 40 ms"));
         var dirty = VerdictJudge.Judge(new VerdictInput(Plan, Allowances(Plan), ledger, Plan.Faults.Count, null, [], "send lag p99 40 ms"));
@@ -153,16 +153,17 @@ public sealed class VerdictJudgeTests
         Assert.Equal(StormOutcomes.Inconclusive, clean.Outcome);
         Assert.Equal("inconclusive: send lag p99 40 ms", clean.Text);
         Assert.Equal(StormOutcomes.Inconclusive, dirty.Outcome);
-        Assert.Contains("also seen: outside any fault: 5 lost deliveries", dirty.Text);
+        Assert.Contains("also seen: outside any fault: 5 users not reconnected by the end", dirty.Text);
     }
 
     [Theory]
-    [InlineData(true, "1 duplicated deliveries")]
-    [InlineData(false, "1 reordered deliveries")]
-    public void A_duplicate_or_reorder_fails_the_run_even_when_the_generator_was_a_bottleneck(bool duplicate, string cause)
+    [InlineData((int)Effect.Duplicates, "1 duplicated deliveries")]
+    [InlineData((int)Effect.Reordered, "1 reordered deliveries")]
+    [InlineData((int)Effect.Lost, "1 lost deliveries")]
+    public void A_duplicate_reorder_or_loss_fails_the_run_even_when_the_generator_was_a_bottleneck(int effect, string cause)
     {
         var ledger = new EffectLedger(Plan.Faults.Count + 1);
-        ledger.Add(-1, duplicate ? Effect.Duplicates : Effect.Reordered);
+        ledger.Add(-1, (Effect)effect);
 
         var verdict = VerdictJudge.Judge(new VerdictInput(Plan, Allowances(Plan), ledger, Plan.Faults.Count, null, [], "send lag p99 40 ms"));
 
