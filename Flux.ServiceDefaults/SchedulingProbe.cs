@@ -45,13 +45,6 @@ public sealed class SchedulingProbe : IThreadPoolWorkItem, IDisposable
 
     void IThreadPoolWorkItem.Execute()
     {
-        long waited = _time.GetTimestamp() - Interlocked.Exchange(ref _queuedAt, 0);
-        long current = Volatile.Read(ref _maxTicks);
-        while (waited > current)
-        {
-            long seen = Interlocked.CompareExchange(ref _maxTicks, waited, current);
-            if (seen == current) return;
-            current = seen;
-        }
+        InterlockedMax.Raise(ref _maxTicks, _time.GetTimestamp() - Interlocked.Exchange(ref _queuedAt, 0));
     }
 }

@@ -12,21 +12,14 @@ namespace Flux.Gateway.Shedding;
 internal sealed class SheddingMonitor(LoadShedder shedder, ConnectionRegistry registry, GatewayMetrics metrics, Flux.ServiceDefaults.SchedulingProbe probe,
     IOptions<GatewayOptions> options, TimeProvider time, ILogger<SheddingMonitor> logger) : BackgroundService
 {
-    /// <summary>The fan-out lag measured over the last tick.</summary>
-    public TimeSpan LastFanoutLag { get; private set; }
-
-    /// <summary>The scheduling lag measured over the last tick.</summary>
-    public TimeSpan LastSchedulingLag { get; private set; }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.Shedding.CheckIntervalMs), time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            LastFanoutLag = metrics.TakeMaxFanoutLag();
-            metrics.FanoutLag = LastFanoutLag;
-            LastSchedulingLag = probe.TakeMax();
-            metrics.SchedulingLag = LastSchedulingLag;
+            // Kept in the metrics for the gauges and GetStats; the shedder acts on the fan-out lag.
+            metrics.FanoutLag = metrics.TakeMaxFanoutLag();
+            metrics.SchedulingLag = probe.TakeMax();
             long queued = metrics.QueuedBytes;
             // The scan over every connection runs only under byte pressure.
             if (queued >= options.Value.Shedding.Level1QueuedBytes && Heaviest() is { } heaviest && shedder.ShouldCloseHeaviest(queued, heaviest.QueuedBytes))
@@ -35,7 +28,7 @@ internal sealed class SheddingMonitor(LoadShedder shedder, ConnectionRegistry re
                 heaviest.CloseAsSlowConsumer();
                 continue; // its bytes are discarded; measure again next tick
             }
-            shedder.Evaluate(queued, LastFanoutLag);
+            shedder.Evaluate(queued, metrics.FanoutLag);
             shedder.ShedConnections(registry, metrics);
         }
     }

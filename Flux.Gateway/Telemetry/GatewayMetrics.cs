@@ -135,14 +135,7 @@ internal sealed class GatewayMetrics
     /// </summary>
     public void FanoutQueued(long receivedTimestamp)
     {
-        long elapsed = _time.GetTimestamp() - receivedTimestamp;
-        long current = Volatile.Read(ref _maxFanoutLagTicks);
-        while (elapsed > current)
-        {
-            long seen = Interlocked.CompareExchange(ref _maxFanoutLagTicks, elapsed, current);
-            if (seen == current) return;
-            current = seen;
-        }
+        Flux.ServiceDefaults.InterlockedMax.Raise(ref _maxFanoutLagTicks, _time.GetTimestamp() - receivedTimestamp);
     }
 
     /// <summary>The fan-out lag of the last shedding check (what <see cref="TakeMaxFanoutLag"/> returned).</summary>

@@ -24,14 +24,5 @@ internal sealed class EpochMax
 
     public long Value => Volatile.Read(ref _max);
 
-    public void Observe(long seq)
-    {
-        long current = Volatile.Read(ref _max);
-        while (seq > current)
-        {
-            long seen = Interlocked.CompareExchange(ref _max, seq, current);
-            if (seen == current) return;
-            current = seen;
-        }
-    }
+    public void Observe(long seq) => Flux.ServiceDefaults.InterlockedMax.Raise(ref _max, seq);
 }
