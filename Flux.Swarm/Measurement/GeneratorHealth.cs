@@ -56,9 +56,6 @@ internal sealed class GeneratorHealth : IDisposable
 
     public double LastLagMs { get; private set; }
 
-    /// <summary>The longest scheduling wait in the last second.</summary>
-    public double LastSchedulingLagMs { get; private set; }
-
     public void RecordSendLag(long lagMicroseconds) => _lag.Record(Math.Max(1, lagMicroseconds));
 
     /// <summary>Called once a second.</summary>
@@ -77,9 +74,8 @@ internal sealed class GeneratorHealth : IDisposable
         _maxThreadPoolQueue = Math.Max(_maxThreadPoolQueue, (int)Math.Min(int.MaxValue, ThreadPool.PendingWorkItemCount));
         _probe ??= new Flux.ServiceDefaults.SchedulingProbe();
         var scheduling = _probe.TakeMax();
-        LastSchedulingLagMs = scheduling.TotalMilliseconds;
         _seconds++;
-        if (LastSchedulingLagMs > SlowSchedulingLagMs) _slowSchedulingSeconds++;
+        if (scheduling.TotalMilliseconds > SlowSchedulingLagMs) _slowSchedulingSeconds++;
         _scheduling.Record(Math.Max(1, (long)(scheduling.Ticks / 10)));
         _scheduling.TakeInterval();
     }
