@@ -56,6 +56,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<GatewayInstance>();
         builder.Services.AddSingleton<RedisBackplane>();
+        builder.Services.AddSingleton<DelayedFanout>();
         builder.Services.AddSingleton<GuildDirectory>();
         builder.Services.AddSingleton<ConnectionRegistry>();
         builder.Services.AddSingleton<ClientLimits>();
@@ -66,8 +67,8 @@ public static class GatewayApp
         builder.Services.AddSingleton<GatewayServices>();
         builder.Services.AddSingleton<GatewayListener>();
         builder.Services.AddSingleton(sp => new Flux.ServiceDefaults.SchedulingProbe(sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<SheddingMonitor>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<SheddingMonitor>());
+        builder.Services.AddSingleton<ConnectionShedder>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConnectionShedder>());
         builder.Services.AddHostedService<ConnectionSweeper>();
         // Drains in StoppingAsync, before the web server stops: Kestrel still answers (503) during the drain.
         builder.Services.AddHostedService<DrainOnShutdown>();

@@ -20,6 +20,8 @@ public static class SwarmApp
         builder.Services.AddSingleton<SwarmMetrics>();
         builder.Services.AddSingleton<StormHistoryStore>();
         builder.Services.AddSingleton<GatewayDirectory>();
+        builder.Services.AddSingleton(sp => new StormLauncher(sp.GetRequiredService<TokenIssuer>(), sp.GetRequiredService<SwarmMetrics>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<StormLauncher>()));
         builder.Services.AddSingleton<StormRegistry>();
         builder.Services.AddSingleton<StormWarmUp>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StormWarmUp>());

@@ -19,6 +19,7 @@ internal sealed class GatewayAdminService(
     LoadShedder shedder,
     DrainCoordinator drain,
     GcPressureInjector gcPressure,
+    DelayedFanout fanoutDelay,
     ProcessKiller killer,
     RedisBackplane backplane,
     GatewayInstance instance) : GatewayAdmin.GatewayAdminBase
@@ -78,8 +79,22 @@ internal sealed class GatewayAdminService(
     {
         InjectFaultRequest.FaultOneofCase.GcPressure => Task.FromResult(StartGcPressure(request.GcPressure)),
         InjectFaultRequest.FaultOneofCase.Kill => Task.FromResult(Kill(request.Kill)),
-        _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "no fault given; supported: gc_pressure, kill")),
+        InjectFaultRequest.FaultOneofCase.FanoutDelay => Task.FromResult(DelayFanout(request.FanoutDelay)),
+        _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "no fault given; supported: gc_pressure, kill, fanout_delay")),
     };
+
+    private InjectFaultReply DelayFanout(Flux.Protocol.Admin.FanoutDelay delay)
+    {
+        try
+        {
+            fanoutDelay.Start(TimeSpan.FromMilliseconds(delay.DelayMs), delay.Seconds);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+        }
+        return new InjectFaultReply { Description = $"{instance.Name} holds its fan-out {delay.DelayMs} ms for {delay.Seconds:0.#} s" };
+    }
 
     private InjectFaultReply StartGcPressure(GcPressure gc)
     {

@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using Flux.Gateway.Admin;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 

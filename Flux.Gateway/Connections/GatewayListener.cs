@@ -1,5 +1,4 @@
 using System.Net;
-using Flux.Gateway.Admin;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 

@@ -22,14 +22,17 @@ internal sealed class GuildDirectory : IGuildHistory
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<GuildDirectory> _logger;
+    private readonly DelayedFanout _delay;
 
-    public GuildDirectory(RedisBackplane backplane, IOptions<GatewayOptions> options, GatewayMetrics metrics, TimeProvider time, ILogger<GuildDirectory> logger)
+    public GuildDirectory(RedisBackplane backplane, IOptions<GatewayOptions> options, GatewayMetrics metrics, DelayedFanout delay, TimeProvider time,
+        ILogger<GuildDirectory> logger)
     {
         _metrics = metrics;
         _backplane = backplane;
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _delay = delay;
         backplane.Multiplexer.ConnectionFailed += (_, e) =>
         {
             if (e.ConnectionType == ConnectionType.Subscription) Log.RedisLost(_logger, e.FailureType.ToString());
@@ -116,6 +119,7 @@ internal sealed class GuildDirectory : IGuildHistory
             Log.UnreadableEnvelope(_logger, fanout.Id);
             return Task.CompletedTask;
         }
+        if (_delay.HoldFor(received) is { } hold) return ProcessLaterAsync(fanout, envelope, received, hold);
         try
         {
             return fanout.ProcessAsync(envelope, PublishedTimestamp(envelope, received));
@@ -124,6 +128,20 @@ internal sealed class GuildDirectory : IGuildHistory
         {
             Log.FanoutFailed(_logger, fanout.Id, ex);
             return Task.CompletedTask;
+        }
+    }
+
+    // The latency fault: the channel's next message waits for this one, so the guild's order holds.
+    private async Task ProcessLaterAsync(GuildFanout fanout, PublishedEnvelope envelope, long received, TimeSpan hold)
+    {
+        await Task.Delay(hold, _time).ConfigureAwait(false);
+        try
+        {
+            await fanout.ProcessAsync(envelope, PublishedTimestamp(envelope, received)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.FanoutFailed(_logger, fanout.Id, ex);
         }
     }
 

@@ -1,15 +1,13 @@
-using Flux.Gateway.Connections;
 using Flux.Gateway.Telemetry;
 using Flux.Protocol.Auth;
-using Flux.Protocol.Wire;
 using Microsoft.Extensions.Options;
 
 namespace Flux.Gateway.Shedding;
 
 /// <summary>
-/// Watches this replica's pressure (bytes waiting in send queues, and fan-out lag) and sheds the least important
-/// connections first: level 1 closes <c>low</c> with 1013 and refuses new ones; level 2 does the same to
-/// <c>normal</c>. <c>high</c> is never shed. A level drops only after pressure has stayed below
+/// Decides how much of this replica's load to shed, from its pressure (bytes waiting in send queues, and fan-out lag):
+/// level 1 sheds <c>low</c> (its connections are closed with 1013 and new ones refused), level 2 <c>normal</c> too.
+/// <c>high</c> is never shed. It only decides; the connections act on it (<c>ConnectionShedder</c>, and identify). A level drops only after pressure has stayed below
 /// <see cref="SheddingOptions.RecoverFraction"/> of its thresholds for <see cref="SheddingOptions.RecoverAfterMs"/>.
 /// Queued bytes raise the level at once; fan-out lag only once it has held for <see cref="SheddingOptions.RaiseAfterMs"/>.
 /// A level that has had <see cref="SheddingOptions.RaiseAfterMs"/> to take effect while the lag stays at its threshold
@@ -104,23 +102,6 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
             Volatile.Write(ref _calmSince, 0);
             ChangeLevel(_level - 1, pressure);
         }
-    }
-
-    /// <summary>Closes every open connection of a tier this level sheds. Returns how many.</summary>
-    public int ShedConnections(ConnectionRegistry registry, GatewayMetrics metrics)
-    {
-        if (_level == 0) return 0;
-        int shed = 0;
-        foreach (var connection in registry.Snapshot())
-        {
-            if (connection.IsIdentified && !connection.IsClosing && Refuses(connection.Tier))
-            {
-                metrics.Shed(connection.Tier);
-                connection.Close(CloseCodes.Shed, "shedding load; resume later");
-                shed++;
-            }
-        }
-        return shed;
     }
 
     // The highest lag level whose threshold every check has reached for RaiseAfterMs (each level keeps its own count).

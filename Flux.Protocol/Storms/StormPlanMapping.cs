@@ -32,23 +32,15 @@ public static class StormPlanMapping
         message.Gateways.AddRange(plan.Gateways);
         message.Faults.AddRange(plan.Faults.Select(f => new FaultMessage
         {
-            Kind = f.Kind switch
-            {
-                FaultKind.SlowConsumers => ProtoFaultKind.SlowConsumers,
-                FaultKind.Partition => ProtoFaultKind.Partition,
-                FaultKind.GcPressure => ProtoFaultKind.GcPressure,
-                FaultKind.Drain => ProtoFaultKind.Drain,
-                FaultKind.KillGateway => ProtoFaultKind.KillGateway,
-                FaultKind.RestartRedis => ProtoFaultKind.RestartRedis,
-                FaultKind.Surge => ProtoFaultKind.Surge,
-                _ => ProtoFaultKind.Fuzz,
-            },
+            // The proto enum has the same values, one higher: its 0 is "unspecified".
+            Kind = (ProtoFaultKind)((int)f.Kind + 1),
             AtS = f.At,
             DurationS = f.Duration,
             Clients = f.Clients,
             MegabytesPerSecond = f.MegabytesPerSecond,
             Gateway = f.Gateway,
             Factor = f.Factor,
+            DelayMs = f.DelayMs,
         }));
         return message;
     }
@@ -83,20 +75,13 @@ public static class StormPlanMapping
         };
     }
 
-    private static FaultSpec ToFault(FaultMessage f) => new(
-        f.Kind switch
-        {
-            ProtoFaultKind.SlowConsumers => FaultKind.SlowConsumers,
-            ProtoFaultKind.Partition => FaultKind.Partition,
-            ProtoFaultKind.GcPressure => FaultKind.GcPressure,
-            ProtoFaultKind.Drain => FaultKind.Drain,
-            ProtoFaultKind.KillGateway => FaultKind.KillGateway,
-            ProtoFaultKind.RestartRedis => FaultKind.RestartRedis,
-            ProtoFaultKind.Fuzz => FaultKind.Fuzz,
-            ProtoFaultKind.Surge => FaultKind.Surge,
-            _ => throw new ArgumentException("fault kind is unspecified"),
-        },
-        f.AtS, f.DurationS, f.Clients, f.MegabytesPerSecond, f.Gateway, f.Factor);
+    private static FaultSpec ToFault(FaultMessage f)
+    {
+        var kind = (FaultKind)((int)f.Kind - 1);
+        if (f.Kind == ProtoFaultKind.Unspecified) throw new ArgumentException("fault kind is unspecified");
+        if (!Enum.IsDefined(kind)) throw new ArgumentException($"fault kind {(int)f.Kind} is not one this swarm knows");
+        return new FaultSpec(kind, f.AtS, f.DurationS, f.Clients, f.MegabytesPerSecond, f.Gateway, f.Factor, f.DelayMs);
+    }
 
     private static int Or(int value, int fallback) => value > 0 ? value : fallback;
 

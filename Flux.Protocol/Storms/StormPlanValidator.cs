@@ -1,3 +1,5 @@
+using Flux.Protocol.Storms.Faults;
+
 namespace Flux.Protocol.Storms;
 
 /// <summary>Checks a plan before a run; every message names the field and what is allowed.</summary>
@@ -6,8 +8,6 @@ public static class StormPlanValidator
     public const int MaxUsers = 100_000;
     public const double MaxRate = 200_000;
     public const double MaxSeconds = 3_600;
-    public const int MaxFuzzClients = 1_000;
-    public const double MaxSurgeFactor = 20;
 
     /// <param name="gatewaysRequired">False where the swarm fills in the gateways it discovered (the dashboard form).</param>
     public static IReadOnlyList<string> Validate(StormPlan plan, bool allowRemoteGateways = false, bool gatewaysRequired = true)
@@ -33,10 +33,10 @@ public static class StormPlanValidator
         Check(plan.Target == TargetKind.Flux || plan.Gateways.Count >= 1, $"a {plan.Target.ToWire()} target needs its server URLs in gateways.");
         if (plan.Target != TargetKind.Flux)
         {
-            // Peers have no resume, no admin service and no epochs: only a surge (load alone) means the same there.
-            foreach (var fault in plan.Faults.Where(f => f.Kind != FaultKind.Surge).Select(f => f.Kind).Distinct())
+            // Peers have no resume, no admin service and no epochs: only load alone (a surge) means the same there.
+            foreach (var kind in plan.Faults.Select(f => FaultKinds.Of(f.Kind)).Where(k => !k.RunsAgainstPeers).Distinct())
             {
-                errors.Add($"fault {fault} needs Flux's gateway (resume, admin, epochs); a {plan.Target.ToWire()} storm runs without it (use no faults, or a surge).");
+                errors.Add($"fault {kind.Kind} needs Flux's gateway (resume, admin, epochs); a {plan.Target.ToWire()} storm runs without it (use no faults, or a surge).");
             }
         }
         foreach (string gateway in plan.Gateways)
@@ -54,30 +54,13 @@ public static class StormPlanValidator
         {
             var fault = plan.Faults[i];
             string name = $"fault {i + 1} ({fault.Kind})";
+            if (!Enum.IsDefined(fault.Kind))
+            {
+                errors.Add($"{name}: not a fault kind; use one of {string.Join(", ", FaultKinds.All.Select(k => k.Name))}.");
+                continue;
+            }
             Check(fault.At >= 0 && fault.At < plan.TotalSeconds, $"{name}: start must be within the run (0 to {plan.TotalSeconds:0.#} s).");
-            Check(fault.Kind is FaultKind.Drain or FaultKind.KillGateway or FaultKind.RestartRedis || fault.Duration is > 0 and <= MaxSeconds,
-                $"{name}: duration must be above 0 s.");
-            if (fault.Kind is FaultKind.SlowConsumers or FaultKind.Partition)
-            {
-                Check(fault.Clients >= 1 && fault.Clients <= plan.Users, $"{name}: clients must be between 1 and the number of users.");
-            }
-            if (fault.Kind == FaultKind.Fuzz)
-            {
-                Check(fault.Clients is >= 1 and <= MaxFuzzClients, $"{name}: clients must be between 1 and {MaxFuzzClients}.");
-            }
-            if (fault.Kind == FaultKind.GcPressure)
-            {
-                Check(fault.MegabytesPerSecond is > 0 and <= 4_096, $"{name}: MB/s must be between 0 and 4096.");
-            }
-            if (fault.Kind == FaultKind.Surge)
-            {
-                Check(fault.Factor is > 1 and <= MaxSurgeFactor, $"{name}: factor must be above 1 and at most {MaxSurgeFactor}.");
-                Check(plan.Rate * Math.Max(1, fault.Factor) <= MaxRate, $"{name}: the surge's peak rate must be at most {MaxRate:N0} messages/s.");
-            }
-            if (fault.Kind is FaultKind.GcPressure or FaultKind.Drain or FaultKind.KillGateway)
-            {
-                Check(fault.Gateway >= -1 && fault.Gateway < Math.Max(1, plan.Gateways.Count), $"{name}: gateway must be -1 (all) or an index into the gateway list.");
-            }
+            errors.AddRange(FaultKinds.Of(fault.Kind).Validate(fault, plan, name));
         }
         return errors;
     }

@@ -3,7 +3,6 @@ using Flux.Protocol.Admin;
 using Flux.Protocol.Auth;
 using Flux.Protocol.Storms;
 using Flux.Protocol.Storms.Reports;
-using Flux.Swarm.Distributed;
 using Flux.Swarm.Reporting;
 using Flux.Swarm.Runs;
 using Flux.Swarm.Storms;
@@ -13,14 +12,12 @@ using Spectre.Console;
 namespace Flux.Swarm.Cli;
 
 /// <summary>
-/// <c>storm</c>: the seed's verify.sh done properly. Runs one storm against the given gateways without Aspire: probes
-/// them, checks the plan against the limits they advertise, shows live progress, prints a summary and the verdict,
-/// writes the reports, and exits 0, 1, 2 or 3 (<see cref="ExitCodes"/>).
+/// <c>storm</c>: the seed's verify.sh done properly. Runs one storm against the given gateways without Aspire (started
+/// by <see cref="StormLauncher"/>, as the swarm service starts its storms), shows live progress, prints a summary and
+/// the verdict, writes the reports, and exits 0, 1, 2 or 3 (<see cref="ExitCodes"/>).
 /// </summary>
 internal static class StormCommand
 {
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
-
     public static async Task<int> RunAsync(ParseResult parsed, StormOptions options)
     {
         StormPlan plan;
@@ -34,8 +31,6 @@ internal static class StormCommand
         {
             return UsageError(ex.Message);
         }
-        var errors = StormPlanValidator.Validate(plan);
-        if (errors.Count > 0) return UsageError(string.Join(Environment.NewLine, errors));
         string[] admins = parsed.GetValue(options.Admin) ?? [];
         if (admins.Length > plan.Gateways.Count) return UsageError("more --admin URLs than --gateway URLs");
         string? redis = parsed.GetValue(options.Redis);
@@ -46,39 +41,37 @@ internal static class StormCommand
 
         // The admin key comes from the environment, like the signing key, so it never shows in a process list.
         string? adminKey = Environment.GetEnvironmentVariable("Admin__Key");
-        var gateways = plan.Gateways.Select((url, i) => new GatewayTarget(
-            $"gateway {i}", new Uri(url),
-            i < admins.Length ? new GatewayAdmin.GatewayAdminClient(AdminKey.Attach(GrpcChannel.ForAddress(admins[i]), adminKey)) : null)).ToList();
-        foreach (var gateway in gateways)
+        var gateways = new List<GatewayTarget>();
+        for (int i = 0; i < plan.Gateways.Count; i++)
         {
-            var probe = await GatewayProbe.ProbeAsync(gateway.WebSocket, ProbeTimeout, plan.Target).ConfigureAwait(false);
-            if (!probe.Reached)
-            {
-                await Console.Error.WriteLineAsync($"error: cannot reach {gateway.WebSocket}: {probe.Problem}").ConfigureAwait(false);
-                return ExitCodes.UsageOrConnection;
-            }
-            if (probe.Limits is { } limits && PlanCheck.Refusal(plan, limits) is { } refusal) return UsageError(refusal);
+            // The launcher checks the rest of the plan; a URL must parse to be probed at all.
+            if (!Uri.TryCreate(plan.Gateways[i], UriKind.Absolute, out var url)) return UsageError($"gateway '{plan.Gateways[i]}' must be an absolute ws:// or wss:// URL.");
+            var admin = i < admins.Length ? new GatewayAdmin.GatewayAdminClient(AdminKey.Attach(GrpcChannel.ForAddress(admins[i]), adminKey)) : null;
+            gateways.Add(new GatewayTarget($"gateway {i}", url, admin));
+        }
+        var agents = new List<Uri>();
+        foreach (string agent in parsed.GetValue(options.Agent) ?? [])
+        {
+            if (!Uri.TryCreate(agent, UriKind.Absolute, out var url)) return UsageError($"--agent {agent} is not a URL");
+            agents.Add(url);
         }
 
         using var host = CliServices.Create();
-        string runId = StormRun.NewRunId();
-        int seed = parsed.GetValue(options.Seed) ?? Random.Shared.Next();
-        // With agents this process is the coordinator and runs shard 0 (docs/protocol.md, "Distributed storms").
-        ShardCoordinator? coordinator = null;
-        ShardRole? role = null;
+        StormRun run;
         try
         {
-            coordinator = await ConnectAgentsAsync(parsed.GetValue(options.Agent) ?? [], plan).ConfigureAwait(false);
-            if (coordinator is not null) role = await coordinator.StartAsync(runId, seed, plan, CancellationToken.None).ConfigureAwait(false);
+            run = await new StormLauncher(tokens, host.Metrics, host.Logger)
+                .LaunchAsync(new StormLaunch(plan, gateways, agents, redis, parsed.GetValue(options.Seed)), CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException or Grpc.Core.RpcException)
+        catch (ArgumentException ex)
         {
-            if (coordinator is not null) await coordinator.DisposeAsync().ConfigureAwait(false);
+            return UsageError(ex.Message);
+        }
+        catch (InvalidOperationException ex)
+        {
             await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.UsageOrConnection;
         }
-        await using var agents = coordinator;
-        var run = StormRun.Start(plan, gateways, tokens, host.Metrics, host.Logger, runId, seed, redis, role);
         using var cancel = new CancelOnCtrlC(run);
         await ConsoleProgress.ShowAsync(run).ConfigureAwait(false);
         await run.Completion.ConfigureAwait(false);
@@ -100,18 +93,6 @@ internal static class StormCommand
             AnsiConsole.MarkupLine($"JUnit: [bold]{Markup.Escape(Path.GetFullPath(junit))}[/]");
         }
         return ExitCodes.ForOutcome(report.Outcome);
-    }
-
-    private static async Task<ShardCoordinator?> ConnectAgentsAsync(string[] agents, StormPlan plan)
-    {
-        if (agents.Length == 0) return null;
-        var urls = new List<Uri>();
-        foreach (string agent in agents)
-        {
-            if (!Uri.TryCreate(agent, UriKind.Absolute, out var url)) throw new FormatException($"--agent {agent} is not a URL");
-            urls.Add(url);
-        }
-        return await ShardCoordinator.ConnectAsync(urls, plan, CancellationToken.None).ConfigureAwait(false);
     }
 
     private static int UsageError(string message)

@@ -55,7 +55,7 @@ internal sealed class StormOptions
         string target = parsed.GetValue(Target)!;
         if (!TargetNames.TryParse(target, out var kind)) throw new FormatException($"unknown target '{target}'; use one of {string.Join(", ", TargetNames.All)}");
         // A preset's faults need Flux's gateway; against a peer they are dropped (a surge stays), and the report says which target ran.
-        if (kind != TargetKind.Flux) plan = plan with { Target = kind, Faults = [.. plan.Faults.Where(f => f.Kind == FaultKind.Surge)] };
+        if (kind != TargetKind.Flux) plan = plan with { Target = kind, Faults = [.. plan.Faults.Where(f => Flux.Protocol.Storms.Faults.FaultKinds.Of(f.Kind).RunsAgainstPeers)] };
         if (parsed.GetValue(Users) is { } users) plan = plan with { Users = users };
         if (parsed.GetValue(Guilds) is { } guilds) plan = plan with { Guilds = guilds };
         if (parsed.GetValue(Zipf) is { } zipf) plan = plan with { GuildSizes = GuildSizes.Zipf, ZipfExponent = zipf };

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Flux.Protocol.Agents;
-using Flux.Swarm.Storms;
 using Grpc.Core;
 
 namespace Flux.Swarm.Distributed;

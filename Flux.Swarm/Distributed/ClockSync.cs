@@ -1,6 +1,5 @@
 using Flux.Protocol.Agents;
 using Flux.Swarm.Measurement;
-using Flux.Swarm.Storms;
 
 namespace Flux.Swarm.Distributed;
 

@@ -3,14 +3,13 @@ using Flux.Protocol.Control;
 using Flux.Protocol.Storms;
 using Flux.Swarm.Measurement;
 using Flux.Swarm.Runs;
-using Flux.Swarm.Storms;
 using Grpc.Core;
 using Grpc.Net.Client;
 
 namespace Flux.Swarm.Distributed;
 
 /// <summary>
-/// The coordinator's side of a distributed storm. It runs shard 0 itself (in the <see cref="StormRun"/> it is the
+/// The coordinator's side of a distributed storm. It runs shard 0 itself (in the storm run it is the
 /// exchange of) and one shard on each agent, over one <c>RunShard</c> call per agent (swarm_agent.proto). Before the
 /// start it measures each agent's clock offset and refuses a storm whose clocks it cannot bound within
 /// <see cref="ClockSync.MaxUncertaintyMicroseconds"/>; then it gives every shard the same zero. During the run it
@@ -269,7 +268,7 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
             }
             catch (OperationCanceledException ex)
             {
-                throw new InvalidOperationException($"swarm agent {Url} did not finish its shard within {StormRun.ExchangeTimeout.TotalSeconds:0} s", ex);
+                throw new InvalidOperationException($"swarm agent {Url} did not finish its shard within {ShardRole.ExchangeTimeout.TotalSeconds:0} s", ex);
             }
             catch (RpcException ex)
             {

@@ -2,6 +2,7 @@ using System.Text;
 using Flux.Protocol.Auth;
 using Flux.Protocol.WebSockets;
 using Flux.Protocol.Wire;
+using Flux.Protocol.Storms.Faults;
 using Flux.Swarm.Measurement;
 using Flux.Swarm.Runs;
 using Flux.Swarm.Users;

@@ -32,12 +32,14 @@ internal sealed class LatencyHistogram
     public void Record(long microseconds) => _recorder.RecordValue(Math.Clamp(microseconds, 1, MaxMicroseconds));
 
     /// <summary>Everything recorded since the previous call (the window), now also part of the cumulative.</summary>
-    public LatencyStats TakeInterval()
+    /// <param name="visit">Also shown the window itself (the meter reads it), before it is summarized.</param>
+    public LatencyStats TakeInterval(Action<HistogramBase>? visit = null)
     {
         lock (_readGate)
         {
             _interval = _recorder.GetIntervalHistogram(_interval);
             _cumulative.Add(_interval);
+            visit?.Invoke(_interval);
             return Summarize(_interval);
         }
     }

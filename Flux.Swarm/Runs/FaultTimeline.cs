@@ -1,22 +1,14 @@
 using Flux.Protocol.Storms;
+using Flux.Protocol.Storms.Faults;
 
 namespace Flux.Swarm.Runs;
 
 /// <summary>
 /// When each planned fault is active, so losses, duplicates and disconnects can be tied to the fault that was
-/// active when they happened. A fault counts as active for a grace period after it ends, while clients recover.
+/// active when they happened. A fault counts as active for its kind's recovery grace after it ends, while clients recover.
 /// </summary>
 internal sealed class FaultTimeline(IReadOnlyList<FaultSpec> faults)
 {
-    /// <summary>Clients reconnect with back-off and resume after a fault ends; effects until then belong to the fault.</summary>
-    public const double RecoveryGraceSeconds = 5;
-
-    /// <summary>
-    /// After a surge, shedding steps down a level only after <c>Gateway:Shedding:RecoverAfterMs</c> (5 s) of calm, two
-    /// levels at most, and shed users come back with up to 5 s of back-off: what happens until then is the surge's.
-    /// </summary>
-    public const double SurgeRecoveryGraceSeconds = 20;
-
     public IReadOnlyList<FaultSpec> Faults { get; } = faults;
 
     /// <summary>The index of the fault active at <paramref name="second"/>, or -1.</summary>
@@ -33,7 +25,7 @@ internal sealed class FaultTimeline(IReadOnlyList<FaultSpec> faults)
     public bool Covers(int index, double second)
     {
         var fault = Faults[index];
-        double grace = fault.Kind == FaultKind.Surge ? SurgeRecoveryGraceSeconds : RecoveryGraceSeconds;
+        double grace = FaultKinds.Of(fault.Kind).RecoveryGraceSeconds;
         return second >= fault.At && second <= fault.At + fault.Duration + grace;
     }
 

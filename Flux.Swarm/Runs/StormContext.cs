@@ -14,8 +14,10 @@ namespace Flux.Swarm.Runs;
 internal sealed class StormContext
 {
     public StormContext(string runId, StormPlan plan, IReadOnlyList<GatewayTarget> gateways, TokenIssuer tokens,
-        SwarmMetrics metrics, ILogger logger, int seed, string? redis = null, ShardSpec? shard = null, long? startUnixMicroseconds = null)
+        SwarmMetrics metrics, ILogger logger, int seed, string? redis = null, ShardSpec? shard = null, long? startUnixMicroseconds = null,
+        TimeProvider? time = null)
     {
+        Time = time ?? TimeProvider.System;
         Shard = shard ?? ShardSpec.Whole;
         RunId = runId;
         Plan = plan;
@@ -28,7 +30,7 @@ internal sealed class StormContext
         Layout = GuildLayout.Create(plan, runId, new Random(seed));
         Ledger = new DeliveryLedger(Layout.GuildIds.Length, Shard.Index, Shard.Count);
         Receipts = new ReceiptBook(Shard.Index, Shard.Count);
-        Clock = startUnixMicroseconds is { } start ? StormClock.AtUnixMicroseconds(start) : new StormClock();
+        Clock = startUnixMicroseconds is { } start ? StormClock.AtUnixMicroseconds(start, Time) : new StormClock(Time);
         Dialect = PeerDialect.For(plan.Target);
         Faults = new FaultTimeline(plan.Faults);
         // One slot more than the plan's faults: the rate-limit breach a plan may be allowed to make.
@@ -40,6 +42,9 @@ internal sealed class StormContext
     }
 
     public string RunId { get; }
+
+    /// <summary>The run's time: every wait and every reading of the clock goes through it, so tests can drive it.</summary>
+    public TimeProvider Time { get; }
     public StormPlan Plan { get; }
     public IReadOnlyList<GatewayTarget> Gateways { get; }
     public TokenIssuer Tokens { get; }
@@ -97,8 +102,6 @@ internal sealed class StormContext
 
     /// <summary>Cancelled when the run ends: users disconnect and stop reconnecting.</summary>
     public CancellationTokenSource Stopping { get; } = new();
-
-    public int ActiveFault => Faults.ActiveAt(Clock.NowSeconds);
 
     /// <summary>
     /// The fault that explains something that happened to a user at <paramref name="second"/>: the fault that picked the

@@ -1,13 +1,11 @@
 using Flux.Protocol.Agents;
 using Flux.Protocol.Auth;
 using Flux.Protocol.Storms;
-using Flux.Protocol.Storms.Reports;
+using Flux.Protocol.Storms.Faults;
 using Flux.Protocol.Wire;
-using Flux.Swarm.Faults;
 using Flux.Swarm.Measurement;
 using Flux.Swarm.Runs;
 using Flux.Swarm.Users;
-using Flux.Swarm.Verdicts;
 
 namespace Flux.Swarm.Storms;
 
@@ -18,9 +16,9 @@ namespace Flux.Swarm.Storms;
 /// after it was written: then it may never have reached a gateway, and it is counted as unconfirmed instead.
 /// The verdict then judges every effect against its fault's allowance.
 /// <para>
-/// The count is in two steps. <see cref="Tally"/> counts one shard's users and sends; <see cref="Report"/> adds up
-/// every shard's tally (exact histograms, effects, counters) and judges the sum. A storm on one process is one shard, so
-/// both kinds of run take the same path and give the same report.
+/// The count is in two steps. <see cref="Tally"/> counts one shard's users and sends; <see cref="StormReportBuilder"/>
+/// adds up every shard's tally (exact histograms, effects, counters) and judges the sum. A storm on one process is one
+/// shard, so both kinds of run take the same path and give the same report.
 /// </para>
 /// <para>
 /// A peer target (SignalR, Socket.IO) has no seqs: its users track their guild's ordinals (see
@@ -67,18 +65,19 @@ internal static class StormAccounting
         long expected = 0, delivered = 0, duplicates = 0, reordered = 0;
         foreach (var user in users)
         {
-            delivered += user.Delivered;
-            duplicates += user.Duplicates;
-            reordered += user.Reordered;
+            var receipts = user.Receipts;
+            delivered += receipts.Delivered;
+            duplicates += receipts.Duplicates;
+            reordered += receipts.Reordered;
             // Epochs Redis lost while the user was in them: what it missed there it was told of, by 4007.
-            foreach (var past in user.PastEpochs)
+            foreach (var past in receipts.PastEpochs)
             {
                 long pastTop = past.Max.Value;
                 expected += Math.Max(0, pastTop - past.Tracker.Base) + past.Tracker.SpannedBeforeRebase;
                 effects.Add(past.Fault, Effect.AnnouncedLoss, past.Tracker.MissingUpTo(pastTop));
             }
-            if (user.Tracker is not { } tracker) continue; // never connected: it expected nothing
-            long top = user.EpochMax!.Value;
+            if (receipts.Tracker is not { } tracker) continue; // never connected: it expected nothing
+            long top = receipts.EpochMax!.Value;
             expected += Math.Max(0, top - tracker.Base) + tracker.SpannedBeforeRebase;
             foreach (long seq in tracker.MissingSeqs(top))
             {
@@ -158,91 +157,6 @@ internal static class StormAccounting
         return tally;
     }
 
-    /// <summary>
-    /// The report from every shard's tally (the coordinator's own first): counts and effects added up, histograms merged
-    /// exactly, and the sum judged. <paramref name="shards"/> describes each shard of a distributed storm (null for one process).
-    /// </summary>
-    public static StormReport Report(StormRun run, IReadOnlyList<ShardTally> tallies, double steadySeconds, FaultInjector injector,
-        IReadOnlyList<ShardPlacement>? shards = null)
-    {
-        var storm = run.Context;
-        var plan = storm.Plan;
-        var sum = TallySum.Of(tallies, plan.Faults.Count + 1);
-        var effects = sum.Effects;
-        long lost = effects.Total(Effect.Lost);
-        storm.Metrics.Lost(lost);
-
-        var healthy = LatencyHistogram.Summarize(sum.Latency[(int)Cohort.Healthy]);
-        var judged = LatencyHistogram.Summarize(sum.Judged);
-        var sla = run.Sla;
-        bool slaPassed = sla.Violations.Count == 0 && judged.P95Ms <= plan.Sla.P95Ms && judged.P99Ms <= plan.Sla.P99Ms;
-        var generator = sum.Generator;
-        // Faults on shared parts are shard 0's (this process): its injector's allowances and notes stand for the storm.
-        IReadOnlyList<string> notInjected = [.. injector.NotInjected, .. sum.NotInjected];
-        var verdict = VerdictJudge.Judge(new VerdictInput(plan, injector.Allowances, effects, storm.LimitBreachFault,
-            slaPassed ? null : SlaBreach(sla, judged, plan.Sla), notInjected, generator.Saturated ? generator.Reason : null));
-
-        var steadyRows = run.Timeline.Where(r => r.Phase == "steady").ToList();
-        long sent = sum.Counter(nameof(StormCounters.Sent));
-        double sendingSeconds = Math.Max(1, plan.Ramp + steadySeconds);
-
-        return new StormReport
-        {
-            RunId = run.Id,
-            Scenario = plan.Scenario,
-            Target = plan.Target.ToWire(),
-            Guarantees = plan.Target.Guarantees(),
-            Users = plan.Users,
-            Guilds = plan.Guilds,
-            Rate = plan.Rate,
-            RampS = plan.Ramp,
-            DurationS = Math.Round(steadySeconds, 1),
-            Sent = sent,
-            ExpectedDeliveries = sum.Expected,
-            Delivered = sum.Delivered,
-            Lost = lost,
-            Duplicates = sum.Duplicates,
-            Reordered = sum.Reordered,
-            UnexpectedDisconnects = verdict.UnexpectedCloses,
-            InjectedDisconnects = verdict.ExpectedCloses,
-            LatencyMs = Block(healthy),
-            Throughput = steadyRows.Count > 0
-                ? new ThroughputBlock(steadyRows.Average(r => r.SendsPerS), steadyRows.Average(r => r.DeliveriesPerS))
-                : new ThroughputBlock(sent / sendingSeconds, sum.Delivered / sendingSeconds),
-            Sla = new SlaBlock(plan.Sla.P95Ms, plan.Sla.P99Ms, plan.Sla.Window, judged.P95Ms, judged.P99Ms, slaPassed,
-                sla.Violations.Select(v => new SlaViolationBlock(v.FromS, v.ToS, v.WorstP95Ms, v.WorstP99Ms, v.Description)).ToList()),
-            Generator = new GeneratorBlock(generator.MaxLagMs, generator.LagP99Ms, generator.GcPauseMs, generator.CpuPct,
-                generator.MaxThreadPoolQueue, generator.Saturated, generator.Reason, generator.SchedulingLagP99Ms, generator.MaxSchedulingLagMs),
-            Cohorts = Cohorts(sum),
-            Tiers = Tiers(plan, sum),
-            Faults = [.. verdict.Faults],
-            OutsideFaults = verdict.Outside,
-            Details = new DetailsBlock(
-                sum.Counter(nameof(StormCounters.NotSent)), sum.Counter(nameof(StormCounters.Rejected)), sum.Unconfirmed,
-                sum.Counter(nameof(StormCounters.SkippedSends)), sum.Counter(nameof(StormCounters.ConnectFailures)),
-                sum.Counter(nameof(StormCounters.Resumes)), sum.Counter(nameof(StormCounters.SessionsLost)),
-                sum.Counter(nameof(StormCounters.GapsReported)), sum.Counter(nameof(StormCounters.ShedDisconnects)),
-                sum.Counter(nameof(StormCounters.ForeignMessages)), effects.Total(Effect.AnnouncedLoss), sum.NeverReceived),
-            Timeline = [.. run.Timeline],
-            Gateways = storm.Gateways.Select(g => g.WebSocket.ToString()).ToList(),
-            Notes = [.. notInjected, run.DrainNote, .. sum.Notes],
-            Shards = shards is null ? null : Shards(shards, tallies, sum),
-            StartedAt = run.StartedAt.ToString("O"),
-            FinishedAt = DateTimeOffset.UtcNow.ToString("O"),
-            Stopped = run.StopRequested && steadySeconds + 0.5 < plan.Duration,
-            Outcome = verdict.Outcome,
-            Passed = verdict.Passed,
-            Verdict = verdict.Text,
-            Causes = [.. verdict.Causes],
-        };
-    }
-
-    private static ShardsBlock Shards(IReadOnlyList<ShardPlacement> shards, IReadOnlyList<ShardTally> tallies, TallySum sum) => new(
-        Convert.ToBase64String(HistogramCodec.Encode(sum.Latency[(int)Cohort.Healthy])),
-        [.. shards.Select((shard, i) => new ShardBlock(i, shard.Where, tallies[i].Users, tallies[i].Counters.GetValueOrDefault(nameof(StormCounters.Sent)),
-            tallies[i].Delivered, Math.Round(shard.ClockOffsetMicroseconds / 1000.0, 3), Math.Round(shard.ClockUncertaintyMicroseconds / 1000.0, 3),
-            Convert.ToBase64String(tallies[i].Latency[(int)Cohort.Healthy].Span), Math.Round(shard.ClockDriftMicroseconds / 1000.0, 3)))]);
-
     private static Google.Protobuf.ByteString ByteString(HdrHistogram.HistogramBase histogram) =>
         Google.Protobuf.ByteString.CopyFrom(HistogramCodec.Encode(histogram));
 
@@ -300,11 +214,6 @@ internal static class StormAccounting
         return published;
     }
 
-    private static string SlaBreach(SlaMonitor sla, LatencyStats healthy, Flux.Protocol.Storms.SlaSpec limits) =>
-        sla.Violations.Count > 0
-            ? $"SLA violated: {string.Join("; ", sla.Violations.Select(v => v.Description))}"
-            : $"SLA violated: p95 {healthy.P95Ms:0.#} ms / p99 {healthy.P99Ms:0.#} ms over limits {limits.P95Ms:0.#} / {limits.P99Ms:0.#} ms";
-
     // When each (guild, seq) was meant to be sent: from this shard's own sends, and from every message its users (or, in
     // a distributed storm, any shard's users) received of other shards.
     private static Dictionary<(int Guild, long Seq), long> IntendedTimes(StormContext storm)
@@ -318,34 +227,4 @@ internal static class StormAccounting
         foreach (var (_, guild, seq, intended) in storm.Receipts.All()) times[(guild, seq)] = intended;
         return times;
     }
-
-    private static Dictionary<string, CohortBlock> Cohorts(TallySum sum)
-    {
-        var cohorts = new Dictionary<string, CohortBlock>();
-        foreach (var cohort in new[] { Cohort.SlowConsumers, Cohort.Partitioned, Cohort.Shed })
-        {
-            int members = sum.CohortUsers[(int)cohort];
-            if (members == 0) continue;
-            // Deliveries since the fault picked them: those before were healthy ones, counted in the healthy block.
-            var latency = LatencyHistogram.Summarize(sum.Latency[(int)cohort]);
-            cohorts[cohort.ToReportName()] = new CohortBlock(members, latency.Count, Block(latency));
-        }
-        return cohorts;
-    }
-
-    private static Dictionary<string, TierBlock> Tiers(StormPlan plan, TallySum sum)
-    {
-        bool surge = plan.Faults.Any(f => f.Kind == FaultKind.Surge);
-        var tiers = new Dictionary<string, TierBlock>();
-        foreach (var tier in new[] { Tier.High, Tier.Normal, Tier.Low })
-        {
-            int t = (int)tier;
-            if (sum.TierUsers[t] == 0) continue;
-            tiers[tier.ToWire()] = new TierBlock(sum.TierUsers[t], sum.TierShedUsers[t], sum.Counter(StormCounters.ShedByTierName(tier)),
-                Block(LatencyHistogram.Summarize(sum.TierLatency[t])), surge ? Block(LatencyHistogram.Summarize(sum.TierSurgeLatency[t])) : null);
-        }
-        return tiers;
-    }
-
-    private static LatencyBlock Block(LatencyStats s) => new(s.P50Ms, s.P95Ms, s.P99Ms, s.P999Ms, s.MaxMs, s.Count);
 }

@@ -16,21 +16,21 @@ internal sealed class StormRegistry(
     StormHistoryStore history,
     GatewayDirectory gateways,
     StormWarmUp warmUp,
+    StormLauncher launcher,
     TokenIssuer tokens,
     SwarmMetrics metrics,
     IOptions<SwarmOptions> options,
     IConfiguration configuration,
     ILogger<StormRegistry> logger)
 {
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
-
     private readonly Dictionary<string, StormRun> _runs = [];
     private readonly Lock _gate = new();
     private StormRun? _active;
+    private bool _launching;
 
     /// <summary>Starts a storm. Gateways left out of the plan are the discovered replicas.</summary>
     /// <exception cref="ArgumentException">The plan is invalid; the message lists every problem.</exception>
-    /// <exception cref="InvalidOperationException">Another storm is running.</exception>
+    /// <exception cref="InvalidOperationException">Another storm is running, or a gateway or agent cannot be reached.</exception>
     public async Task<StormRun> StartAsync(StormPlan plan, CancellationToken cancellationToken)
     {
         // The first storm after start-up waits for the warm-up (bounded): it measures the system, not the JIT.
@@ -38,57 +38,36 @@ internal sealed class StormRegistry(
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            if (_active is { IsOver: false } running)
+            if (_launching || _active is { IsOver: false })
             {
-                throw new InvalidOperationException($"storm {running.Id} is still running; stop it first");
+                throw new InvalidOperationException(_launching ? "a storm is starting; stop it once it runs" : $"storm {_active!.Id} is still running; stop it first");
             }
-        }
-        // A peer target is named by its URLs; Flux's replicas are found through service discovery.
-        var discovered = plan.Target == TargetKind.Flux ? await gateways.ResolveAsync(cancellationToken).ConfigureAwait(false) : [];
-        var targets = plan.Gateways.Count == 0
-            ? discovered
-            : plan.Gateways.Select((url, i) => discovered.FirstOrDefault(g => g.WebSocket == new Uri(url)) ?? new GatewayTarget($"gateway {i}", new Uri(url), null)).ToList();
-        plan = plan with { Gateways = targets.Select(t => t.WebSocket.ToString()).ToArray() };
-        var errors = StormPlanValidator.Validate(plan, options.Value.AllowRemoteGateways);
-        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors));
-        // The plan must fit the limits the gateways advertise, or it measures the limits rather than the system.
-        foreach (var target in targets)
-        {
-            var probe = await GatewayProbe.ProbeAsync(target.WebSocket, ProbeTimeout, plan.Target).ConfigureAwait(false);
-            if (!probe.Reached) throw new InvalidOperationException($"cannot reach {target.Name} ({target.WebSocket}): {probe.Problem}");
-            if (probe.Limits is { } limits && PlanCheck.Refusal(plan, limits) is { } refusal) throw new ArgumentException(refusal);
-        }
-
-        // With agents (Swarm:Agents) the storm is distributed: this process coordinates and runs shard 0.
-        string runId = StormRun.NewRunId();
-        int seed = Random.Shared.Next();
-        ShardRole? role = null;
-        ShardCoordinator? coordinator = null;
-        if (options.Value.Agents.Count > 0)
-        {
-            coordinator = await ShardCoordinator.ConnectAsync([.. options.Value.Agents.Select(a => new Uri(a))], plan, cancellationToken).ConfigureAwait(false);
+            _launching = true;
         }
         StormRun run;
         try
         {
-            if (coordinator is not null) role = await coordinator.StartAsync(runId, seed, plan, cancellationToken).ConfigureAwait(false);
+            // A peer target is named by its URLs; Flux's replicas are found through service discovery.
+            var discovered = plan.Target == TargetKind.Flux ? await gateways.ResolveAsync(cancellationToken).ConfigureAwait(false) : [];
+            var targets = plan.Gateways.Count == 0
+                ? discovered
+                : plan.Gateways.Select((url, i) => discovered.FirstOrDefault(g => Uri.TryCreate(url, UriKind.Absolute, out var uri) && g.WebSocket == uri)
+                    ?? new GatewayTarget($"gateway {i}", Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? parsed
+                        : throw new ArgumentException($"gateway '{url}' must be an absolute ws:// or wss:// URL."), null)).ToList();
+            // With agents (Swarm:Agents) the storm is distributed: this process coordinates and runs shard 0.
+            var launch = new StormLaunch(plan, targets, [.. options.Value.Agents.Select(a => new Uri(a))], configuration.GetConnectionString("redis"),
+                AllowRemoteGateways: options.Value.AllowRemoteGateways);
+            run = await launcher.LaunchAsync(launch, cancellationToken).ConfigureAwait(false);
             lock (_gate)
             {
-                if (_active is { IsOver: false } running)
-                {
-                    throw new InvalidOperationException($"storm {running.Id} is still running; stop it first");
-                }
-                run = StormRun.Start(plan, targets, tokens, metrics, logger, runId, seed, configuration.GetConnectionString("redis"), role);
                 _runs[run.Id] = run;
                 _active = run;
             }
         }
-        catch
+        finally
         {
-            if (coordinator is not null) await coordinator.DisposeAsync().ConfigureAwait(false);
-            throw;
+            lock (_gate) _launching = false;
         }
-        if (coordinator is not null) _ = run.Completion.ContinueWith(_ => coordinator.DisposeAsync(), TaskScheduler.Default);
         await SaveAsync(run).ConfigureAwait(false);
         _ = SaveWhenDoneAsync(run);
         return run;
@@ -115,9 +94,9 @@ internal sealed class StormRegistry(
         var targets = plan.Gateways.Select((url, i) => new GatewayTarget($"gateway {i}", new Uri(url), null)).ToList();
         lock (_gate)
         {
-            if (_active is { IsOver: false } running)
+            if (_launching || _active is { IsOver: false })
             {
-                throw new InvalidOperationException($"storm {running.Id} is still running on this swarm process");
+                throw new InvalidOperationException(_launching ? "a storm is starting on this swarm process" : $"storm {_active!.Id} is still running on this swarm process");
             }
             // Faults on shared parts are the coordinator's (shard 0): an agent needs no admin clients and no Redis.
             var run = StormRun.Start(plan, targets, tokens, metrics, logger, start.RunId, start.Seed,

@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using Flux.Protocol.Agents;
 using Flux.Protocol.Auth;
 using Flux.Protocol.Control;
 using Flux.Protocol.Storms;
 using Flux.Protocol.Storms.Reports;
+using Flux.Swarm.Distributed;
 using Flux.Swarm.Faults;
 using Flux.Swarm.Measurement;
 using Flux.Swarm.Runs;
@@ -12,45 +14,33 @@ using Flux.Swarm.Users;
 namespace Flux.Swarm.Storms;
 
 /// <summary>
-/// One storm, from ramp to report: users arrive as a Poisson process over the ramp, the scheduler sends at the
-/// planned rate, faults fire on time, and after the steady phase the run drains (sending stops, in-flight
-/// messages and resumes settle), closes every connection and accounts for every message.
-/// Snapshots, one a second, are kept for anyone watching, from the start.
+/// One storm, phase by phase: users arrive as a Poisson process over the ramp, the scheduler sends at the planned rate,
+/// faults fire on time (<see cref="FaultInjector"/>), and after the steady phase the run drains (<see cref="StormDrain"/>),
+/// closes every connection and accounts for every message (<see cref="StormAccounting"/>, then
+/// <see cref="StormReportBuilder"/>). Snapshots, one a second (<see cref="LiveSampler"/>), are kept for anyone watching,
+/// from the start.
 /// </summary>
-internal sealed partial class StormRun
+internal sealed class StormRun
 {
-    /// <summary>How long the drain waits with no delivery arriving before it counts what is still missing.</summary>
-    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(20);
-
-    /// <summary>
-    /// The longest the drain waits in all while deliveries still arrive: a backlog (gateways or Redis behind after an
-    /// overload) is let in before anything is counted, so a late delivery is measured as late, not counted as lost.
-    /// </summary>
-    public static readonly TimeSpan DrainCap = TimeSpan.FromMinutes(2);
-
     private readonly StormContext _storm;
     private readonly HeartbeatWheel _heartbeats = new();
     private readonly List<SimulatedUser> _users = [];
     private readonly CancellationTokenSource _stopRequested = new();
     private readonly Lock _gate = new();
     private readonly List<StormSnapshot> _snapshots = [];
+    private readonly ShardRole? _role;
+    private readonly LiveSampler _sampler;
     private TaskCompletionSource _snapshotAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile StormPhase _phase = StormPhase.Idle;
     private volatile bool _complete;
-
-    /// <summary>
-    /// How long a shard of a distributed storm waits for the others at each step of the end: each may drain for up to
-    /// <see cref="DrainCap"/> twice (before and after the shards pool their guilds' tops), then close its users.
-    /// </summary>
-    public static readonly TimeSpan ExchangeTimeout = DrainCap * 2 + TimeSpan.FromMinutes(1);
-
-    private readonly ShardRole? _role;
 
     private StormRun(StormContext storm, ShardRole? role)
     {
         _storm = storm;
         _role = role;
         Sla = new SlaMonitor(storm.Plan.Sla);
+        _sampler = new LiveSampler(storm, _users, Sla, role);
+        StartedAt = storm.Time.GetUtcNow();
     }
 
     public string Id => _storm.RunId;
@@ -59,7 +49,7 @@ internal sealed partial class StormRun
 
     public StormPhase Phase => _phase;
 
-    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset StartedAt { get; }
 
     public DateTimeOffset? FinishedAt { get; private set; }
 
@@ -78,14 +68,17 @@ internal sealed partial class StormRun
 
     internal StormContext Context => _storm;
 
+    internal IReadOnlyList<TimelineRow> Timeline => _sampler.Timeline;
+
     /// <param name="redis">The backplane's connection string, for the restart-redis fault; null when the swarm cannot reach it.</param>
     /// <param name="role">This run's part of a distributed storm (see <c>Distributed/</c>); null for a storm on this process alone.</param>
     public static StormRun Start(StormPlan plan, IReadOnlyList<GatewayTarget> gateways, TokenIssuer tokens,
-        SwarmMetrics metrics, ILogger logger, string? runId = null, int? seed = null, string? redis = null, ShardRole? role = null)
+        SwarmMetrics metrics, ILogger logger, string? runId = null, int? seed = null, string? redis = null, ShardRole? role = null,
+        TimeProvider? time = null)
     {
         string id = runId ?? NewRunId();
         var storm = new StormContext(id, plan, gateways, tokens, metrics, logger, seed ?? Random.Shared.Next(), redis,
-            role?.Shard, role?.StartUnixMicroseconds);
+            role?.Shard, role?.StartUnixMicroseconds, time);
         var run = new StormRun(storm, role);
         run.Completion = Task.Run(run.RunAsync);
         return run;
@@ -119,6 +112,21 @@ internal sealed partial class StormRun
         }
     }
 
+    /// <summary>The run's counts so far, as the meter reads them.</summary>
+    internal StormTotals Totals()
+    {
+        long delivered = 0, duplicates = 0;
+        lock (_users)
+        {
+            foreach (var user in _users)
+            {
+                delivered += user.Receipts.Delivered;
+                duplicates += user.Receipts.Duplicates;
+            }
+        }
+        return new StormTotals(Interlocked.Read(ref _storm.Counters.Sent), delivered, duplicates);
+    }
+
     private async Task RunAsync()
     {
         Activity.Current = null; // a storm is a trace of its own, not part of the request that started it
@@ -126,24 +134,29 @@ internal sealed partial class StormRun
         root?.SetTag("flux.storm.id", Id);
         root?.SetTag("flux.storm.scenario", Plan.Scenario);
         _storm.StormTrace = root?.Context ?? default;
+        using var tracked = _storm.Metrics.Track(Totals);
         var plan = Plan;
         Log.StormStarting(_storm.Logger, Id, plan.Scenario, plan.Users, plan.Guilds, plan.Rate, _storm.Gateways.Count);
         var scheduler = new SendScheduler(_storm, _users, _heartbeats);
+        var drain = new StormDrain(_storm, _users, distributed: _role is not null);
         var userTasks = new List<Task>(plan.Users);
         using var sampling = new CancellationTokenSource();
         Task sampler = Task.CompletedTask;
         try
         {
-            for (int i = 0; i < plan.Users; i++)
+            lock (_users)
             {
-                if (_storm.Shard.Owns(i)) _users.Add(new SimulatedUser(_storm, i, _heartbeats));
+                for (int i = 0; i < plan.Users; i++)
+                {
+                    if (_storm.Shard.Owns(i)) _users.Add(new SimulatedUser(_storm, i, _heartbeats));
+                }
             }
             var injector = new FaultInjector(_storm, _users);
             // The shards of a distributed storm start together, at the instant their clocks agree is zero.
             await WaitUntilAsync(0).ConfigureAwait(false);
             SetPhase(StormPhase.Ramping);
             scheduler.Start();
-            sampler = SampleEverySecondAsync(sampling.Token);
+            sampler = _sampler.RunAsync(() => _phase, PublishSnapshot, sampling.Token);
             var faults = injector.RunAsync(_stopRequested.Token);
 
             using (StartPhaseSpan("storm ramp"))
@@ -163,16 +176,16 @@ internal sealed partial class StormRun
             {
                 scheduler.EndMicroseconds = Math.Min(scheduler.EndMicroseconds, _storm.Clock.NowMicroseconds);
                 _stopRequested.Cancel(); // pending faults are not started any more
-                await QuiesceAsync().ConfigureAwait(false);
+                await drain.SettleAsync().ConfigureAwait(false);
                 if (_role is { } role)
                 {
                     // A guild's top may have reached only another shard's users: every shard catches up to the highest.
-                    using var timeout = new CancellationTokenSource(ExchangeTimeout);
+                    using var timeout = new CancellationTokenSource(ShardRole.ExchangeTimeout);
                     var tops = await role.Exchange.ExchangeEpochsAsync(ShardMessages.Epochs(_storm.Epochs), timeout.Token).ConfigureAwait(false);
                     ShardMessages.Observe(_storm.Epochs, tops);
-                    await QuiesceAsync().ConfigureAwait(false);
+                    await drain.SettleAsync().ConfigureAwait(false);
                 }
-                CountUsersNotBack();
+                drain.CountUsersNotBack();
                 await Task.WhenAll(_users.Select(u => u.CloseAsync())).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
                 await _storm.Stopping.CancelAsync().ConfigureAwait(false);
                 scheduler.Stop();
@@ -185,24 +198,24 @@ internal sealed partial class StormRun
             foreach (var latency in _storm.Latency) latency.TakeInterval();
             Sla.Finish();
 
-            IReadOnlyList<Flux.Protocol.Agents.ShardTally>? tallies;
+            IReadOnlyList<ShardTally>? tallies;
             if (_role is { } shard)
             {
                 // The shards pool what their users received, then hand their counts to the coordinator.
-                using var timeout = new CancellationTokenSource(ExchangeTimeout);
+                using var timeout = new CancellationTokenSource(ShardRole.ExchangeTimeout);
                 var received = await shard.Exchange.ExchangeReceiptsAsync(ShardMessages.Receipts(_storm), timeout.Token).ConfigureAwait(false);
                 ShardMessages.Apply(_storm, received);
-                tallies = await shard.Exchange.ExchangeTalliesAsync(StormAccounting.Tally(_storm, _users, injector.NotInjected, [DrainNote]), timeout.Token)
+                tallies = await shard.Exchange.ExchangeTalliesAsync(StormAccounting.Tally(_storm, _users, injector.NotInjected, [drain.Note]), timeout.Token)
                     .ConfigureAwait(false);
             }
             else
             {
-                tallies = [StormAccounting.Tally(_storm, _users, injector.NotInjected, [DrainNote])];
+                tallies = [StormAccounting.Tally(_storm, _users, injector.NotInjected, [drain.Note])];
             }
-            FinishedAt = DateTimeOffset.UtcNow;
+            FinishedAt = _storm.Time.GetUtcNow();
             if (tallies is not null)
             {
-                Report = StormAccounting.Report(this, tallies, steadySeconds, injector, _role?.Placements);
+                Report = new StormReportBuilder(this, injector).Build(tallies, steadySeconds, drain.Note, _role?.Placements);
                 root?.SetTag("flux.storm.outcome", Report.Outcome);
                 root?.SetTag("flux.storm.verdict", Report.Verdict);
                 Log.StormFinished(_storm.Logger, Id, Report.Verdict);
@@ -212,7 +225,7 @@ internal sealed partial class StormRun
         catch (Exception ex)
         {
             Error = ex.Message;
-            FinishedAt = DateTimeOffset.UtcNow;
+            FinishedAt = _storm.Time.GetUtcNow();
             Log.StormFailed(_storm.Logger, Id, ex);
             root?.SetStatus(ActivityStatusCode.Error, ex.Message);
             await _storm.Stopping.CancelAsync().ConfigureAwait(false);
@@ -223,7 +236,7 @@ internal sealed partial class StormRun
         finally
         {
             _storm.Generator.Dispose();
-            PublishSnapshot(BuildSnapshot(final: true));
+            PublishSnapshot(_sampler.Snapshot(_phase, final: true, Report));
             _complete = true;
         }
     }
@@ -238,7 +251,7 @@ internal sealed partial class StormRun
             var wait = TimeSpan.FromSeconds(arrivals[_users[i].Index] - _storm.Clock.NowSeconds);
             if (wait > TimeSpan.FromMilliseconds(1))
             {
-                await Task.Delay(wait, _stopRequested.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(wait, _storm.Time, _stopRequested.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             userTasks.Add(_users[i].RunAsync());
         }
@@ -248,58 +261,7 @@ internal sealed partial class StormRun
     {
         var wait = TimeSpan.FromSeconds(second - _storm.Clock.NowSeconds);
         if (wait <= TimeSpan.Zero || StopRequested) return;
-        await Task.Delay(wait, _stopRequested.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
-
-    // In-flight messages and resumes settle: every user that ever joined is connected again and has every seq
-    // its guild reached, and deliveries have stopped changing. It gives up after DrainTimeout without a delivery, or
-    // DrainCap in all; the report's notes say how it ended.
-    private async Task QuiesceAsync()
-    {
-        var deadline = Stopwatch.StartNew();
-        var sinceDelivery = Stopwatch.StartNew();
-        long lastDelivered = -1;
-        // A peer keeps order only per sender, so a user holding the guild's top ordinal may still miss an earlier one in
-        // flight: it is settled when nothing below the top is missing, and deliveries stood still for 1 s.
-        // So is a shard of a distributed storm: the guild's top it knows may not be the top another shard's users saw.
-        bool peer = Plan.Target != TargetKind.Flux;
-        int stillNeeded = peer || _role is not null ? 4 : 1, still = 0;
-        while (deadline.Elapsed < DrainCap && sinceDelivery.Elapsed < DrainTimeout)
-        {
-            await Task.Delay(250).ConfigureAwait(false);
-            long delivered = _users.Sum(u => u.Delivered);
-            still = delivered == lastDelivered ? still + 1 : 0;
-            if (still == 0) sinceDelivery.Restart();
-            bool settled = still >= stillNeeded && _users.All(u =>
-                u.Tracker is null || (u.IsReady && (peer ? u.Tracker.MissingUpTo(u.EpochMax!.Value) == 0 : u.Tracker.Highest >= u.EpochMax!.Value)));
-            if (settled)
-            {
-                DrainNote = $"the drain settled in {deadline.Elapsed.TotalSeconds:0.0} s";
-                return;
-            }
-            lastDelivered = delivered;
-        }
-        DrainNote = deadline.Elapsed >= DrainCap
-            ? $"the drain stopped at its cap of {DrainCap.TotalSeconds:0} s with deliveries still arriving; what had not arrived by then is counted"
-            : $"the drain stopped after {DrainTimeout.TotalSeconds:0} s without a delivery ({deadline.Elapsed.TotalSeconds:0.0} s in all); what had not arrived by then is counted";
-    }
-
-    /// <summary>How the drain ended: settled, or given up (and why); in the report's notes.</summary>
-    internal string DrainNote { get; private set; } = "the run did not drain";
-
-    // After the drain every user that ever joined should be connected again and caught up; the verdict fails on any
-    // that is not (counted before the users are closed at the end of the run).
-    private void CountUsersNotBack()
-    {
-        foreach (var user in _users)
-        {
-            if (user.Tracker is { } tracker && (!user.IsReady || tracker.Highest < user.EpochMax!.Value))
-            {
-                _storm.Effects.Add(user.PickedBy, Effect.UsersNotBack);
-                // Connected but behind after the drain settled is not "away": what it misses stays lost.
-                user.AwayAtEnd = !user.IsReady;
-            }
-        }
+        await Task.Delay(wait, _storm.Time, _stopRequested.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private Activity? StartPhaseSpan(string name) =>
@@ -323,7 +285,3 @@ internal sealed partial class StormRun
         added.TrySetResult();
     }
 }
-
-/// <summary>A run's part of a distributed storm: its shard, the agreed start on its own clock, and how it meets the others.</summary>
-/// <param name="Placements">Where each shard runs (the coordinator's run only, for the report).</param>
-internal sealed record ShardRole(ShardSpec Shard, long StartUnixMicroseconds, IShardExchange Exchange, IReadOnlyList<ShardPlacement>? Placements = null);

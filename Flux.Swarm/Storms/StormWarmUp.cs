@@ -77,7 +77,7 @@ internal sealed class StormWarmUp(
         var plan = Plan([.. targets.Select(t => t.WebSocket.ToString())], options.Value.WarmUpSeconds);
         using var meters = new ServiceCollectionMeters();
         var run = StormRun.Start(plan, targets, tokens, new SwarmMetrics(meters.Factory), logger);
-        await run.Completion.WaitAsync(TimeSpan.FromSeconds(plan.TotalSeconds) + StormRun.DrainCap + TimeSpan.FromSeconds(30), stoppingToken)
+        await run.Completion.WaitAsync(TimeSpan.FromSeconds(plan.TotalSeconds) + StormDrain.Cap + TimeSpan.FromSeconds(30), stoppingToken)
             .ConfigureAwait(false);
         Log.WarmedUp(logger, (DateTime.UtcNow - started).TotalSeconds, run.Report?.Delivered ?? 0);
     }

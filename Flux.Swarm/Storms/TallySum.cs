@@ -1,5 +1,6 @@
 using Flux.Protocol.Agents;
 using Flux.Protocol.Auth;
+using Flux.Protocol.Storms.Faults;
 using Flux.Swarm.Measurement;
 using Flux.Swarm.Runs;
 using HdrHistogram;
@@ -106,10 +107,3 @@ internal sealed class TallySum
 
     private static HistogramBase[] NewHistograms(int count) => [.. Enumerable.Range(0, count).Select(_ => LatencyHistogram.NewEmpty())];
 }
-
-/// <summary>Where one shard of a distributed storm ran, and how well its clock was known.</summary>
-/// <param name="Where">The agent's URL, or "coordinator" for shard 0.</param>
-/// <param name="ClockOffsetMicroseconds">The agent's clock minus the coordinator's, as measured (and corrected for).</param>
-/// <param name="ClockUncertaintyMicroseconds">How far the true offset may be from that: half the best round trip.</param>
-/// <param name="ClockDriftMicroseconds">How much the offset changed between the start and the end of the run (measured again after it).</param>
-internal sealed record ShardPlacement(string Where, long ClockOffsetMicroseconds, long ClockUncertaintyMicroseconds, long ClockDriftMicroseconds = 0);

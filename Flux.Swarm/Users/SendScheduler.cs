@@ -17,6 +17,7 @@ internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedU
 {
     private readonly Random _random = new(storm.Seed + storm.Shard.Index * 7919);
     private volatile bool _stop;
+    private double _next = -1;
     private Thread? _thread;
 
     /// <summary>When sending ends, in run time.</summary>
@@ -35,27 +36,28 @@ internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedU
         _thread?.Join();
     }
 
-    /// <summary>Heartbeats go on after sending ends, while the run drains.</summary>
-    public bool SendingEnded => storm.Clock.NowMicroseconds >= EndMicroseconds;
-
     private void Run()
     {
         // The thread inherits the storm's span as its ambient activity; sampled messages start traces of their own
         // (linked to the storm), not thousands of spans inside the storm's trace.
         System.Diagnostics.Activity.Current = null;
-        double next = NextGap(0);
-        var clock = storm.Clock;
         while (!_stop && !storm.Stopping.IsCancellationRequested)
         {
-            long now = clock.NowMicroseconds;
-            heartbeats.Advance(now / 1000, static user => user.SendHeartbeat());
-            while (next <= now && next < EndMicroseconds)
-            {
-                SendOne((long)next);
-                next += NextGap(next);
-            }
+            Tick(storm.Clock.NowMicroseconds);
             // Sleep(1) wakes about a millisecond later; that lateness is measured as send lag, never hidden.
             Thread.Sleep(1);
+        }
+    }
+
+    /// <summary>Fires the heartbeats due by <paramref name="nowUs"/> and sends every arrival intended by then (the thread calls it every millisecond).</summary>
+    internal void Tick(long nowUs)
+    {
+        heartbeats.Advance(nowUs / 1000, static user => user.SendHeartbeat());
+        if (_next < 0) _next = NextGap(0);
+        while (_next <= nowUs && _next < EndMicroseconds)
+        {
+            SendOne((long)_next);
+            _next += NextGap(_next);
         }
     }
 

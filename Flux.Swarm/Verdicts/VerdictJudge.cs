@@ -1,4 +1,5 @@
 using Flux.Protocol.Storms;
+using Flux.Protocol.Storms.Faults;
 using Flux.Protocol.Storms.Reports;
 using Flux.Swarm.Measurement;
 
@@ -46,7 +47,7 @@ internal static class VerdictJudge
         {
             foreach (var (close, count) in input.Ledger.Closes(index))
             {
-                if (close.StartsWith("rejected:", StringComparison.Ordinal)) continue;
+                if (CloseKinds.IsRejected(close)) continue;
                 if (allowance.Closes.Contains(close)) expected += count;
                 else unexpected += count;
             }
@@ -99,7 +100,7 @@ internal static class VerdictJudge
         var exceeded = allowance.Exceeded(effects, closes);
         foreach (var (close, count) in ledger.FuzzCloses(index))
         {
-            if (!IsDocumentedClose(close)) exceeded.Add($"{count:N0} fuzzing clients ended with '{close}', not a documented close code");
+            if (!CloseKinds.IsDocumented(close)) exceeded.Add($"{count:N0} fuzzing clients ended with '{close}', not a documented close code");
         }
         var reportedCloses = closes.Concat(ledger.FuzzCloses(index).Select(f => KeyValuePair.Create($"fuzz:{f.Key}", f.Value)))
             .ToDictionary(c => c.Key, c => c.Value);
@@ -113,7 +114,4 @@ internal static class VerdictJudge
     // so a swarm that fell behind cannot make one; calling it inconclusive would hide it.
     private static bool Corrupts(EffectLedger ledger, int index, FaultAllowance allowance) =>
         new[] { Effect.Duplicates, Effect.Reordered, Effect.Lost }.Any(e => ledger.Count(index, e) > 0 && !allowance.Effects.Contains(e));
-
-    private static bool IsDocumentedClose(string close) =>
-        close == CloseKinds.Accepted || (int.TryParse(close, out int code) && Flux.Protocol.Wire.CloseCodes.IsDocumented(code));
 }

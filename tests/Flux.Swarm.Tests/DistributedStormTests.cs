@@ -108,7 +108,7 @@ public sealed class DistributedStormTests(GatewayPairFixture gateways, ITestOutp
         while (run.Latest?.Connections != plan.Users && DateTime.UtcNow < deadline) await Task.Delay(100);
         Assert.False(run.IsOver, "the run ended before its agent could be killed");
         await _agent.KillAsync();
-        await run.Completion.WaitAsync(TimeSpan.FromSeconds(plan.TotalSeconds) + StormRun.DrainCap + TimeSpan.FromSeconds(30));
+        await run.Completion.WaitAsync(TimeSpan.FromSeconds(plan.TotalSeconds) + StormDrain.Cap + TimeSpan.FromSeconds(30));
 
         Assert.Null(run.Report);
         Assert.Contains(_agent.GrpcUri.ToString(), run.Error ?? "");
@@ -137,7 +137,7 @@ public sealed class DistributedStormTests(GatewayPairFixture gateways, ITestOutp
         Assert.Contains("still running", ex.Message);
 
         first.Stop();
-        await first.Completion.WaitAsync(StormRun.DrainCap + TimeSpan.FromSeconds(30));
+        await first.Completion.WaitAsync(StormDrain.Cap + TimeSpan.FromSeconds(30));
         Assert.NotNull(first.Report);
     }
 
@@ -145,7 +145,7 @@ public sealed class DistributedStormTests(GatewayPairFixture gateways, ITestOutp
     {
         var (run, coordinator) = await StartDistributedAsync(plan);
         await using var _ = coordinator;
-        await run.Completion.WaitAsync(TimeSpan.FromSeconds(plan.TotalSeconds) + StormRun.ExchangeTimeout);
+        await run.Completion.WaitAsync(TimeSpan.FromSeconds(plan.TotalSeconds) + Flux.Swarm.Distributed.ShardRole.ExchangeTimeout);
         Assert.True(run.Report is not null, $"the storm failed: {run.Error}");
         output.WriteLine(ReportWriter.ToJson(run.Report)); // shown when a test fails
         return run.Report;

@@ -15,8 +15,8 @@ namespace Flux.Swarm.Tests;
 /// <summary>Runs a storm plan in this process against the fixture's gateways, as the CLI and the swarm service do.</summary>
 internal static class InProcessStorm
 {
-    /// <summary>Beyond the plan's own length: the drain (bounded by StormRun.DrainCap) and the closes after it.</summary>
-    private static readonly TimeSpan Overrun = StormRun.DrainCap + TimeSpan.FromSeconds(20);
+    /// <summary>Beyond the plan's own length: the drain (bounded by StormDrain.Cap) and the closes after it.</summary>
+    private static readonly TimeSpan Overrun = StormDrain.Cap + TimeSpan.FromSeconds(20);
 
     public static Task<StormReport> RunAsync(StormPlan plan, GatewayPairFixture gateways, ITestOutputHelper output, string? redis = null) =>
         RunAsync(plan, gateways.Targets, output, redis);

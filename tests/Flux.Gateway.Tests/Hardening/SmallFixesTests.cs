@@ -90,7 +90,7 @@ public sealed class SmallFixesTests(RedisFixture fixture) : IClassFixture<RedisF
         await ReadHeadAsync(stuck.GetStream());
 
         var stopping = gateway.StopAsync(); // as SIGTERM does
-        await WaitUntilAsync(() => gateway.Services.GetRequiredService<Flux.Gateway.Admin.DrainCoordinator>().IsDraining);
+        await WaitUntilAsync(() => gateway.Services.GetRequiredService<Flux.Gateway.Connections.DrainCoordinator>().IsDraining);
         using var late = new TcpClient();
         await late.ConnectAsync("127.0.0.1", gateway.HttpPort);
         await late.GetStream().WriteAsync(Encoding.ASCII.GetBytes(Upgrade(gateway.HttpPort)));

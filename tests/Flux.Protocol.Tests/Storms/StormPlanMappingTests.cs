@@ -28,6 +28,7 @@ public sealed class StormPlanMappingTests
             new FaultSpec(FaultKind.GcPressure, At: 8, Duration: 4, MegabytesPerSecond: 150.5, Gateway: 1),
             new FaultSpec(FaultKind.Drain, At: 20, Duration: 0, Gateway: 0),
             new FaultSpec(FaultKind.Surge, At: 22, Duration: 10, Factor: 4.5),
+            new FaultSpec(FaultKind.Latency, At: 30, Duration: 5, Gateway: 1, DelayMs: 150),
         ],
         Sla = new SlaSpec(35, 80.5, 7),
     };
@@ -62,9 +63,11 @@ public sealed class StormPlanMappingTests
         Assert.Equal((35.0, 80.5, 7.0), (message.SlaP95Ms, message.SlaP99Ms, message.SlaWindowS));
         Assert.Equal(EveryFieldSet.Gateways, message.Gateways);
         Assert.Equal(
-            [Control.FaultKind.SlowConsumers, Control.FaultKind.Partition, Control.FaultKind.GcPressure, Control.FaultKind.Drain, Control.FaultKind.Surge],
+            [Control.FaultKind.SlowConsumers, Control.FaultKind.Partition, Control.FaultKind.GcPressure, Control.FaultKind.Drain, Control.FaultKind.Surge,
+                Control.FaultKind.Latency],
             message.Faults.Select(f => f.Kind));
         Assert.Equal(4.5, message.Faults[4].Factor);
+        Assert.Equal(150, message.Faults[5].DelayMs);
         Assert.Equal(-1, message.Faults[0].Gateway);
         Assert.Equal(150.5, message.Faults[2].MegabytesPerSecond);
     }

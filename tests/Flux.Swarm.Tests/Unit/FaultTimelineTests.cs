@@ -11,7 +11,7 @@ namespace Flux.Swarm.Tests.Unit;
 /// <summary>Which fault an effect belongs to: a fault is active from its start to its end plus the recovery grace.</summary>
 public sealed class FaultTimelineTests
 {
-    private const double Grace = FaultTimeline.RecoveryGraceSeconds;
+    private const double Grace = Flux.Protocol.Storms.Faults.FaultKindBase.DefaultRecoveryGraceSeconds;
 
     private static readonly FaultSpec Slow = new(FaultKind.SlowConsumers, At: 4, Duration: 2, Clients: 2);
     private static readonly FaultSpec Cut = new(FaultKind.Partition, At: 20, Duration: 3, Clients: 5);
@@ -97,7 +97,7 @@ public sealed class FaultTimelineTests
             NullLogger.Instance, seed: 1);
 
         Assert.Equal(0, storm.FaultFor(pickedBy: 0, second: Slow.At + 1));
-        Assert.Equal(0, storm.FaultFor(pickedBy: 0, second: Slow.At + Slow.Duration + FaultTimeline.RecoveryGraceSeconds));
+        Assert.Equal(0, storm.FaultFor(pickedBy: 0, second: Slow.At + Slow.Duration + Flux.Protocol.Storms.Faults.FaultKindBase.DefaultRecoveryGraceSeconds));
         Assert.Equal(-1, storm.FaultFor(pickedBy: 0, second: 30)); // long after: nothing excuses it
         Assert.Equal(1, storm.FaultFor(pickedBy: 0, second: 41)); // a later drain's close is the drain's
     }
@@ -110,8 +110,8 @@ public sealed class FaultTimelineTests
 
         Assert.False(timeline.InSurge(29.9));
         Assert.True(timeline.InSurge(30));
-        Assert.True(timeline.InSurge(40 + FaultTimeline.SurgeRecoveryGraceSeconds));
-        Assert.False(timeline.InSurge(40 + FaultTimeline.SurgeRecoveryGraceSeconds + 0.1));
+        Assert.True(timeline.InSurge(40 + Flux.Protocol.Storms.Faults.Kinds.SurgeFault.SurgeRecoveryGraceSeconds));
+        Assert.False(timeline.InSurge(40 + Flux.Protocol.Storms.Faults.Kinds.SurgeFault.SurgeRecoveryGraceSeconds + 0.1));
         Assert.Equal(1, timeline.ActiveAt(55));
         Assert.False(timeline.InSurge(Slow.At + 1)); // other faults are not surges
     }

@@ -1,6 +1,8 @@
 using Flux.Protocol.Agents;
+using Flux.Protocol.Storms.Faults;
 using Flux.Swarm.Measurement;
 using Flux.Swarm.Runs;
+using Flux.Swarm.Distributed;
 using Flux.Swarm.Storms;
 
 namespace Flux.Swarm.Tests.Unit;
@@ -138,7 +140,7 @@ public sealed class ShardPartsTests
 
         Assert.Equal((150L, 148L), (sum.Expected, sum.Delivered));
         Assert.Equal(2, sum.Effects.Total(Effect.Lost));
-        Assert.Equal(4, sum.Effects.PlannedCloses);
+        Assert.Equal(4, sum.Effects.Closes(0)["cut"]);
         Assert.Equal(3, sum.Latency[(int)Cohort.Healthy].TotalCount);
         Assert.Equal(30, sum.Counter(nameof(StormCounters.Sent)));
         Assert.True(sum.Generator.Saturated);

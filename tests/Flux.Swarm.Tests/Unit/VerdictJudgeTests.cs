@@ -1,4 +1,5 @@
 using Flux.Protocol.Storms;
+using Flux.Protocol.Storms.Faults;
 using Flux.Protocol.Storms.Reports;
 using Flux.Swarm.Measurement;
 using Flux.Swarm.Verdicts;
@@ -190,7 +191,7 @@ public sealed class VerdictJudgeTests
     private static Verdict Judge(EffectLedger ledger, bool emptyRedis = false)
     {
         var allowances = Allowances(Plan).ToArray();
-        if (emptyRedis) allowances[2] = FaultAllowance.For(Plan.Faults[2], emptyAfterRestart: true);
+        if (emptyRedis) allowances[2] = Flux.Protocol.Storms.Faults.Kinds.RestartRedisFault.CameBackEmpty;
         return VerdictJudge.Judge(new VerdictInput(Plan, allowances, ledger, Plan.Faults.Count, null, [], null));
     }
 
@@ -214,5 +215,5 @@ public sealed class VerdictJudgeTests
         Assert.Contains(verdict.Causes, c => c.Contains("unexpected closes with 4008", StringComparison.Ordinal));
     }
 
-    private static IReadOnlyList<FaultAllowance> Allowances(StormPlan plan) => plan.Faults.Select(f => FaultAllowance.For(f)).ToList();
+    private static IReadOnlyList<FaultAllowance> Allowances(StormPlan plan) => plan.Faults.Select(f => FaultKinds.Of(f.Kind).Allowance(f)).ToList();
 }

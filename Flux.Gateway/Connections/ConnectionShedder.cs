@@ -1,16 +1,18 @@
-using Flux.Gateway.Connections;
+using Flux.Gateway.Shedding;
 using Flux.Gateway.Telemetry;
+using Flux.Protocol.Wire;
 using Microsoft.Extensions.Options;
 
-namespace Flux.Gateway.Shedding;
+namespace Flux.Gateway.Connections;
 
 /// <summary>
-/// Measures pressure on a fixed tick and lets the shedder act on it. When queued bytes would raise the level and
-/// one connection holds most of them, that connection alone is closed (4012) first: one slow reader must not cost a
-/// whole tier its connections.
+/// Acts on this replica's connections as the <see cref="LoadShedder"/> decides: on a fixed tick it measures pressure,
+/// lets the shedder set its level, and closes every connection of a tier that level sheds (1013). When queued bytes
+/// would raise the level and one connection holds most of them, that connection alone is closed (4012) first: one slow
+/// reader must not cost a whole tier its connections. The shedder decides; only this touches connections.
 /// </summary>
-internal sealed class SheddingMonitor(LoadShedder shedder, ConnectionRegistry registry, GatewayMetrics metrics, Flux.ServiceDefaults.SchedulingProbe probe,
-    IOptions<GatewayOptions> options, TimeProvider time, ILogger<SheddingMonitor> logger) : BackgroundService
+internal sealed class ConnectionShedder(LoadShedder shedder, ConnectionRegistry registry, GatewayMetrics metrics, Flux.ServiceDefaults.SchedulingProbe probe,
+    IOptions<GatewayOptions> options, TimeProvider time, ILogger<ConnectionShedder> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -29,8 +31,25 @@ internal sealed class SheddingMonitor(LoadShedder shedder, ConnectionRegistry re
                 continue; // its bytes are discarded; measure again next tick
             }
             shedder.Evaluate(queued, metrics.FanoutLag);
-            shedder.ShedConnections(registry, metrics);
+            ShedTiers();
         }
+    }
+
+    /// <summary>Closes every open connection of a tier the shedder's level sheds. Returns how many.</summary>
+    public int ShedTiers()
+    {
+        if (shedder.Level == 0) return 0;
+        int shed = 0;
+        foreach (var connection in registry.Snapshot())
+        {
+            if (connection.IsIdentified && !connection.IsClosing && shedder.Refuses(connection.Tier))
+            {
+                metrics.Shed(connection.Tier);
+                connection.Close(CloseCodes.Shed, "shedding load; resume later");
+                shed++;
+            }
+        }
+        return shed;
     }
 
     private ClientSession? Heaviest()

@@ -1,9 +1,8 @@
-using Flux.Gateway.Connections;
 using Flux.Gateway.Telemetry;
 using Flux.Protocol.Wire;
 using Microsoft.Extensions.Options;
 
-namespace Flux.Gateway.Admin;
+namespace Flux.Gateway.Connections;
 
 /// <summary>
 /// Graceful drain, on SIGTERM or the admin call: stop accepting (new upgrades get 503), let every send queue flush,

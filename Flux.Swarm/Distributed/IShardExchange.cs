@@ -1,7 +1,8 @@
 using Flux.Protocol.Agents;
 using Flux.Protocol.Control;
+using Flux.Swarm.Runs;
 
-namespace Flux.Swarm.Storms;
+namespace Flux.Swarm.Distributed;
 
 /// <summary>
 /// How one shard of a distributed storm meets the others (see <c>Distributed/</c>). The coordinator's side gathers every
@@ -30,4 +31,15 @@ internal interface IShardExchange
 
     /// <summary>The storm was stopped: every shard ends its steady phase.</summary>
     void Stop();
+}
+
+/// <summary>A run's part of a distributed storm: its shard, the agreed start on its own clock, and how it meets the others.</summary>
+/// <param name="Placements">Where each shard runs (the coordinator's run only, for the report).</param>
+internal sealed record ShardRole(ShardSpec Shard, long StartUnixMicroseconds, IShardExchange Exchange, IReadOnlyList<ShardPlacement>? Placements = null)
+{
+    /// <summary>
+    /// How long a shard waits for the others at each step of the end: each may drain for up to its cap (2 minutes) twice,
+    /// before and after the shards pool their guilds' tops, then close its users.
+    /// </summary>
+    public static readonly TimeSpan ExchangeTimeout = TimeSpan.FromMinutes(5);
 }

@@ -2,7 +2,7 @@ using Flux.Protocol.Agents;
 using Flux.Swarm.Measurement;
 using Flux.Swarm.Runs;
 
-namespace Flux.Swarm.Storms;
+namespace Flux.Swarm.Distributed;
 
 /// <summary>What a shard of a distributed storm puts into the end-of-run exchange, and takes back from it.</summary>
 internal static class ShardMessages
