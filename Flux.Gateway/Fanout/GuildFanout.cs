@@ -50,9 +50,6 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
     /// <summary>Completes once the guild is subscribed and its sequencer knows the current seq.</summary>
     public Task Started => _started.Task;
 
-    /// <summary>True once <see cref="EnsureStarted"/> has run.</summary>
-    public bool IsStarted => Volatile.Read(ref _starting) != 0;
-
     /// <summary>The subscription, kept so it can be ended when the guild goes idle.</summary>
     public object? Subscription { get; set; }
 

@@ -16,10 +16,6 @@ internal sealed class ClientLimits(IOptions<GatewayOptions> options, TimeProvide
     private readonly ConcurrentDictionary<string, UserState> _users = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<IPAddress, AddressState> _addresses = new();
 
-    public int TrackedUsers => _users.Count;
-
-    public int TrackedAddresses => _addresses.Count;
-
     /// <summary>A socket from <paramref name="address"/> opens; false when the address already holds the maximum.</summary>
     public bool TryOpen(IPAddress? address)
     {

@@ -22,10 +22,6 @@ public static class CloseCodes
     public const int TooManyIpConnections = 4011;
     public const int SlowConsumer = 4012;
 
-    /// <summary>After these the client may resume its session, on this replica or another.</summary>
-    public static bool AllowsResume(int code) =>
-        code is SlowConsumer or Draining or Shed or HeartbeatTimeout or InternalError;
-
     /// <summary>Whether docs/protocol.md documents the code; only these become metric tag values.</summary>
     public static bool IsDocumented(int code) => Name(code) != "other";
 

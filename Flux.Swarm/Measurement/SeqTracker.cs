@@ -4,7 +4,7 @@ namespace Flux.Swarm.Measurement;
 
 /// <summary>
 /// One user's view of one guild's seqs: which arrived, which twice, which late. Seqs after <see cref="Base"/>
-/// (the seq in <c>ready</c>) are all expected; a bit per seq records arrival.
+/// (the seq in <c>ready</c>) are all expected; a bit per seq records arrival. It classifies; the user's receipts count.
 /// Used only from the user's receive loop, except <see cref="MissingUpTo"/>, which tolerates a stale read.
 /// </summary>
 internal sealed class SeqTracker
@@ -17,12 +17,6 @@ internal sealed class SeqTracker
     /// <summary>The highest seq received so far (or <see cref="Base"/>).</summary>
     public long Highest { get; private set; }
 
-    public long Received { get; private set; }
-
-    public long Duplicates { get; private set; }
-
-    public long Reordered { get; private set; }
-
     /// <summary>Starts tracking after <paramref name="seq"/> (from ready).</summary>
     public SeqTracker(long seq)
     {
@@ -33,27 +27,14 @@ internal sealed class SeqTracker
     /// <summary>Records a delivered seq; returns what it was.</summary>
     public SeqArrival Record(long seq)
     {
-        if (seq <= Base)
-        {
-            Duplicates++;
-            return SeqArrival.Duplicate;
-        }
+        if (seq <= Base) return SeqArrival.Duplicate;
         long index = seq - Base - 1;
         EnsureCapacity(index);
         ref ulong word = ref _bits[index >> 6];
         ulong mask = 1UL << (int)(index & 63);
-        if ((word & mask) != 0)
-        {
-            Duplicates++;
-            return SeqArrival.Duplicate;
-        }
+        if ((word & mask) != 0) return SeqArrival.Duplicate;
         word |= mask;
-        Received++;
-        if (seq < Highest)
-        {
-            Reordered++;
-            return SeqArrival.Late;
-        }
+        if (seq < Highest) return SeqArrival.Late;
         Highest = seq;
         return SeqArrival.InOrder;
     }

@@ -13,8 +13,6 @@ internal sealed record ShardSpec(int Index, int Count)
     /// <summary>The most shards one storm may have (each shard keeps a receipt table per other shard).</summary>
     public const int MaxShards = 256;
 
-    public bool IsDistributed => Count > 1;
-
     /// <summary>The shard that injects faults on the gateways and Redis (once per storm, not once per shard).</summary>
     public bool IsLead => Index == 0;
 

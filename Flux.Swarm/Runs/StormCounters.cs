@@ -21,8 +21,6 @@ internal sealed class StormCounters
     public long ForeignMessages;
     public int Connected;
 
-    public static void Add(ref long counter) => Interlocked.Increment(ref counter);
-
     /// <summary>The name <see cref="ReadAll"/> gives a tier's shed count.</summary>
     public static string ShedByTierName(Tier tier) => $"{nameof(ShedByTier)}.{tier.ToWire()}";
 

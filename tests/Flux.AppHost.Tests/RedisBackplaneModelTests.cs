@@ -6,7 +6,7 @@ namespace Flux.AppHost.Tests;
 
 /// <summary>
 /// The Redis resource the AppHost models, per mode and durability, read from the application model without starting
-/// anything (issue 8, point 3: Flux:Redis:Durability=always; point 9: restart-redis needs DEBUG and an absolute path).
+/// anything (Flux:Redis:Durability=always; restart-redis needs DEBUG and an absolute path).
 /// </summary>
 public sealed class RedisBackplaneModelTests
 {

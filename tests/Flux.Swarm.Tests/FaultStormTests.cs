@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Flux.Swarm.Tests;
 
 /// <summary>
-/// The faults that prove the gateway's promises end to end (issue 8, point 9): a gateway killed mid-storm, Redis
+/// The faults that prove the gateway's promises end to end: a gateway killed mid-storm, Redis
 /// restarted with and without its data, and clients fuzzing the protocol. Each storm is small and short; what is
 /// asserted is the delivery promise and each fault's effects, never latency.
 /// </summary>

@@ -10,6 +10,10 @@ namespace Flux.Testing;
 /// </summary>
 public sealed class FolderRules(Assembly assembly, string root, IReadOnlyDictionary<string, string[]> allowed)
 {
+    /// <summary>Everything wrong: a forbidden arrow, an undeclared folder, or a cycle in the table itself.</summary>
+    public IReadOnlyList<string> Problems() =>
+        [.. Violations(), .. Undeclared().Select(f => $"folder {f} has no rule"), .. Cycles().Select(f => $"the rules let {f} reach itself")];
+
     /// <summary>Every arrow the table does not allow, as "From → To: Type".</summary>
     public IReadOnlyList<string> Violations()
     {

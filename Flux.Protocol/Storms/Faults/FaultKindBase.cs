@@ -38,7 +38,17 @@ public abstract class FaultKindBase : IFaultKind
         {
             yield return $"{name}: gateway must be -1 (all) or an index into the gateway list.";
         }
+        if (Fields.HasFlag(FaultFields.Clients) && (fault.Clients < 1 || fault.Clients > MaxClients(plan)))
+        {
+            yield return $"{name}: clients must be between 1 and {MaxClientsText(plan)}.";
+        }
     }
+
+    /// <summary>The most clients the kind takes: by default the plan's users (it picks among them).</summary>
+    protected virtual int MaxClients(StormPlan plan) => plan.Users;
+
+    /// <summary>How a validation message names <see cref="MaxClients"/>.</summary>
+    protected virtual string MaxClientsText(StormPlan plan) => "the number of users";
 
     public abstract FaultAllowance Allowance(FaultSpec fault);
 

@@ -11,7 +11,7 @@ using Grpc.Net.Client;
 namespace Flux.Gateway.Tests.Hardening;
 
 /// <summary>
-/// Issue 8, point 4: GatewayAdmin (drain, shedding, faults, stats with a forced GC) is for operators only. It is mapped
+/// GatewayAdmin (drain, shedding, faults, stats with a forced GC) is for operators only. It is mapped
 /// on the admin endpoint alone and every call must present the shared admin key.
 /// </summary>
 public sealed class AdminAccessTests(RedisFixture fixture) : IClassFixture<RedisFixture>

@@ -6,7 +6,7 @@ using Flux.Testing;
 namespace Flux.Gateway.Tests.Hardening;
 
 /// <summary>
-/// Issue 8, point 1: what the gateway sends back to a client (heartbeat acks, errors) is bounded like everything else,
+/// What the gateway sends back to a client (heartbeat acks, errors) is bounded like everything else,
 /// so a client that writes and never reads cannot grow the replica's memory or push it into shedding other users.
 /// </summary>
 public sealed class BoundedRepliesTests(RedisFixture fixture) : IClassFixture<RedisFixture>

@@ -6,7 +6,7 @@ using Flux.Testing;
 namespace Flux.Gateway.Tests.Hardening;
 
 /// <summary>
-/// Issue 8, point 6: every close is a close frame with its code, even to a client that is still sending, and
+/// Every close is a close frame with its code, even to a client that is still sending, and
 /// malformed WebSocket input (empty messages, invalid UTF-8, endless fragments) gets its documented code.
 /// </summary>
 public sealed class CloseFrameTests(RedisFixture fixture) : IClassFixture<RedisFixture>, IAsyncLifetime

@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace Flux.Gateway.Tests.Hardening;
 
 /// <summary>
-/// Issue 8, point 2: when Redis loses a guild's state (FLUSHALL, a restart without persistence), its seqs start over.
+/// When Redis loses a guild's state (FLUSHALL, a restart without persistence), its seqs start over.
 /// Members must be told (closed with 4007), never left to skip the new messages that fall below their cursor.
 /// Each test runs against its own server, on Garnet and on redis-server.
 /// </summary>

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Flux.Gateway.Tests.Hardening;
 
 /// <summary>
-/// Issue 8, structure: options are checked at start-up, nested ones included, so a bad setting stops the gateway with
+/// Options are checked at start-up, nested ones included, so a bad setting stops the gateway with
 /// a message that names it instead of misbehaving under load.
 /// </summary>
 public sealed class OptionsValidationTests(RedisFixture redis) : IClassFixture<RedisFixture>

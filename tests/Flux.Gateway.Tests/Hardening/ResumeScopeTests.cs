@@ -3,7 +3,7 @@ using Flux.Testing;
 
 namespace Flux.Gateway.Tests.Hardening;
 
-/// <summary>Issue 8, point 7: a resume replays only what its session could have seen: nothing from before it joined a guild.</summary>
+/// <summary>A resume replays only what its session could have seen: nothing from before it joined a guild.</summary>
 public sealed class ResumeScopeTests(RedisFixture fixture) : IClassFixture<RedisFixture>
 {
     [Fact]

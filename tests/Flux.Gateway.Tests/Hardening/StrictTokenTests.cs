@@ -6,7 +6,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Flux.Gateway.Tests.Hardening;
 
-/// <summary>Issue 8, point 7: a token's claims have exactly the types the contract gives them, and no header asks for more.</summary>
+/// <summary>A token's claims have exactly the types the contract gives them, and no header asks for more.</summary>
 public sealed class StrictTokenTests
 {
     private readonly Microsoft.IdentityModel.Tokens.SymmetricSecurityKey _key = SigningKey.FromBase64(SigningKey.Generate());

@@ -5,7 +5,7 @@ using Flux.Testing;
 namespace Flux.Gateway.Tests.Hardening;
 
 /// <summary>
-/// Issue 8, point 5: limits hold per user and per client address, not only per connection, so opening more
+/// Limits hold per user and per client address, not only per connection, so opening more
 /// connections buys no more sends, and one address cannot hold the replica's sockets or its token checks.
 /// </summary>
 public sealed class UserLimitsTests(RedisFixture fixture) : IClassFixture<RedisFixture>

@@ -319,7 +319,7 @@ public sealed class GuildFanoutTests
     [Fact]
     public void The_history_expiry_is_renewed_at_most_hourly_and_its_record_goes_with_the_guild()
     {
-        // Issue 8, point 8: the per-guild expiry record is pruned. It lives on the guild's fan-out, which the idle sweep
+        // The per-guild expiry record is pruned. It lives on the guild's fan-out, which the idle sweep
         // closes and drops with everything it holds; no dictionary outlives the guilds.
         var time = new FakeTimeProvider();
         var fanout = new GuildFanout(Guild, _history, 100, TestMetrics.Gateway(), time, NullLogger.Instance);

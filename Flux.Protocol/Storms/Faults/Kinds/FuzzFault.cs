@@ -3,7 +3,7 @@ namespace Flux.Protocol.Storms.Faults.Kinds;
 /// <summary>Extra clients send random and mutated frames; each must be closed with a documented code, and the users lose nothing.</summary>
 public sealed class FuzzFault : FaultKindBase
 {
-    public const int MaxClients = 1_000;
+    public const int MaxFuzzClients = 1_000;
 
     public override FaultKind Kind => FaultKind.Fuzz;
 
@@ -13,11 +13,10 @@ public sealed class FuzzFault : FaultKindBase
 
     public override string Describe(FaultSpec fault) => $"fuzz: {fault.Clients} clients × {fault.Duration:0.#} s";
 
-    public override IEnumerable<string> Validate(FaultSpec fault, StormPlan plan, string name)
-    {
-        foreach (string error in base.Validate(fault, plan, name)) yield return error;
-        if (fault.Clients is < 1 or > MaxClients) yield return $"{name}: clients must be between 1 and {MaxClients}.";
-    }
+    // Its clients are its own, not picked among the users.
+    protected override int MaxClients(StormPlan plan) => MaxFuzzClients;
+
+    protected override string MaxClientsText(StormPlan plan) => MaxFuzzClients.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public override FaultAllowance Allowance(FaultSpec fault) =>
         FaultAllowance.Nothing with { Text = "its own clients are closed, each with a documented close code; the users lose nothing and are not closed" };

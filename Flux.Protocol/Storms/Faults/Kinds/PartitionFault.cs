@@ -13,12 +13,6 @@ public sealed class PartitionFault : FaultKindBase
 
     public override string Describe(FaultSpec fault) => $"partition: {fault.Clients} × {fault.Duration:0.#} s";
 
-    public override IEnumerable<string> Validate(FaultSpec fault, StormPlan plan, string name)
-    {
-        foreach (string error in base.Validate(fault, plan, name)) yield return error;
-        if (fault.Clients < 1 || fault.Clients > plan.Users) yield return $"{name}: clients must be between 1 and the number of users.";
-    }
-
     public override FaultAllowance Allowance(FaultSpec fault) => new(
         "cuts its users off; they reconnect and resume with nothing lost; sends written at the cut may never reach a gateway (unconfirmed)",
         FaultAllowance.Closing(CloseKinds.Cut), FaultAllowance.Causing(Effect.UnconfirmedSends));

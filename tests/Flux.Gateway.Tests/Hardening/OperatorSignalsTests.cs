@@ -10,8 +10,11 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Flux.Gateway.Tests.Hardening;
 
-/// <summary>Issue 8, point 8: the small promises, each with its test.</summary>
-public sealed class SmallFixesTests(RedisFixture fixture) : IClassFixture<RedisFixture>
+/// <summary>
+/// What the gateway tells operators and clients at its edges: close codes as metric tags only when documented, 1011
+/// reasons without Redis's own words, its uptime, and a 503 with Retry-After for an upgrade during a drain.
+/// </summary>
+public sealed class OperatorSignalsTests(RedisFixture fixture) : IClassFixture<RedisFixture>
 {
     [Fact]
     public async Task A_close_code_the_client_chose_becomes_a_metric_tag_only_when_it_is_documented()
