@@ -37,6 +37,7 @@ public ref struct MessageView
     public long Seq;
     public ReadOnlySpan<byte> From;
     public ReadOnlySpan<byte> Nonce;
+    public ReadOnlySpan<byte> Body;
     public ReadOnlySpan<byte> Ts;
     public ReadOnlySpan<byte> Trace;
 }

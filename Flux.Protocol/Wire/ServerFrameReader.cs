@@ -24,6 +24,7 @@ public static class ServerFrameReader
             else if (reader.ValueTextEquals("seq"u8)) { reader.Read(); message.Seq = reader.TokenType == JsonTokenType.Number ? reader.GetInt64() : 0; }
             else if (reader.ValueTextEquals("from"u8)) { reader.Read(); message.From = reader.ValueSpan; }
             else if (reader.ValueTextEquals("nonce"u8)) { reader.Read(); message.Nonce = reader.ValueSpan; }
+            else if (reader.ValueTextEquals("body"u8)) { reader.Read(); message.Body = reader.ValueSpan; }
             else if (reader.ValueTextEquals("ts"u8)) { reader.Read(); message.Ts = reader.ValueSpan; }
             else if (reader.ValueTextEquals("trace"u8)) { reader.Read(); message.Trace = reader.ValueSpan; }
             else { reader.Read(); reader.Skip(); }

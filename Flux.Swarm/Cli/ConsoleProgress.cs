@@ -42,7 +42,7 @@ internal static class ConsoleProgress
         table.AddRow("users / guilds", $"{r.Users:N0} / {r.Guilds:N0}");
         table.AddRow("sent", r.Sent.ToString("N0"));
         table.AddRow("delivered / expected", $"{r.Delivered:N0} / {r.ExpectedDeliveries:N0}");
-        table.AddRow("lost / duplicates / reordered", $"{r.Lost:N0} / {r.Duplicates:N0} / {r.Reordered:N0}");
+        table.AddRow("lost / duplicates / reordered / corrupted", $"{r.Lost:N0} / {r.Duplicates:N0} / {r.Reordered:N0} / {r.Corrupted:N0}");
         table.AddRow("disconnects unexpected / a fault explains", $"{r.UnexpectedDisconnects:N0} / {r.InjectedDisconnects:N0}");
         table.AddRow("latency p50 / p95 / p99 / p99.9 / max", $"{r.LatencyMs.P50:0.##} / {r.LatencyMs.P95:0.##} / {r.LatencyMs.P99:0.##} / {r.LatencyMs.P999:0.##} / {r.LatencyMs.Max:0.##} ms");
         table.AddRow("throughput sent / delivered", $"{r.Throughput.SentPerS:N0} / {r.Throughput.DeliveredPerS:N0} per s");

@@ -11,7 +11,8 @@ internal static class StormCli
     public const string ExitCodesHelp =
         "Exit codes: 0 passed (the SLA held and every effect was explained by an injected fault within its allowance); " +
         "1 failed (the verdict lists every cause; for compare: a regression); 2 usage or connection error (also a plan the " +
-        "gateway's limits refuse); 3 inconclusive (the swarm could not keep its schedule).";
+        "gateway's limits refuse); 3 inconclusive (the swarm could not keep its schedule, and all that went wrong is what a slow swarm " +
+        "can cause: an SLA breach, 4009 closes, connects that timed out).";
 
     public static RootCommand Build() => Create().Root;
 

@@ -24,6 +24,7 @@ internal static class JUnitWriter
             Case("delivery", "nothing lost", r.Lost == 0, $"{r.Lost:N0} deliveries lost"),
             Case("delivery", "no duplicates", r.Duplicates == 0, $"{r.Duplicates:N0} duplicated deliveries"),
             Case("delivery", "in order", r.Reordered == 0, $"{r.Reordered:N0} reordered deliveries"),
+            Case("delivery", "as sent", r.Corrupted == 0, $"{r.Corrupted:N0} deliveries whose from, body or ts was not what was sent"),
             Case("delivery", "no unexpected disconnects", r.UnexpectedDisconnects == 0, $"{r.UnexpectedDisconnects:N0} unexpected disconnects"),
         };
         foreach (var fault in r.Faults.Append(r.OutsideFaults))

@@ -47,12 +47,14 @@ internal static class ReportWriter
         Row(md, "delivered", r.Delivered.ToString("N0", c));
         Row(md, "lost", r.Lost.ToString("N0", c));
         Row(md, "duplicates", r.Duplicates.ToString("N0", c));
-        Row(md, "reordered", r.Reordered.ToString("N0", c));
+        Row(md, "reordered", r.Reordered.ToString("N0", c) + (r.Details.ReorderedSenders is { Count: > 0 } senders
+            ? $" (out of their sender's order: {string.Join(", ", senders.Select(s => $"{s.Key} ×{s.Value:N0}"))})" : ""));
+        Row(md, "corrupted (from, body or ts not as sent)", r.Corrupted.ToString("N0", c));
         Row(md, "unexpected disconnects", r.UnexpectedDisconnects.ToString("N0", c));
         Row(md, "disconnects a fault explains", r.InjectedDisconnects.ToString("N0", c));
         Row(md, "latency p50 / p95 / p99 / p99.9 / max (healthy)", $"{r.LatencyMs.P50:0.##} / {r.LatencyMs.P95:0.##} / {r.LatencyMs.P99:0.##} / {r.LatencyMs.P999:0.##} / {r.LatencyMs.Max:0.##} ms");
         Row(md, "throughput sent / delivered", $"{r.Throughput.SentPerS:N0} / {r.Throughput.DeliveredPerS:N0} per s");
-        string judgedOn = r.Faults.Any(f => f.Kind == "surge") ? $"; judged on the high tier during surges: measured p95 {r.Sla.MeasuredP95Ms:0.##} ms, p99 {r.Sla.MeasuredP99Ms:0.##} ms" : "";
+        string judgedOn = r.Faults.Any(f => f.Kind == "surge") && r.Tiers.ContainsKey("high") ? $"; judged on the high tier during surges: measured p95 {r.Sla.MeasuredP95Ms:0.##} ms, p99 {r.Sla.MeasuredP99Ms:0.##} ms" : "";
         Row(md, "SLA", $"p95 ≤ {r.Sla.P95Ms} ms, p99 ≤ {r.Sla.P99Ms} ms (alert after {r.Sla.WindowS} s{judgedOn}): {(r.Sla.Passed ? "held" : "violated")}");
         Row(md, "generator", $"lag p99 {r.Generator.LagP99Ms:0.##} ms (max {r.Generator.MaxLagMs:0.#}), GC pauses {r.Generator.GcPauseMs:0} ms, CPU {r.Generator.CpuPct:0} %, scheduling lag p99 {r.Generator.SchedulingLagP99Ms:0.#} ms (max {r.Generator.MaxSchedulingLagMs:0.#})");
         md.AppendLine();

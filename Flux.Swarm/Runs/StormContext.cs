@@ -36,9 +36,12 @@ internal sealed class StormContext
         // One slot more than the plan's faults: the rate-limit breach a plan may be allowed to make.
         Effects = new EffectLedger(plan.Faults.Count + 1);
         Body = new string('x', plan.BodyBytes);
+        Seal = new MessageSeal(runId, seed, plan.BodyBytes);
         Latency = [.. Enumerable.Range(0, CohortNames.Count).Select(_ => new LatencyHistogram())];
-        // Without a surge the SLA is judged on every healthy user; during one, on the high tier only (see Judged).
-        Judged = plan.Faults.Any(f => f.Kind == FaultKind.Surge) ? new LatencyHistogram() : Latency[(int)Cohort.Healthy];
+        // Without a surge the SLA is judged on every healthy user; during one, on the high tier only (see Judged), unless the
+        // plan has no high-tier user: then on every healthy user throughout, or a surge would never be judged at all.
+        SurgeJudgesHighTier = plan.Faults.Any(f => f.Kind == FaultKind.Surge) && Layout.UserTier.Contains(Tier.High);
+        Judged = SurgeJudgesHighTier ? new LatencyHistogram() : Latency[(int)Cohort.Healthy];
     }
 
     public string RunId { get; }
@@ -58,7 +61,14 @@ internal sealed class StormContext
     public GuildLayout Layout { get; }
     public FaultTimeline Faults { get; }
     public EffectLedger Effects { get; }
+    /// <summary>The body of every message to a peer (Flux's are sealed: <see cref="Seal"/>).</summary>
     public string Body { get; }
+
+    /// <summary>How messages to Flux are sealed and checked (the same for every shard of the run).</summary>
+    public MessageSeal Seal { get; }
+
+    /// <summary>Senders whose messages reached a member out of the order they were sent, and how often.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<int, long> SenderOrderBreaks { get; } = new();
     public StormClock Clock { get; }
     public DeliveryLedger Ledger { get; }
 
@@ -85,9 +95,13 @@ internal sealed class StormContext
     /// <summary>
     /// What the SLA is judged on: deliveries to healthy users, except that a message sent during a surge (or its
     /// recovery) counts only if it went to a high-tier user. Overload may slow and shed the lower tiers; the high tier
-    /// must keep its SLA. Without a surge in the plan this is the healthy cohort's histogram itself.
+    /// must keep its SLA. Without a surge in the plan, or without high-tier users in it, this is the healthy cohort's
+    /// histogram itself.
     /// </summary>
     public LatencyHistogram Judged { get; }
+
+    /// <summary>Whether a surge is judged on the high tier alone: the plan has a surge and high-tier users.</summary>
+    public bool SurgeJudgesHighTier { get; }
 
     /// <summary>The worst delivery of each second that carried a trace.</summary>
     public WorstDelivery WorstSampled { get; } = new();
@@ -103,10 +117,6 @@ internal sealed class StormContext
     /// <summary>Cancelled when the run ends: users disconnect and stop reconnecting.</summary>
     public CancellationTokenSource Stopping { get; } = new();
 
-    /// <summary>
-    /// The fault that explains something that happened to a user at <paramref name="second"/>: the fault that picked the
-    /// user (slow consumers, partition) while it lasts and its users recover, else the fault active then, else -1. A
-    /// user picked by an early fault is not excused by it for good: a later drain's close belongs to the drain.
-    /// </summary>
-    public int FaultFor(int pickedBy, double second) => pickedBy >= 0 && Faults.Covers(pickedBy, second) ? pickedBy : Faults.ActiveAt(second);
+    /// <summary>The fault that explains something that happened to a user at <paramref name="second"/> (see <see cref="FaultTimeline.Explaining"/>).</summary>
+    public int FaultFor(int pickedBy, double second, int gateway = -1) => Faults.Explaining(pickedBy, second, gateway);
 }

@@ -30,6 +30,8 @@ internal sealed class LiveSampler(StormContext storm, IReadOnlyList<SimulatedUse
         : null;
     private long _lastSent;
     private long _lastDelivered;
+    // Each user's deliveries at the last sample, to tell the healthy users' deliveries of each second.
+    private long[]? _deliveredAtLastSample;
     private double _lastSampleAt;
 
     public IReadOnlyList<TimelineRow> Timeline => _timeline;
@@ -162,8 +164,11 @@ internal sealed class LiveSampler(StormContext storm, IReadOnlyList<SimulatedUse
     // the second against the SLA: during a surge on the high tier (StormContext.Judged), otherwise on the healthy window.
     private (LatencyStats Window, LatencyStats HighTier, (string?, double) Worst, ShardSecond? AgentSecond) TakeSecond(double now)
     {
+        long healthyDeliveries = HealthyDeliveriesThisSecond();
         var healthy = storm.Latency[(int)Cohort.Healthy];
         var window = healthy.TakeInterval(interval => storm.Metrics.RecordDeliveries(Cohort.Healthy, interval));
+        // This process's own deliveries and latency (a coordinator's merged window trails by a second).
+        bool untimed = healthyDeliveries > 0 && window.Count == 0;
         var worst = storm.WorstSampled.Take();
         for (int c = 1; c < storm.Latency.Length; c++)
         {
@@ -187,12 +192,26 @@ internal sealed class LiveSampler(StormContext storm, IReadOnlyList<SimulatedUse
             agentSecond = ShardSecondsMerge.Part(healthy.LastInterval, storm.Judged.LastInterval, storm.TierLatency[(int)Tier.High].LastInterval);
         }
         storm.Generator.Sample();
-        if (sla.Observe(now, judged))
+        if (sla.Observe(now, judged, untimed))
         {
             Log.SlaAlert(storm.Logger, storm.RunId, sla.Message);
             storm.Metrics.SlaAlert();
         }
         return (window, highTier, worst, agentSecond);
+    }
+
+    // Deliveries to users still healthy since the last sample (a user's cohort only ever leaves healthy).
+    private long HealthyDeliveriesThisSecond()
+    {
+        _deliveredAtLastSample ??= new long[users.Count];
+        long healthy = 0;
+        for (int i = 0; i < users.Count; i++)
+        {
+            long delivered = users[i].Receipts.Delivered;
+            if (users[i].Cohort == Cohort.Healthy) healthy += delivered - _deliveredAtLastSample[i];
+            _deliveredAtLastSample[i] = delivered;
+        }
+        return healthy;
     }
 
     // Seqs that a connected user is still missing although its guild moved past them a while ago.

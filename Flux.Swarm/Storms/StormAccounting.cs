@@ -40,12 +40,10 @@ internal static class StormAccounting
     private const long GatewayCloseWindowMicroseconds = 10_000_000;
 
     /// <summary>
-    /// A shed close (1013) a fault explains leaves a send nobody received this soon before it unconfirmed, unless a later
-    /// send of the same sender was published before the close. Shedding happens when a gateway is behind, and the gateway
-    /// reads a connection's frames in order and discards what it has not read when it closes: at a surge's peak it was
-    /// 1 to 2 s behind in its reading. A later send that was published proves the earlier one was read, and then neither
-    /// published nor refused: lost. Other closes (drained, a slow consumer closed, a swarm cut, a dropped connection)
-    /// keep the 1 s window. A close no fault explains fails the run whatever this says.
+    /// A shed close (1013) a fault explains leaves a send nobody received this soon before it unconfirmed. Shedding
+    /// happens when a gateway is behind, and the gateway discards what it has not read when it closes: at a surge's peak
+    /// it was 1 to 2 s behind in its reading. Other closes (drained, a slow consumer closed, a swarm cut, a dropped
+    /// connection) keep the 1 s window. A close no fault explains fails the run whatever this says.
     /// </summary>
     private const long ShedCloseWindowMicroseconds = 5_000_000;
 
@@ -152,6 +150,7 @@ internal static class StormAccounting
             tally.TierUsers.Add(users.Count(u => (int)u.Tier == t));
             tally.TierShedUsers.Add(users.Count(u => (int)u.Tier == t && u.Cohort == Cohort.Shed));
         }
+        foreach (var (sender, count) in storm.SenderOrderBreaks) tally.ReorderedSenders[$"{storm.RunId}-u{sender}"] = count;
         tally.NotInjected.AddRange(notInjected);
         tally.Notes.AddRange(notes);
         return tally;
@@ -160,24 +159,25 @@ internal static class StormAccounting
     private static Google.Protobuf.ByteString ByteString(HdrHistogram.HistogramBase histogram) =>
         Google.Protobuf.ByteString.CopyFrom(HistogramCodec.Encode(histogram));
 
-    // The end of the sender's connection that leaves a send nobody received unconfirmed rather than lost, or null: any end
-    // just after it (it may have died in the socket); or, next after it and soon enough, a close a fault explains: for
-    // Redis trouble (GatewayCloseWindowMicroseconds), or a shed close with no later send of the sender published before
-    // it (ShedCloseWindowMicroseconds).
+    // The end of the sender's connection that leaves a send nobody received unconfirmed rather than lost, or null. Only the
+    // next end at or after the send can, and only if no later send of the same sender was published before that end: the
+    // gateway reads a connection's frames in order, so a later send it published proves it read this one, and then neither
+    // published nor refused it: lost, whatever the close. Without that proof: an end within CutWindowMicroseconds (the
+    // send may have died in the socket, or sat unread behind the close); or, soon enough after, a close a fault explains:
+    // for Redis trouble (GatewayCloseWindowMicroseconds) or shedding (ShedCloseWindowMicroseconds). docs/protocol.md
+    // ("Unconfirmed sends") gives the gateway's read path behind each window.
     // publishedTimes: the intended times of the sender's sends that were published, ascending (null: none).
     internal static ConnectionEnd? UnconfirmingEnd(IReadOnlyList<ConnectionEnd> cuts, long intended, List<long>? publishedTimes)
     {
-        foreach (var cut in cuts)
-        {
-            if (intended >= cut.AtMicroseconds - CutWindowMicroseconds && intended <= cut.AtMicroseconds) return cut;
-        }
         foreach (var cut in cuts) // in time order: the first at or after the send is the next end
         {
             if (cut.AtMicroseconds < intended) continue;
-            if (cut.Fault < 0) return null;
+            if (PublishedBetween(publishedTimes, intended, cut.AtMicroseconds)) return null;
             long after = cut.AtMicroseconds - intended;
+            if (after <= CutWindowMicroseconds) return cut;
+            if (cut.Fault < 0) return null;
             if (cut.CloseCode is CloseCodes.InvalidSession or CloseCodes.InternalError) return after <= GatewayCloseWindowMicroseconds ? cut : null;
-            if (cut.CloseCode is CloseCodes.Shed && after <= ShedCloseWindowMicroseconds && !PublishedBetween(publishedTimes, intended, cut.AtMicroseconds)) return cut;
+            if (cut.CloseCode is CloseCodes.Shed) return after <= ShedCloseWindowMicroseconds ? cut : null;
             return null;
         }
         return null;

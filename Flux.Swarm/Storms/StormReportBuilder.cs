@@ -37,8 +37,16 @@ internal sealed class StormReportBuilder(StormRun run, FaultInjector injector)
         var generator = sum.Generator;
         // Faults on shared parts are shard 0's (this process): its injector's allowances and notes stand for the storm.
         IReadOnlyList<string> notInjected = [.. injector.NotInjected, .. sum.NotInjected];
+        // A surge in a plan without high-tier users is judged on every healthy user, or it would not be judged at all.
+        bool surgeOnEveryone = plan.Faults.Any(f => f.Kind == FaultKind.Surge) && !storm.SurgeJudgesHighTier;
+        string? slaBreach = slaPassed ? null
+            : SlaBreach(sla, judged, plan.Sla) + (surgeOnEveryone ? " (judged on every healthy user, the surge included: the plan has no high-tier users)" : "");
+        long timed = sum.Latency.Sum(h => h.TotalCount);
+        List<string> unmeasured = sum.Delivered > 0 && timed == 0
+            ? [$"{sum.Delivered:N0} deliveries and not one latency: nothing the target sent back carried the time it was sent, so the SLA cannot be judged"]
+            : [];
         var verdict = VerdictJudge.Judge(new VerdictInput(plan, injector.Allowances, effects, storm.LimitBreachFault,
-            slaPassed ? null : SlaBreach(sla, judged, plan.Sla), notInjected, generator.Saturated ? generator.Reason : null));
+            slaBreach, notInjected, generator.Saturated ? generator.Reason : null, unmeasured));
 
         var steadyRows = run.Timeline.Where(r => r.Phase == "steady").ToList();
         long sent = sum.Counter(nameof(StormCounters.Sent));
@@ -61,6 +69,7 @@ internal sealed class StormReportBuilder(StormRun run, FaultInjector injector)
             Lost = lost,
             Duplicates = sum.Duplicates,
             Reordered = sum.Reordered,
+            Corrupted = effects.Total(Effect.Corrupted),
             UnexpectedDisconnects = verdict.UnexpectedCloses,
             InjectedDisconnects = verdict.ExpectedCloses,
             LatencyMs = Block(healthy),
@@ -80,10 +89,13 @@ internal sealed class StormReportBuilder(StormRun run, FaultInjector injector)
                 sum.Counter(nameof(StormCounters.SkippedSends)), sum.Counter(nameof(StormCounters.ConnectFailures)),
                 sum.Counter(nameof(StormCounters.Resumes)), sum.Counter(nameof(StormCounters.SessionsLost)),
                 sum.Counter(nameof(StormCounters.GapsReported)), sum.Counter(nameof(StormCounters.ShedDisconnects)),
-                sum.Counter(nameof(StormCounters.ForeignMessages)), effects.Total(Effect.AnnouncedLoss), sum.NeverReceived),
+                sum.Counter(nameof(StormCounters.ForeignMessages)), effects.Total(Effect.AnnouncedLoss), sum.NeverReceived,
+                sum.ReorderedSenders.Count == 0 ? null
+                    : sum.ReorderedSenders.OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Take(20).ToDictionary()),
             Timeline = [.. run.Timeline],
             Gateways = storm.Gateways.Select(g => g.WebSocket.ToString()).ToList(),
-            Notes = [.. notInjected, drainNote, .. sum.Notes],
+            Notes = [.. notInjected, drainNote, .. sum.Notes,
+                .. surgeOnEveryone ? ["the plan has a surge but no high-tier users: the SLA is judged on every healthy user throughout, the surge included"] : Array.Empty<string>()],
             Shards = shards is null ? null : Shards(shards, tallies, sum),
             StartedAt = run.StartedAt.ToString("O"),
             FinishedAt = storm.Time.GetUtcNow().ToString("O"),

@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Text.Json;
 using Flux.Protocol.Wire;
 using Flux.Swarm.Runs;
@@ -12,9 +11,10 @@ namespace Flux.Swarm.Users;
 /// ready; <c>msg</c> and <c>gap</c> go to the receipts; <c>error</c> is a refused send. A 4007 close forgets the session,
 /// so the next connection identifies afresh.
 /// </summary>
-internal sealed class FluxClientProtocol(StormContext storm, SimulatedUser user, UserReceipts receipts, Action<byte[]> reply) : IClientProtocol
+/// <param name="connection">Which of the user's connections is open now (from 1), for the nonce.</param>
+internal sealed class FluxClientProtocol(StormContext storm, SimulatedUser user, UserReceipts receipts, Action<byte[]> reply, Func<int> connection)
+    : IClientProtocol
 {
-    private readonly byte[] _guildUtf8 = System.Text.Encoding.UTF8.GetBytes(user.Guild);
     private string? _session;
 
     public int HeartbeatMs { get; private set; }
@@ -25,10 +25,13 @@ internal sealed class FluxClientProtocol(StormContext storm, SimulatedUser user,
 
     public Uri ConnectUri(Uri gateway) => gateway;
 
+    // Sealed (MessageSeal): every recipient can check the message is the one sent, and which of the sender's it is.
     public byte[] Send(long messageId, long intendedUs, bool traced)
     {
         using var activity = traced ? SwarmActivities.StartMessageSend(storm.StormTrace, user.Guild, messageId) : null;
-        return ClientFrameWriter.Send(user.Guild, messageId.ToString(System.Globalization.CultureInfo.InvariantCulture), storm.Body, intendedUs, activity?.Id);
+        long ordinal = storm.Ledger.ById(messageId).Ordinal;
+        string nonce = MessageSeal.Nonce(messageId, user.Index, ordinal, connection());
+        return ClientFrameWriter.Send(user.Guild, nonce, storm.Seal.Body(messageId, intendedUs, user.Index), intendedUs, activity?.Id);
     }
 
     public bool Read(ReadOnlySpan<byte> frame)
@@ -63,9 +66,7 @@ internal sealed class FluxClientProtocol(StormContext storm, SimulatedUser user,
 
     private void OnMessage(in MessageView message)
     {
-        long messageId = Utf8Parser.TryParse(message.Nonce, out long id, out _) ? id : -1;
-        long? intended = Utf8Parser.TryParse(message.Ts, out long ts, out _) ? ts : null;
-        if (!message.Guild.SequenceEqual(_guildUtf8) || !receipts.Message(message.Seq, messageId, intended, message.Trace))
+        if (!message.Guild.SequenceEqual(user.GuildUtf8) || !receipts.Message(message))
         {
             Interlocked.Increment(ref storm.Counters.ForeignMessages);
         }

@@ -36,7 +36,7 @@ internal sealed class SimulatedUser : IFaultUser
         Action<byte[]> reply = frame => _ = _connection.SendAsync(frame);
         _protocol = storm.Dialect is { } dialect
             ? new PeerClientProtocol(storm, this, Receipts, dialect, reply)
-            : new FluxClientProtocol(storm, this, Receipts, reply);
+            : new FluxClientProtocol(storm, this, Receipts, reply, () => _connection.Number);
         _connection.Speak(_protocol);
     }
 
@@ -70,7 +70,7 @@ internal sealed class SimulatedUser : IFaultUser
     public bool IsReady => _connection.IsReady;
 
     /// <summary>Whatever goes wrong for this user now is this fault's (or nobody's, -1).</summary>
-    public int FaultNow => _storm.FaultFor(PickedBy, _storm.Clock.NowSeconds);
+    public int FaultNow => _storm.FaultFor(PickedBy, _storm.Clock.NowSeconds, _connection.GatewayIndex);
 
     /// <summary>
     /// When this user's connection ended other than by its own choice (cut by a partition, dropped by a dying gateway,
@@ -121,7 +121,12 @@ internal sealed class SimulatedUser : IFaultUser
     /// <summary>The server refused a send (an error frame): its message will not come, and the refusal is judged by its code.</summary>
     public void SendRefused(string? nonce, string code)
     {
-        if (long.TryParse(nonce, out long messageId)) _storm.Ledger.MarkNotSent(messageId);
+        // A peer's nonce is the message id; Flux's is sealed (MessageSeal), and names it first.
+        if (long.TryParse(nonce, out long messageId)
+            || (nonce is not null && MessageSeal.TryParseNonce(System.Text.Encoding.UTF8.GetBytes(nonce), out var sealedNonce) && (messageId = sealedNonce.Id) >= 0))
+        {
+            _storm.Ledger.MarkNotSent(messageId);
+        }
         Interlocked.Increment(ref _storm.Counters.Rejected);
         int fault = FaultNow;
         _storm.Effects.Add(fault, Effect.RejectedSends);
@@ -132,7 +137,7 @@ internal sealed class SimulatedUser : IFaultUser
     public void ConnectionEnded(ConnectionOutcome outcome)
     {
         var counters = _storm.Counters;
-        int fault = FaultNow;
+        int fault = _storm.FaultFor(PickedBy, _storm.Clock.NowSeconds, outcome.Gateway);
         if (outcome.Planned)
         {
             // The swarm cut it (a partition): planned, and the partition's.
@@ -142,7 +147,8 @@ internal sealed class SimulatedUser : IFaultUser
         else if (!outcome.Connected)
         {
             Interlocked.Increment(ref counters.ConnectFailures);
-            _storm.Effects.Add(fault, Effect.ConnectFailures);
+            // A connect that timed out may be the swarm's own slowness; one refused is the gateway's answer.
+            _storm.Effects.Add(fault, outcome.TimedOut ? Effect.ConnectTimeouts : Effect.ConnectFailures);
         }
         else if (!outcome.WasReady && outcome.CloseCode is null)
         {
@@ -155,7 +161,12 @@ internal sealed class SimulatedUser : IFaultUser
             // Dropped without a close frame (a gateway died), or closed by the gateway, which discards what it reads
             // after its close frame: a send written just before may never have been published.
             lock (_cuts) _cuts.Add(new ConnectionEnd(_storm.Clock.NowMicroseconds, fault, outcome.CloseCode));
-            _storm.Effects.Closed(fault, outcome.CloseCode is { } closeCode ? CloseKinds.Of(closeCode) : CloseKinds.Dropped);
+            _storm.Effects.Closed(fault, outcome.CloseCode switch
+            {
+                CloseCodes.Shed when Tier == Tier.High => CloseKinds.ShedHighTier,
+                { } closeCode => CloseKinds.Of(closeCode),
+                null => CloseKinds.Dropped,
+            });
             if (outcome.CloseCode == CloseCodes.Shed)
             {
                 Interlocked.Increment(ref counters.ShedDisconnects);

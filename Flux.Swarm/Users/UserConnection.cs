@@ -26,9 +26,13 @@ internal sealed class UserConnection(StormContext storm, SimulatedUser user, Hea
     private volatile bool _finished;
     private long _partitionedUntilUs;
     private long _pauseReadingUntilUs;
+    private int _number;
 
     /// <summary>Connected, identified or resumed, and not cut off: the user may send.</summary>
     public bool IsReady => _ready;
+
+    /// <summary>Which of the user's connections this is (from 1): sends of one connection are ordered, across them nothing is.</summary>
+    public int Number => Volatile.Read(ref _number);
 
     /// <summary>The gateway (an index into the plan's) the user is connected or connecting to.</summary>
     public int GatewayIndex => _gatewayIndex % storm.Gateways.Count;
@@ -125,6 +129,7 @@ internal sealed class UserConnection(StormContext storm, SimulatedUser user, Hea
     {
         _disconnectPlanned = false;
         _readyOnThisConnection = false;
+        Interlocked.Increment(ref _number);
         GatewaySocket socket;
         try
         {
@@ -134,7 +139,8 @@ internal sealed class UserConnection(StormContext storm, SimulatedUser user, Hea
         }
         catch (IOException ex)
         {
-            return new ConnectionOutcome(gateway, Connected: false, WasReady: false, Planned: false, CloseCode: null, ex.Message);
+            bool timedOut = ex.InnerException is OperationCanceledException && !stopping.IsCancellationRequested;
+            return new ConnectionOutcome(gateway, Connected: false, WasReady: false, Planned: false, CloseCode: null, ex.Message, timedOut);
         }
         try
         {
@@ -218,4 +224,5 @@ internal sealed class UserConnection(StormContext storm, SimulatedUser user, Hea
 /// <param name="Planned">The swarm ended it itself (a partition's cut).</param>
 /// <param name="CloseCode">The server's close code, when it sent a close frame.</param>
 /// <param name="Error">What broke it, otherwise.</param>
-internal readonly record struct ConnectionOutcome(int Gateway, bool Connected, bool WasReady, bool Planned, int? CloseCode, string? Error);
+/// <param name="TimedOut">The connect (or its upgrade) did not finish within the connect timeout.</param>
+internal readonly record struct ConnectionOutcome(int Gateway, bool Connected, bool WasReady, bool Planned, int? CloseCode, string? Error, bool TimedOut = false);

@@ -1,4 +1,5 @@
 using Flux.Protocol.Storms.Faults;
+using Flux.Protocol.Wire;
 using Flux.Swarm.Measurement;
 using Flux.Swarm.Runs;
 using Flux.Swarm.Telemetry;
@@ -23,9 +24,13 @@ internal sealed class UserReceipts(StormContext storm, SimulatedUser user)
     private long _delivered;
     private long _duplicates;
     private long _reordered;
-    // Against a peer: ordinals sent before the join was confirmed, and each sender's last ordinal.
+    private long _corrupted;
+    // Against a peer: ordinals sent before the join was confirmed.
     private HashSet<long>? _beforeJoin;
-    private Dictionary<int, long>? _lastBySender;
+    // Each sender's last message this user received, on which of its connections: its next must come later.
+    private Dictionary<int, SenderMark>? _lastBySender;
+    // Against Flux: which of each sending shard's messages to the guild (by ordinal) this user has received.
+    private SeqTracker?[]? _seen;
 
     /// <summary>This user's view of its guild's seqs in the current epoch; null until its first ready.</summary>
     public SeqTracker? Tracker => _tracker;
@@ -44,6 +49,9 @@ internal sealed class UserReceipts(StormContext storm, SimulatedUser user)
     public long Duplicates => Volatile.Read(ref _duplicates);
 
     public long Reordered => Volatile.Read(ref _reordered);
+
+    /// <summary>Deliveries whose from, body or ts was not what was sent.</summary>
+    public long Corrupted => Volatile.Read(ref _corrupted);
 
     /// <summary>The user caught up: it has every seq its guild's epoch reached (against a peer: nothing below the top is missing).</summary>
     public bool CaughtUp(bool peer) =>
@@ -78,14 +86,19 @@ internal sealed class UserReceipts(StormContext storm, SimulatedUser user)
     }
 
     /// <summary>
-    /// A message of the user's guild from a Flux gateway. <paramref name="messageId"/> is its nonce (-1 when it is not a
-    /// number the swarm sent), <paramref name="intendedUs"/> the send time it carries (null when it carries none).
-    /// Returns false when the user has not joined yet, so the message is not its guild's to count.
+    /// A message of the user's guild from a Flux gateway. Its seq is checked against the guild's (in order, once); its
+    /// nonce against what the user already received (a message delivered twice under two seqs is a duplicate, however
+    /// gap-free the seqs) and against its sender's earlier messages (one connection's sends get increasing seqs); its
+    /// <c>from</c>, <c>body</c> and <c>ts</c> against its seal (<see cref="MessageSeal"/>). Its latency runs from the send
+    /// time in the sender's ledger, or, for another shard's message, from the sealed <c>ts</c>: never from a field the
+    /// gateway could have changed unnoticed. Returns false when the user has not joined yet, so the message is not its
+    /// guild's to count.
     /// </summary>
-    public bool Message(long seq, long messageId, long? intendedUs, ReadOnlySpan<byte> trace)
+    public bool Message(in MessageView message)
     {
         if (_tracker is null) return false;
         long now = storm.Clock.NowMicroseconds;
+        long seq = message.Seq;
         var arrival = _tracker.Record(seq);
         if (arrival == SeqArrival.Duplicate)
         {
@@ -93,14 +106,42 @@ internal sealed class UserReceipts(StormContext storm, SimulatedUser user)
             return true;
         }
         if (arrival == SeqArrival.Late) CountReordered();
-        Delivered1();
         _epochMax!.Observe(seq);
-        if (messageId >= 0 && !storm.Ledger.MarkDelivered(messageId, seq))
+        if (!MessageSeal.TryParseNonce(message.Nonce, out var nonce))
         {
-            // Another shard's send (a distributed storm): kept for the end, when the shards pool what they received.
-            storm.Receipts.Record(messageId, user.GuildIndex, seq, intendedUs ?? 0);
+            // Not a message the swarm sent: it takes its seq, and counts as delivered, but nothing more can be checked.
+            Delivered1();
+            return true;
         }
-        if (intendedUs is { } intended) RecordLatency(now, intended, trace, seq);
+        if (SeenBefore(nonce))
+        {
+            CountDuplicate();
+            return true;
+        }
+        Delivered1();
+        if (arrival == SeqArrival.InOrder) CheckSenderOrder(nonce.Sender, nonce.Connection, nonce.Ordinal);
+        long? intended;
+        bool local = storm.Ledger.Contains(nonce.Id);
+        if (local)
+        {
+            intended = storm.Ledger.ById(nonce.Id).IntendedMicroseconds;
+            storm.Ledger.MarkDelivered(nonce.Id, seq);
+        }
+        else
+        {
+            // Another shard's send (a distributed storm): its sealed ts is checked below; the shards pool what they
+            // received at the end.
+            intended = MessageSeal.EchoedTime(message.Ts);
+            storm.Receipts.Record(nonce.Id, user.GuildIndex, seq, intended ?? 0);
+        }
+        if (intended is not { } at || !storm.Seal.Matches(nonce, at, message.Ts, message.From, message.Body))
+        {
+            CountCorrupted();
+            // Another shard's time that fails its seal is not the swarm's: no latency is taken from it.
+            if (!local) return true;
+            at = intended!.Value;
+        }
+        RecordLatency(now, at, message.Trace, seq);
         return true;
     }
 
@@ -142,9 +183,7 @@ internal sealed class UserReceipts(StormContext storm, SimulatedUser user)
             CountDuplicate();
             return true;
         }
-        _lastBySender ??= [];
-        if (_lastBySender.TryGetValue(sent.Sender, out long last) && ordinal < last) CountReordered();
-        else _lastBySender[sent.Sender] = ordinal;
+        CheckSenderOrder(sent.Sender, connection: 0, ordinal);
         Delivered1();
         _epochMax!.Observe(ordinal);
         storm.Ledger.MarkDelivered(messageId, ordinal);
@@ -154,6 +193,38 @@ internal sealed class UserReceipts(StormContext storm, SimulatedUser user)
     }
 
     private void Delivered1() => Volatile.Write(ref _delivered, _delivered + 1);
+
+    // Whether this user already received the message (by its nonce), whatever seq it came with then.
+    private bool SeenBefore(in SealedNonce nonce)
+    {
+        int shard = storm.Ledger.ShardOf(nonce.Id);
+        _seen ??= new SeqTracker?[storm.Shard.Count];
+        var seen = _seen[shard] ??= new SeqTracker(0);
+        return seen.Record(nonce.Ordinal) == SeqArrival.Duplicate;
+    }
+
+    // A sender's messages must reach every member in the order it sent them: Flux gives one connection's sends increasing
+    // seqs in the order they were sent, a peer keeps order per sender. Across a sender's connections nothing is promised.
+    private void CheckSenderOrder(int sender, int connection, long ordinal)
+    {
+        _lastBySender ??= [];
+        ref var last = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_lastBySender, sender, out bool known);
+        if (known && last.Connection == connection && ordinal < last.Ordinal)
+        {
+            CountReordered();
+            storm.SenderOrderBreaks.AddOrUpdate(sender, 1, static (_, n) => n + 1);
+            return;
+        }
+        last = new SenderMark(connection, ordinal);
+    }
+
+    private void CountCorrupted()
+    {
+        Volatile.Write(ref _corrupted, _corrupted + 1);
+        storm.Effects.Add(user.FaultNow, Effect.Corrupted);
+    }
+
+    private readonly record struct SenderMark(int Connection, long Ordinal);
 
     // From the intended send time, not the actual one: a stalled sender cannot hide latency.
     private void RecordLatency(long now, long intendedUs, ReadOnlySpan<byte> trace, long seq)

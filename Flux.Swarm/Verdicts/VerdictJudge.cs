@@ -10,6 +10,7 @@ namespace Flux.Swarm.Verdicts;
 /// <param name="SlaBreach">Why the SLA did not hold, or null.</param>
 /// <param name="NotInjected">Faults that could not be injected, and why: the plan was not carried out.</param>
 /// <param name="GeneratorBound">Why the swarm could not keep its schedule, or null.</param>
+/// <param name="Unmeasured">What the run could not measure (deliveries without latency): each fails it.</param>
 internal sealed record VerdictInput(
     StormPlan Plan,
     IReadOnlyList<FaultAllowance> Allowances,
@@ -17,7 +18,11 @@ internal sealed record VerdictInput(
     int LimitBreachFault,
     string? SlaBreach,
     IReadOnlyList<string> NotInjected,
-    string? GeneratorBound);
+    string? GeneratorBound,
+    IReadOnlyList<string>? Unmeasured = null)
+{
+    public IReadOnlyList<string> Unmeasured { get; } = Unmeasured ?? [];
+}
 
 /// <summary>The judged outcome: every cause, and each fault's effects against its allowance.</summary>
 /// <param name="UnexpectedCloses">Users' connections that ended in a way no fault allowed.</param>
@@ -29,19 +34,20 @@ internal sealed record Verdict(string Outcome, IReadOnlyList<string> Causes, str
 }
 
 /// <summary>
-/// Judges a storm: it passes only if the SLA held and every effect (a loss, a duplicate, a reorder, an unexpected
-/// close, a lost session, a gap, a rejected send) was explained by an injected fault within that fault's allowance.
-/// A run whose generator could not keep its schedule is inconclusive: its latencies say nothing either way, and a loss
-/// may be a receiver still behind when the drain ended. The causes it saw are still listed. But a slow generator cannot
-/// deliver a message twice or out of order: a duplicate or a reorder no fault explains fails the run whatever the
-/// generator's health.
+/// Judges a storm: it passes only if the SLA held and every effect (a loss, a duplicate, a reorder, a corrupted delivery,
+/// an unexpected close, a lost session, a gap, a rejected send) was explained by an injected fault within that fault's
+/// allowance. A run whose generator could not keep its schedule is inconclusive only when everything that went wrong is
+/// what a slow swarm can cause itself: a breach of the SLA (its latencies include its own lateness), 4009 heartbeat
+/// closes (its heartbeats went out late) and connects that timed out. Anything else (a loss, a duplicate, a reorder, a
+/// corruption, a 1011, a drop, a 4007 outside a fault, a gap, a user not back) a slow swarm cannot cause, and it fails
+/// the run with exit 1 whatever the generator's health. Every cause is listed either way.
 /// </summary>
 internal static class VerdictJudge
 {
     public static Verdict Judge(VerdictInput input)
     {
-        var causes = new List<string>();
-        if (input.SlaBreach is { } breach) causes.Add(breach);
+        var causes = new List<(string Text, bool SlowSwarmCanCause)>();
+        if (input.SlaBreach is { } breach) causes.Add((breach, true));
         long unexpected = 0, expected = 0;
         void Count(int index, FaultAllowance allowance)
         {
@@ -52,66 +58,68 @@ internal static class VerdictJudge
                 else unexpected += count;
             }
         }
+        void Exceeded(IEnumerable<Excess> excesses, string where) =>
+            causes.AddRange(excesses.Select(e => ($"{where}: {e.Text}", SlowSwarmCanCause(e))));
 
         var faults = new List<FaultBlock>();
         for (int i = 0; i < input.Plan.Faults.Count; i++)
         {
             var fault = input.Plan.Faults[i];
-            var block = Judge(input.Ledger, i, fault.Describe(), FaultSpec.KindName(fault.Kind), fault.At, fault.Duration, input.Allowances[i]);
+            var (block, excess) = Judge(input.Ledger, i, fault.Describe(), FaultSpec.KindName(fault.Kind), fault.At, fault.Duration, input.Allowances[i]);
             faults.Add(block);
             Count(i, input.Allowances[i]);
-            causes.AddRange(block.Exceeded.Select(e => $"fault {i + 1} ({fault.Describe()}): {e}"));
+            Exceeded(excess, $"fault {i + 1} ({fault.Describe()})");
         }
         if (input.Plan.AllowLimitBreach)
         {
-            var block = Judge(input.Ledger, input.LimitBreachFault, "send-limit breach (allowed by the plan)", "limit-breach",
+            var (block, excess) = Judge(input.Ledger, input.LimitBreachFault, "send-limit breach (allowed by the plan)", "limit-breach",
                 0, input.Plan.TotalSeconds, FaultAllowance.LimitBreach);
             faults.Add(block);
             Count(input.LimitBreachFault, FaultAllowance.LimitBreach);
-            causes.AddRange(block.Exceeded.Select(e => $"send-limit breach: {e}"));
+            Exceeded(excess, "send-limit breach");
         }
-        var outside = Judge(input.Ledger, -1, "no fault active", "none", 0, 0, FaultAllowance.Nothing);
+        var (outside, outsideExcess) = Judge(input.Ledger, -1, "no fault active", "none", 0, 0, FaultAllowance.Nothing);
         Count(-1, FaultAllowance.Nothing);
-        causes.AddRange(outside.Exceeded.Select(e => $"outside any fault: {e}"));
-        causes.AddRange(input.NotInjected.Select(n => $"not carried out: {n}"));
+        Exceeded(outsideExcess, "outside any fault");
+        causes.AddRange(input.NotInjected.Select(n => ($"not carried out: {n}", false)));
+        causes.AddRange(input.Unmeasured.Select(u => (u, false)));
 
-        bool corrupted = Corrupts(input.Ledger, -1, FaultAllowance.Nothing)
-            || input.Plan.Faults.Select((_, i) => i).Any(i => Corrupts(input.Ledger, i, input.Allowances[i]))
-            || (input.Plan.AllowLimitBreach && Corrupts(input.Ledger, input.LimitBreachFault, FaultAllowance.LimitBreach));
-        string outcome = input.GeneratorBound is not null && !corrupted ? StormOutcomes.Inconclusive
+        bool beyondSlowSwarm = causes.Any(c => !c.SlowSwarmCanCause);
+        string outcome = input.GeneratorBound is not null && !beyondSlowSwarm ? StormOutcomes.Inconclusive
             : causes.Count == 0 ? StormOutcomes.Passed
             : StormOutcomes.Failed;
+        var texts = causes.Select(c => c.Text).ToList();
         string text = outcome switch
         {
             StormOutcomes.Passed => "passed",
-            StormOutcomes.Inconclusive => causes.Count == 0
+            StormOutcomes.Inconclusive => texts.Count == 0
                 ? $"inconclusive: {input.GeneratorBound!.TrimEnd('.')}"
-                : $"inconclusive: {input.GeneratorBound!.TrimEnd('.')}; also seen: {string.Join("; ", causes)}",
-            _ when input.GeneratorBound is not null => $"{string.Join("; ", causes)}; and the generator was a bottleneck: {input.GeneratorBound.TrimEnd('.')}",
-            _ => string.Join("; ", causes),
+                : $"inconclusive: {input.GeneratorBound!.TrimEnd('.')}; also seen: {string.Join("; ", texts)}",
+            _ when input.GeneratorBound is not null => $"{string.Join("; ", texts)}; and the generator was a bottleneck: {input.GeneratorBound.TrimEnd('.')}",
+            _ => string.Join("; ", texts),
         };
-        return new Verdict(outcome, causes, text, faults, outside, unexpected, expected);
+        return new Verdict(outcome, texts, text, faults, outside, unexpected, expected);
     }
 
-    private static FaultBlock Judge(EffectLedger ledger, int index, string description, string kind, double at, double duration, FaultAllowance allowance)
+    // What a swarm short of time can cause by itself: late heartbeats (4009) and connects that time out.
+    private static bool SlowSwarmCanCause(Excess excess) =>
+        excess.Effect == Effect.ConnectTimeouts || excess.Close == CloseKinds.Of(Flux.Protocol.Wire.CloseCodes.HeartbeatTimeout);
+
+    private static (FaultBlock Block, List<Excess> Excess) Judge(EffectLedger ledger, int index, string description, string kind, double at, double duration,
+        FaultAllowance allowance)
     {
         var effects = EffectNames.All.ToDictionary(e => e, e => ledger.Count(index, e));
         var closes = ledger.Closes(index);
         var exceeded = allowance.Exceeded(effects, closes);
         foreach (var (close, count) in ledger.FuzzCloses(index))
         {
-            if (!CloseKinds.IsDocumented(close)) exceeded.Add($"{count:N0} fuzzing clients ended with '{close}', not a documented close code");
+            if (!CloseKinds.IsDocumented(close)) exceeded.Add(new Excess($"{count:N0} fuzzing clients ended with '{close}', not a documented close code", null, null));
         }
         var reportedCloses = closes.Concat(ledger.FuzzCloses(index).Select(f => KeyValuePair.Create($"fuzz:{f.Key}", f.Value)))
             .ToDictionary(c => c.Key, c => c.Value);
-        return new FaultBlock(description, kind, at, duration, allowance.Text,
+        var block = new FaultBlock(description, kind, at, duration, allowance.Text,
             effects.Where(e => e.Value > 0).ToDictionary(e => e.Key.ToReportName(), e => e.Value),
-            reportedCloses, exceeded.Count == 0, exceeded);
+            reportedCloses, exceeded.Count == 0, [.. exceeded.Select(e => e.Text)]);
+        return (block, exceeded);
     }
-
-    // Duplicates, reorders or losses beyond the allowance: what no slowness of the generator can cause. A loss is a hole
-    // below what a user received (owed deliveries to users still away are apart), and the drain waits for late ones,
-    // so a swarm that fell behind cannot make one; calling it inconclusive would hide it.
-    private static bool Corrupts(EffectLedger ledger, int index, FaultAllowance allowance) =>
-        new[] { Effect.Duplicates, Effect.Reordered, Effect.Lost }.Any(e => ledger.Count(index, e) > 0 && !allowance.Effects.Contains(e));
 }

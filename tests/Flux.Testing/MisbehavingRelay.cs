@@ -1,32 +1,87 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
 using Flux.Protocol.WebSockets;
 
 namespace Flux.Testing;
 
-/// <summary>What <see cref="MisbehavingRelay"/> does to every n-th <c>msg</c> frame.</summary>
+/// <summary>What <see cref="MisbehavingRelay"/> does wrong, each one a gateway bug the swarm's verdict must catch.</summary>
 public enum Misbehavior
 {
-    /// <summary>Sends it twice.</summary>
+    /// <summary>Sends every n-th <c>msg</c> frame twice.</summary>
     Duplicate,
 
-    /// <summary>Sends it after the next frame of the same connection (usually the next <c>msg</c>).</summary>
+    /// <summary>Sends every n-th <c>msg</c> frame after the next frame of the same connection (usually the next <c>msg</c>).</summary>
     Reorder,
 
-    /// <summary>Never sends it, and says nothing.</summary>
+    /// <summary>Never sends every n-th <c>msg</c> frame, and says nothing.</summary>
     Drop,
+
+    /// <summary>
+    /// A retried publish: every message whose seq is a multiple of n comes twice, the copy under the next seq, and every
+    /// later seq of its guild moves up by one, as if the gateway had published it again. Seqs stay gap-free and every member
+    /// sees the same ones (the choice is by seq, not by connection); only the nonce gives it away.
+    /// </summary>
+    Republish,
+
+    /// <summary>
+    /// A gateway that publishes one connection's sends concurrently: every n-th <c>send</c> of a connection is held back and
+    /// passed on after that connection's next one, so the two are published, and reach every member, the other way round.
+    /// </summary>
+    ReorderSends,
+
+    /// <summary>Every n-th <c>msg</c> frame loses its <c>ts</c>.</summary>
+    StripTs,
+
+    /// <summary>Every n-th <c>msg</c> frame has its <c>ts</c> moved a second into the future.</summary>
+    ForgeTs,
+
+    /// <summary>Every n-th <c>msg</c> frame has its <c>body</c> changed.</summary>
+    AlterBody,
+
+    /// <summary>Every n-th <c>msg</c> frame has its <c>from</c> changed.</summary>
+    AlterFrom,
+
+    /// <summary>Holds every frame to the client for <see cref="RelayOptions.StallMs"/> while the relay's window is open.</summary>
+    Stall,
+
+    /// <summary>Closes every connection with 4012 (slow consumer) once, when the window opens: healthy readers included.</summary>
+    CloseWith4012,
+
+    /// <summary>
+    /// While the window is open, drops every n-th <c>send</c> of a connection, passes its next one on, then closes the
+    /// connection with 1011 (as a gateway whose Redis call failed): the later send, published, proves the first was read.
+    /// </summary>
+    DropSendThenClose1011,
 }
 
+/// <summary>How a <see cref="MisbehavingRelay"/> misbehaves.</summary>
+/// <param name="Every">Every how many-th frame (over all connections for <c>msg</c> frames, per connection for sends).</param>
+/// <param name="MessagePrefix">How a chat message frame from the server begins: Flux's <c>msg</c> by default, or a peer's.</param>
+/// <param name="QuietFor">
+/// Pass everything untouched this long first. A peer may push a message to a user before it says the user has joined,
+/// and the swarm rightly does not count those; misbehaving only once every user has joined keeps the count exact.
+/// </param>
+/// <param name="WindowFrom">When the window of <see cref="Misbehavior.Stall"/>, <see cref="Misbehavior.CloseWith4012"/> and
+/// <see cref="Misbehavior.DropSendThenClose1011"/> opens, from the relay's start.</param>
+/// <param name="WindowFor">How long that window stays open.</param>
+/// <param name="StallMs">How long <see cref="Misbehavior.Stall"/> holds each frame.</param>
+public sealed record RelayOptions(int Every = 40, byte[]? MessagePrefix = null, TimeSpan QuietFor = default, TimeSpan WindowFrom = default,
+    TimeSpan WindowFor = default, int StallMs = 400);
+
 /// <summary>
-/// A WebSocket-aware loopback relay in front of a real gateway that breaks the delivery promise on purpose: it
-/// passes everything through, except that every n-th <c>msg</c> frame from the gateway is duplicated, reordered or
-/// silently dropped. A storm against it must fail: it is how the swarm's verdict is shown not to be fooled.
-/// The client's frames and the opening handshake pass through untouched; server frames are unmasked, so the relay
-/// only has to find their boundaries.
+/// A WebSocket-aware loopback relay in front of a real gateway that breaks the gateway's promises on purpose: it passes
+/// everything through except what its <see cref="Misbehavior"/> changes. A storm against it must fail, with the cause
+/// and count of what it did: it is how the swarm's verdict is shown not to be fooled. Server frames are unmasked, so the
+/// relay rewrites them freely; client frames are masked, and the relay only unmasks them to tell a <c>send</c>.
 /// </summary>
 public sealed class MisbehavingRelay : IAsyncDisposable
 {
     private static readonly byte[] FluxMessagePrefix = """{"op":"msg","""u8.ToArray();
+    private static readonly byte[] FluxReadyPrefix = """{"op":"ready","""u8.ToArray();
+    private static readonly byte[] FluxSendPrefix = """{"op":"send","""u8.ToArray();
 
     /// <summary>How a SignalR hub's push of <c>message</c> begins (the JSON hub protocol writes type, then target).</summary>
     public static readonly byte[] SignalRMessagePrefix = """{"type":1,"target":"message","""u8.ToArray();
@@ -34,13 +89,14 @@ public sealed class MisbehavingRelay : IAsyncDisposable
     /// <summary>How a Socket.IO server's <c>message</c> event begins (Engine.IO message, Socket.IO event).</summary>
     public static readonly byte[] SocketIoMessagePrefix = """42["message","""u8.ToArray();
 
-    private readonly byte[] _messagePrefix;
-    private readonly TimeSpan _quietFor;
-    private readonly System.Diagnostics.Stopwatch _age = System.Diagnostics.Stopwatch.StartNew();
+    // A send held back longer than this goes on alone, so a run's last sends are never swallowed.
+    private static readonly TimeSpan HoldAtMost = TimeSpan.FromMilliseconds(300);
 
+    private readonly RelayOptions _options;
+    private readonly byte[] _messagePrefix;
+    private readonly System.Diagnostics.Stopwatch _age = System.Diagnostics.Stopwatch.StartNew();
     private readonly Uri _gateway;
     private readonly Misbehavior _misbehavior;
-    private readonly int _every;
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Socket> _sockets = [];
@@ -48,13 +104,12 @@ public sealed class MisbehavingRelay : IAsyncDisposable
     private long _messages;
     private long _misbehaved;
 
-    private MisbehavingRelay(Uri gateway, Misbehavior misbehavior, int every, byte[] messagePrefix, TimeSpan quietFor)
+    private MisbehavingRelay(Uri gateway, Misbehavior misbehavior, RelayOptions options)
     {
-        _messagePrefix = messagePrefix;
-        _quietFor = quietFor;
+        _options = options;
+        _messagePrefix = options.MessagePrefix ?? FluxMessagePrefix;
         _gateway = gateway;
         _misbehavior = misbehavior;
-        _every = every;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         _accepting = AcceptAsync();
@@ -63,17 +118,19 @@ public sealed class MisbehavingRelay : IAsyncDisposable
     /// <summary>The relay's address, with the gateway's path and query: what a storm plan names instead of the gateway.</summary>
     public Uri WebSocketUri => new($"ws://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}{_gateway.PathAndQuery}");
 
-    /// <summary>How many messages were duplicated, held back or dropped so far (a frame may carry several).</summary>
+    /// <summary>
+    /// How many times it misbehaved so far: messages duplicated, held back, dropped, republished, rewritten or stalled
+    /// (a frame may carry several), sends swapped or dropped, connections closed.
+    /// </summary>
     public long Misbehaved => Interlocked.Read(ref _misbehaved);
 
     /// <param name="every">Every how many-th <c>msg</c> frame (over all connections) to misbehave on.</param>
     /// <param name="messagePrefix">How a chat message frame from the server begins: Flux's <c>msg</c> by default, or a peer's.</param>
-    /// <param name="quietFor">
-    /// Pass everything untouched this long first. A peer may push a message to a user before it says the user has
-    /// joined, and the swarm rightly does not count those; misbehaving only once every user has joined keeps the count exact.
-    /// </param>
+    /// <param name="quietFor">Pass everything untouched this long first (see <see cref="RelayOptions.QuietFor"/>).</param>
     public static MisbehavingRelay Start(Uri gateway, Misbehavior misbehavior, int every, byte[]? messagePrefix = null, TimeSpan quietFor = default) =>
-        new(gateway, misbehavior, every, messagePrefix ?? FluxMessagePrefix, quietFor);
+        new(gateway, misbehavior, new RelayOptions(every, messagePrefix, quietFor));
+
+    public static MisbehavingRelay Start(Uri gateway, Misbehavior misbehavior, RelayOptions options) => new(gateway, misbehavior, options);
 
     public async ValueTask DisposeAsync()
     {
@@ -86,6 +143,10 @@ public sealed class MisbehavingRelay : IAsyncDisposable
         await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stop.Dispose();
     }
+
+    private bool Quiet => _age.Elapsed < _options.QuietFor;
+
+    private bool InWindow => _age.Elapsed >= _options.WindowFrom && _age.Elapsed < _options.WindowFrom + _options.WindowFor;
 
     private async Task AcceptAsync()
     {
@@ -113,11 +174,18 @@ public sealed class MisbehavingRelay : IAsyncDisposable
             _sockets.Add(client);
             _sockets.Add(upstream);
         }
+        var link = new Link(client, upstream);
+        bool openedBeforeWindow = _age.Elapsed < _options.WindowFrom;
         try
         {
             await upstream.ConnectAsync(new DnsEndPoint(_gateway.Host, _gateway.Port), _stop.Token).ConfigureAwait(false);
+            var toGateway = _misbehavior is Misbehavior.ReorderSends or Misbehavior.DropSendThenClose1011
+                ? RelayClientFramesAsync(link)
+                : CopyAsync(client, upstream);
+            // Only connections open before the window are closed: the users' reconnects are left alone.
+            var closer = _misbehavior == Misbehavior.CloseWith4012 && openedBeforeWindow ? CloseAtWindowAsync(link) : Task.Delay(Timeout.Infinite, _stop.Token);
             // Either direction ending ends both, as a real proxy would.
-            await Task.WhenAny(CopyAsync(client, upstream), RelayFramesAsync(upstream, client)).ConfigureAwait(false);
+            await Task.WhenAny(toGateway, RelayServerFramesAsync(link), closer).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
         {
@@ -150,88 +218,229 @@ public sealed class MisbehavingRelay : IAsyncDisposable
         }
     }
 
-    // The gateway's side: the HTTP response head as it is, then frame by frame, with every n-th msg frame misbehaved on.
-    private async Task RelayFramesAsync(Socket gateway, Socket client)
+    // The client's side, frame by frame after its request head: sends are held back or dropped as the misbehaviour says.
+    private async Task RelayClientFramesAsync(Link link)
     {
-        var buffer = new byte[256 * 1024];
-        int start = 0, end = 0;
-        bool inHead = true;
-        byte[]? held = null; // a msg frame held back, for Reorder
+        var reader = new FrameReader(link.Client, _stop.Token);
+        int sends = 0;
+        bool dropped = false, closed = false;
         try
         {
-            while (true)
+            if (await reader.ReadHeadAsync().ConfigureAwait(false) is not { } head) return;
+            await link.ToGatewayAsync(head, _stop.Token).ConfigureAwait(false);
+            while (await reader.ReadFrameAsync().ConfigureAwait(false) is { } frame)
             {
-                if (end == buffer.Length)
+                if (closed) continue; // after the relay's close frame the client's input is discarded, as a gateway's is
+                if (!IsSend(frame))
                 {
-                    if (start == 0) Array.Resize(ref buffer, buffer.Length * 2);
+                    // A send held back goes on before anything else of the client's (its close above all).
+                    if (link.TakeHeld() is { } pending) await link.ToGatewayAsync(pending, _stop.Token).ConfigureAwait(false);
+                    await link.ToGatewayAsync(frame.Bytes, _stop.Token).ConfigureAwait(false);
+                    continue;
+                }
+                sends++;
+                if (_misbehavior == Misbehavior.ReorderSends)
+                {
+                    if (link.TakeHeld() is { } held)
+                    {
+                        // This send goes first, then the one held back: the gateway publishes them the other way round.
+                        await link.ToGatewayAsync(frame.Bytes, _stop.Token).ConfigureAwait(false);
+                        await link.ToGatewayAsync(held, _stop.Token).ConfigureAwait(false);
+                        Interlocked.Increment(ref _misbehaved);
+                    }
+                    else if (!Quiet && sends % _options.Every == 0)
+                    {
+                        link.Hold(frame.Bytes, HoldAtMost); // never for good: if no send follows soon, it goes on alone
+                    }
                     else
                     {
-                        Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
-                        end -= start;
-                        start = 0;
+                        await link.ToGatewayAsync(frame.Bytes, _stop.Token).ConfigureAwait(false);
                     }
+                    continue;
                 }
-                int read = await gateway.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None, _stop.Token).ConfigureAwait(false);
-                if (read == 0) return;
-                end += read;
-                var output = new List<byte[]>();
-                if (inHead)
+                if (!dropped && InWindow && sends % _options.Every == 0)
                 {
-                    int headEnd = buffer.AsSpan(start, end - start).IndexOf("\r\n\r\n"u8);
-                    if (headEnd < 0) continue;
-                    output.Add(buffer.AsSpan(start, headEnd + 4).ToArray());
-                    start += headEnd + 4;
-                    inHead = false;
+                    dropped = true; // this send never reaches the gateway
+                    Interlocked.Increment(ref _misbehaved);
+                    continue;
                 }
-                while (WebSocketFrameHeader.TryRead(buffer.AsSpan(start, end - start), out var header)
-                       && end - start >= header.Length + header.PayloadLength)
+                await link.ToGatewayAsync(frame.Bytes, _stop.Token).ConfigureAwait(false);
+                if (dropped)
                 {
-                    int size = header.Length + (int)header.PayloadLength;
-                    byte[] frame = buffer.AsSpan(start, size).ToArray();
-                    start += size;
-                    bool isMsg = header.Opcode == WebSocketOpcode.Text && frame.AsSpan(header.Length).StartsWith(_messagePrefix);
-                    if (held is not null)
-                    {
-                        output.Add(frame);
-                        output.Add(held);
-                        held = null;
-                        continue;
-                    }
-                    if (!isMsg || _age.Elapsed < _quietFor)
-                    {
-                        output.Add(frame);
-                        continue;
-                    }
-                    if (Interlocked.Increment(ref _messages) % _every != 0)
-                    {
-                        output.Add(frame);
-                        continue;
-                    }
-                    // A peer may batch several messages in one frame (SignalR does): each of them misbehaves.
-                    Interlocked.Add(ref _misbehaved, Occurrences(frame.AsSpan(header.Length), _messagePrefix));
-                    switch (_misbehavior)
-                    {
-                        case Misbehavior.Duplicate:
-                            output.Add(frame);
-                            output.Add(frame);
-                            break;
-                        case Misbehavior.Reorder:
-                            held = frame;
-                            break;
-                        case Misbehavior.Drop:
-                            break;
-                    }
-                }
-                if (start == end) start = end = 0;
-                foreach (byte[] bytes in output)
-                {
-                    await client.SendAsync(bytes, SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                    // Published a moment later, this send is the proof the dropped one was read; then the close, as from a
+                    // gateway whose Redis call failed. The client closes its side once it reads the close frame.
+                    await Task.Delay(300, _stop.Token).ConfigureAwait(false);
+                    await link.ToClientAsync(CloseFrame(1011, "internal error"), _stop.Token).ConfigureAwait(false);
+                    closed = true;
                 }
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
         {
         }
+    }
+
+    // Sends a close frame with 4012 once the window opens; the client closes its side when it reads it, which ends the relay.
+    private async Task CloseAtWindowAsync(Link link)
+    {
+        var wait = _options.WindowFrom - _age.Elapsed;
+        if (wait > TimeSpan.Zero) await Task.Delay(wait, _stop.Token).ConfigureAwait(false);
+        if (InWindow)
+        {
+            Interlocked.Increment(ref _misbehaved);
+            await link.ToClientAsync(CloseFrame(4012, "slow consumer"), _stop.Token).ConfigureAwait(false);
+        }
+        await Task.Delay(Timeout.Infinite, _stop.Token).ConfigureAwait(false);
+    }
+
+    // The gateway's side: the HTTP response head as it is, then frame by frame, misbehaving as asked.
+    private async Task RelayServerFramesAsync(Link link)
+    {
+        var reader = new FrameReader(link.Upstream, _stop.Token);
+        byte[]? held = null; // a msg frame held back, for Reorder
+        try
+        {
+            if (await reader.ReadHeadAsync().ConfigureAwait(false) is not { } head) return;
+            await link.ToClientAsync(head, _stop.Token).ConfigureAwait(false);
+            while (await reader.ReadFrameAsync().ConfigureAwait(false) is { } frame)
+            {
+                var output = new List<byte[]>();
+                bool isText = frame.Header.Opcode == WebSocketOpcode.Text;
+                bool isMsg = isText && frame.Payload.Span.StartsWith(_messagePrefix);
+                if (held is not null)
+                {
+                    output.Add(frame.Bytes);
+                    output.Add(held);
+                    held = null;
+                }
+                else if (_misbehavior == Misbehavior.Republish && isText)
+                {
+                    Republish(frame, output);
+                }
+                else if (_misbehavior == Misbehavior.Stall)
+                {
+                    if (InWindow)
+                    {
+                        if (isMsg) Interlocked.Increment(ref _misbehaved);
+                        await Task.Delay(_options.StallMs, _stop.Token).ConfigureAwait(false);
+                    }
+                    output.Add(frame.Bytes);
+                }
+                else if (!isMsg || Quiet || !IsMessageOn(_misbehavior) || Interlocked.Increment(ref _messages) % _options.Every != 0)
+                {
+                    output.Add(frame.Bytes);
+                }
+                else
+                {
+                    // A peer may batch several messages in one frame (SignalR does): each of them misbehaves.
+                    Interlocked.Add(ref _misbehaved, Occurrences(frame.Payload.Span, _messagePrefix));
+                    switch (_misbehavior)
+                    {
+                        case Misbehavior.Duplicate:
+                            output.Add(frame.Bytes);
+                            output.Add(frame.Bytes);
+                            break;
+                        case Misbehavior.Reorder:
+                            held = frame.Bytes;
+                            break;
+                        case Misbehavior.Drop:
+                            break;
+                        default:
+                            output.Add(Rewritten(frame.Payload.Span, _misbehavior));
+                            break;
+                    }
+                }
+                foreach (byte[] bytes in output) await link.ToClientAsync(bytes, _stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+        }
+    }
+
+    private static bool IsMessageOn(Misbehavior misbehavior) => misbehavior is Misbehavior.Duplicate or Misbehavior.Reorder or Misbehavior.Drop
+        or Misbehavior.StripTs or Misbehavior.ForgeTs or Misbehavior.AlterBody or Misbehavior.AlterFrom;
+
+    // Seqs of a guild as a gateway that published every message whose seq is a multiple of Every twice would give them:
+    // original seq s becomes s + (s - 1) / Every, and the copy of a republished one takes the seq after it.
+    private void Republish(in Frame frame, List<byte[]> output)
+    {
+        var payload = frame.Payload.Span;
+        if (payload.StartsWith(FluxReadyPrefix))
+        {
+            var ready = JsonNode.Parse(payload)!;
+            foreach (var guild in ready["guilds"]?.AsArray() ?? [])
+            {
+                long seq = guild!["seq"]!.GetValue<long>();
+                guild["seq"] = seq + seq / _options.Every; // the last seq, with the copies at or below it
+            }
+            output.Add(TextFrame(ready));
+            return;
+        }
+        if (!payload.StartsWith(FluxMessagePrefix))
+        {
+            output.Add(frame.Bytes);
+            return;
+        }
+        var message = JsonNode.Parse(payload)!;
+        long original = message["seq"]!.GetValue<long>();
+        long shifted = original + (original - 1) / _options.Every;
+        message["seq"] = shifted;
+        output.Add(TextFrame(message));
+        if (original % _options.Every == 0)
+        {
+            message["seq"] = shifted + 1;
+            output.Add(TextFrame(message));
+            Interlocked.Increment(ref _misbehaved);
+        }
+    }
+
+    private static byte[] Rewritten(ReadOnlySpan<byte> payload, Misbehavior misbehavior)
+    {
+        var message = JsonNode.Parse(payload)!.AsObject();
+        switch (misbehavior)
+        {
+            case Misbehavior.StripTs:
+                message.Remove("ts");
+                break;
+            case Misbehavior.ForgeTs:
+                message["ts"] = (message["ts"]?.GetValue<long>() ?? 0) + 1_000_000;
+                break;
+            case Misbehavior.AlterBody:
+                message["body"] = "tampered with " + message["body"]?.GetValue<string>();
+                break;
+            case Misbehavior.AlterFrom:
+                message["from"] = "mallory";
+                break;
+        }
+        return TextFrame(message);
+    }
+
+    private static bool IsSend(in Frame frame)
+    {
+        if (frame.Header.Opcode != WebSocketOpcode.Text || !frame.Header.Masked) return false;
+        var payload = frame.Payload.Span;
+        Span<byte> start = stackalloc byte[Math.Min(FluxSendPrefix.Length, payload.Length)];
+        WebSocketFrameHeader.Mask(payload[..start.Length], start, frame.Header.MaskKey, 0);
+        return start.SequenceEqual(FluxSendPrefix);
+    }
+
+    private static byte[] TextFrame(JsonNode json) => ServerFrame(WebSocketOpcode.Text, Encoding.UTF8.GetBytes(json.ToJsonString()));
+
+    private static byte[] CloseFrame(int code, string reason)
+    {
+        byte[] payload = new byte[2 + Encoding.UTF8.GetByteCount(reason)];
+        BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)code);
+        Encoding.UTF8.GetBytes(reason, payload.AsSpan(2));
+        return ServerFrame(WebSocketOpcode.Close, payload);
+    }
+
+    private static byte[] ServerFrame(WebSocketOpcode opcode, ReadOnlySpan<byte> payload)
+    {
+        var frame = new byte[WebSocketFrameHeader.SizeOf(payload.Length, masked: false) + payload.Length];
+        int header = WebSocketFrameHeader.Write(frame, opcode, payload.Length);
+        payload.CopyTo(frame.AsSpan(header));
+        return frame;
     }
 
     private static int Occurrences(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> prefix)
@@ -239,5 +448,123 @@ public sealed class MisbehavingRelay : IAsyncDisposable
         int count = 0;
         for (int at; (at = payload.IndexOf(prefix)) >= 0; payload = payload[(at + prefix.Length)..]) count++;
         return count;
+    }
+
+    /// <summary>One whole frame: its header, and its bytes as they came.</summary>
+    private readonly record struct Frame(WebSocketFrameHeader Header, byte[] Bytes)
+    {
+        public ReadOnlyMemory<byte> Payload => Bytes.AsMemory(Header.Length);
+    }
+
+    /// <summary>Reads an HTTP head, then whole WebSocket frames, from one side of the relay.</summary>
+    private sealed class FrameReader(Socket socket, CancellationToken stop)
+    {
+        private byte[] _buffer = new byte[64 * 1024];
+        private int _start;
+        private int _end;
+
+        public async Task<byte[]?> ReadHeadAsync()
+        {
+            while (true)
+            {
+                int headEnd = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n\r\n"u8);
+                if (headEnd >= 0)
+                {
+                    byte[] head = _buffer.AsSpan(_start, headEnd + 4).ToArray();
+                    _start += headEnd + 4;
+                    return head;
+                }
+                if (!await FillAsync().ConfigureAwait(false)) return null;
+            }
+        }
+
+        public async Task<Frame?> ReadFrameAsync()
+        {
+            while (true)
+            {
+                if (WebSocketFrameHeader.TryRead(_buffer.AsSpan(_start, _end - _start), out var header)
+                    && _end - _start >= header.Length + header.PayloadLength)
+                {
+                    int size = header.Length + (int)header.PayloadLength;
+                    byte[] bytes = _buffer.AsSpan(_start, size).ToArray();
+                    _start += size;
+                    return new Frame(header, bytes);
+                }
+                if (!await FillAsync().ConfigureAwait(false)) return null;
+            }
+        }
+
+        private async Task<bool> FillAsync()
+        {
+            if (_start == _end) _start = _end = 0;
+            if (_end == _buffer.Length)
+            {
+                if (_start > 0)
+                {
+                    Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                    _end -= _start;
+                    _start = 0;
+                }
+                else
+                {
+                    Array.Resize(ref _buffer, _buffer.Length * 2);
+                }
+            }
+            int read = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, stop).ConfigureAwait(false);
+            _end += read;
+            return read > 0;
+        }
+    }
+
+    /// <summary>One relayed connection: both sockets, one writer at a time on each, and a send held back (ReorderSends).</summary>
+    private sealed class Link(Socket client, Socket upstream)
+    {
+        private readonly SemaphoreSlim _toClient = new(1, 1);
+        private readonly SemaphoreSlim _toGateway = new(1, 1);
+        private byte[]? _held;
+
+        public Socket Client { get; } = client;
+
+        public Socket Upstream { get; } = upstream;
+
+        public Task ToClientAsync(byte[] bytes, CancellationToken cancellationToken) => WriteAsync(Client, _toClient, bytes, cancellationToken);
+
+        public Task ToGatewayAsync(byte[] bytes, CancellationToken cancellationToken) => WriteAsync(Upstream, _toGateway, bytes, cancellationToken);
+
+        /// <summary>Holds a client's frame back; it goes on to the gateway by itself after <paramref name="atMost"/> unless taken first.</summary>
+        public void Hold(byte[] frame, TimeSpan atMost)
+        {
+            Volatile.Write(ref _held, frame);
+            _ = ReleaseLaterAsync(frame, atMost);
+        }
+
+        /// <summary>The frame held back, if it is still held (it is not any more).</summary>
+        public byte[]? TakeHeld() => Interlocked.Exchange(ref _held, null);
+
+        private async Task ReleaseLaterAsync(byte[] frame, TimeSpan atMost)
+        {
+            await Task.Delay(atMost).ConfigureAwait(false);
+            if (Interlocked.CompareExchange(ref _held, null, frame) != frame) return;
+            try
+            {
+                await ToGatewayAsync(frame, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+            }
+        }
+
+        private static async Task WriteAsync(Socket socket, SemaphoreSlim gate, byte[] bytes, CancellationToken cancellationToken)
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await socket.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
     }
 }

@@ -20,6 +20,9 @@ public static class CloseKinds
     /// <summary>A fuzzing connection the gateway neither closed nor accepted within the wait: the gateway hung on bad input.</summary>
     public const string NoClose = "no-close";
 
+    /// <summary>A shed close (1013) sent to a high-tier user: the high tier is never shed, so no fault allows it.</summary>
+    public const string ShedHighTier = "1013-high";
+
     private const string RejectedPrefix = "rejected:";
 
     /// <summary>A close code as the report keys it.</summary>
@@ -36,6 +39,7 @@ public static class CloseKinds
     {
         Cut => "connections cut",
         Dropped => "connections dropped without a close frame",
+        ShedHighTier => "high-tier users shed with 1013 (the high tier is never shed)",
         _ when IsRejected(close) => $"sends rejected with '{close[RejectedPrefix.Length..]}'",
         _ when int.TryParse(close, out int code) => $"unexpected closes with {code} ({CloseCodes.Name(code)})",
         _ => $"closes '{close}'",

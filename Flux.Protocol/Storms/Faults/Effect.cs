@@ -36,6 +36,15 @@ public enum Effect
 
     /// <summary>Fuzzing clients closed with a code the protocol does not document, or dropped without a close frame.</summary>
     FuzzUndocumentedCloses,
+
+    /// <summary>
+    /// Deliveries whose <c>from</c>, <c>body</c> or <c>ts</c> differs from what was sent (the swarm seals each message; see
+    /// docs/protocol.md): the gateway changed a message. Never allowed.
+    /// </summary>
+    Corrupted,
+
+    /// <summary>Attempts to connect that did not finish within the swarm's connect timeout (10 s): a swarm short of time can cause these.</summary>
+    ConnectTimeouts,
 }
 
 /// <summary>How the report and the verdict word each <see cref="Effect"/>.</summary>
@@ -57,6 +66,8 @@ public static class EffectNames
         Effect.UsersNotBack => "users_not_back",
         Effect.OwedToUsersNotBack => "owed_to_users_not_back",
         Effect.FuzzUndocumentedCloses => "fuzz_undocumented_closes",
+        Effect.Corrupted => "corrupted",
+        Effect.ConnectTimeouts => "connect_timeouts",
         _ => effect.ToString(),
     };
 
@@ -74,6 +85,8 @@ public static class EffectNames
         Effect.UsersNotBack => "users not reconnected by the end",
         Effect.OwedToUsersNotBack => "deliveries owed to users not back by the end",
         Effect.FuzzUndocumentedCloses => "fuzzing clients closed without a documented code",
+        Effect.Corrupted => "corrupted deliveries (from, body or ts not as sent)",
+        Effect.ConnectTimeouts => "connects that timed out",
         _ => effect.ToString(),
     };
 }

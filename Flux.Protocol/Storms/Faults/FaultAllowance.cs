@@ -16,18 +16,18 @@ public sealed record FaultAllowance(string Text, IReadOnlySet<string> Closes, IR
         "the users resume with nothing lost",
         Closing(CloseKinds.Of(Wire.CloseCodes.RateLimited)), Causing(Effect.UnconfirmedSends));
 
-    /// <summary>What a fault caused beyond its allowance, worded for the verdict.</summary>
-    public List<string> Exceeded(IReadOnlyDictionary<Effect, long> effects, IReadOnlyDictionary<string, long> closes)
+    /// <summary>What a fault caused beyond its allowance, each worded for the verdict.</summary>
+    public List<Excess> Exceeded(IReadOnlyDictionary<Effect, long> effects, IReadOnlyDictionary<string, long> closes)
     {
-        var exceeded = new List<string>();
+        var exceeded = new List<Excess>();
         foreach (var (effect, count) in effects)
         {
             // Rejected sends are judged by their error code, with the closes.
-            if (count > 0 && effect != Effect.RejectedSends && !Effects.Contains(effect)) exceeded.Add($"{count:N0} {effect.Describe()}");
+            if (count > 0 && effect != Effect.RejectedSends && !Effects.Contains(effect)) exceeded.Add(new Excess($"{count:N0} {effect.Describe()}", effect, null));
         }
         foreach (var (close, count) in closes.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
-            if (count > 0 && !Closes.Contains(close)) exceeded.Add($"{count:N0} {CloseKinds.Describe(close)}");
+            if (count > 0 && !Closes.Contains(close)) exceeded.Add(new Excess($"{count:N0} {CloseKinds.Describe(close)}", null, close));
         }
         return exceeded;
     }
@@ -38,3 +38,6 @@ public sealed record FaultAllowance(string Text, IReadOnlySet<string> Closes, IR
     /// <summary>A set of effects, for a kind's allowance.</summary>
     public static IReadOnlySet<Effect> Causing(params Effect[] effects) => new HashSet<Effect>(effects);
 }
+
+/// <summary>One thing a fault (or the time outside every fault) caused beyond its allowance: an effect, or a kind of close.</summary>
+public sealed record Excess(string Text, Effect? Effect, string? Close);

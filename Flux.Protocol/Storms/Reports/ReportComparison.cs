@@ -77,6 +77,7 @@ public sealed record ReportComparison(StormReport Base, StormReport New, IReadOn
             rows.Add(new ComparisonRow(section, name, b, n, true, "", n > b ? $"{n:N0} against {b:N0}" : null));
         Count("delivery", "lost", @base.Lost, @new.Lost);
         Count("delivery", "duplicates", @base.Duplicates, @new.Duplicates);
+        Count("delivery", "corrupted", @base.Corrupted, @new.Corrupted);
         Count("delivery", "reordered", @base.Reordered, @new.Reordered);
         Count("delivery", "unexpected disconnects", @base.UnexpectedDisconnects, @new.UnexpectedDisconnects);
         rows.Add(new ComparisonRow("delivery", "delivered", @base.Delivered, @new.Delivered, false, "", null));

@@ -24,8 +24,12 @@ public sealed record StormReport
     public long Delivered { get; init; }
     /// <summary>Expected deliveries that never arrived and of which nobody was told (no 4007, no gap).</summary>
     public long Lost { get; init; }
+    /// <summary>Deliveries in excess of one per message: a seq received twice, or a message (by nonce) received under two seqs.</summary>
     public long Duplicates { get; init; }
+    /// <summary>Deliveries out of order: a seq after a higher one, or a sender's message after its later one (see <see cref="DetailsBlock.ReorderedSenders"/>).</summary>
     public long Reordered { get; init; }
+    /// <summary>Deliveries whose <c>from</c>, <c>body</c> or <c>ts</c> was not what was sent.</summary>
+    public long Corrupted { get; init; }
     public long UnexpectedDisconnects { get; init; }
     public long InjectedDisconnects { get; init; }
     public required LatencyBlock LatencyMs { get; init; }
@@ -118,6 +122,7 @@ public sealed record FaultBlock(string Description, string Kind, double AtS, dou
 /// <param name="Unconfirmed">Sends written just before their sender was cut off: they never reached a gateway, and no copy came back.</param>
 /// <param name="SkippedSends">Scheduled sends whose user was offline (ramping or partitioned).</param>
 /// <param name="AnnouncedLoss">Deliveries users missed but were told about (closed with 4007 or sent a gap) and so could not count on.</param>
+/// <param name="ReorderedSenders">The senders (user ids) whose messages reached a user out of the order they were sent, with how often (at most 20).</param>
 /// <param name="LostNeverReceived">
 /// Of the lost deliveries, those of messages that no user received at all (each counted once per member of its guild):
 /// sends that never came back. The rest of <see cref="StormReport.Lost"/> are holes in, or the missing top of, a user's
@@ -125,7 +130,8 @@ public sealed record FaultBlock(string Description, string Kind, double AtS, dou
 /// </param>
 public sealed record DetailsBlock(
     long NotSent, long Rejected, long Unconfirmed, long SkippedSends, long ConnectFailures, long Resumes,
-    long SessionsLost, long GapsReported, long ShedDisconnects, long ForeignFrames, long AnnouncedLoss = 0, long LostNeverReceived = 0);
+    long SessionsLost, long GapsReported, long ShedDisconnects, long ForeignFrames, long AnnouncedLoss = 0, long LostNeverReceived = 0,
+    Dictionary<string, long>? ReorderedSenders = null);
 
 /// <summary>One second of the run.</summary>
 /// <param name="WorstTraceId">The trace id of this second's worst delivery that carried a trace, if any did.</param>

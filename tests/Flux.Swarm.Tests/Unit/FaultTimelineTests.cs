@@ -51,6 +51,31 @@ public sealed class FaultTimelineTests
     }
 
     [Fact]
+    public void A_fault_explains_only_the_users_in_its_scope()
+    {
+        var slow = new FaultSpec(FaultKind.SlowConsumers, At: 10, Duration: 5, Clients: 2);
+        var kill = new FaultSpec(FaultKind.KillGateway, At: 10, Duration: 5, Gateway: 0);
+        var fuzz = new FaultSpec(FaultKind.Fuzz, At: 10, Duration: 5, Clients: 5);
+        var timeline = new FaultTimeline([slow, kill, fuzz]);
+
+        Assert.Equal(0, timeline.Explaining(pickedBy: 0, second: 12, gateway: 1));   // its own picked user
+        Assert.Equal(1, timeline.Explaining(pickedBy: -1, second: 12, gateway: 0));  // a user of the killed gateway
+        Assert.Equal(-1, timeline.Explaining(pickedBy: -1, second: 12, gateway: 1)); // the other gateway's: nobody's
+        Assert.Equal(1, timeline.Explaining(pickedBy: -1, second: 12, gateway: -1)); // gateway unknown (a seq that never came)
+        Assert.Equal(-1, timeline.Explaining(pickedBy: -1, second: 30, gateway: 0)); // after every window
+    }
+
+    [Fact]
+    public void A_user_picked_by_a_fault_is_judged_by_the_others_once_its_window_is_over()
+    {
+        var slow = new FaultSpec(FaultKind.SlowConsumers, At: 10, Duration: 5, Clients: 2);
+        var redis = new FaultSpec(FaultKind.RestartRedis, At: 30, Duration: 5);
+        var timeline = new FaultTimeline([slow, redis]);
+
+        Assert.Equal(1, timeline.Explaining(pickedBy: 0, second: 31, gateway: 0));
+    }
+
+    [Fact]
     public void ActiveAt_is_minus_one_without_faults()
     {
         Assert.Equal(-1, new FaultTimeline([]).ActiveAt(10));

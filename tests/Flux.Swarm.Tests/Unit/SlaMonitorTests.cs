@@ -15,6 +15,18 @@ public sealed class SlaMonitorTests
     private static readonly LatencyStats SlowP99 = new(500, P50Ms: 10, P95Ms: 40, P99Ms: 150, P999Ms: 180, MaxMs: 200);
 
     [Fact]
+    public void Seconds_with_deliveries_and_no_latency_are_a_breach_and_say_so()
+    {
+        var monitor = new SlaMonitor(new SlaSpec(50, 100, 3));
+
+        for (int second = 1; second <= 4; second++) monitor.Observe(second, LatencyStats.Empty, untimed: true);
+        monitor.Finish();
+
+        var violation = Assert.Single(monitor.Violations);
+        Assert.StartsWith("deliveries without latency for 4 s", violation.Description);
+    }
+
+    [Fact]
     public void A_breach_shorter_than_the_window_raises_nothing()
     {
         var monitor = new SlaMonitor(Sla);

@@ -1,4 +1,5 @@
 using Flux.Protocol.Storms;
+using Flux.Protocol.Wire;
 using Flux.Swarm.Faults;
 using Flux.Swarm.Storms;
 using Flux.Swarm.Users;
@@ -81,7 +82,7 @@ public sealed class StormTimeTests
 
         var settling = drain.SettleAsync();
         long seq = 0;
-        await AdvanceUntilAsync(time, settling, TimeSpan.FromMinutes(5), () => behind.Message(++seq, -1, null, default));
+        await AdvanceUntilAsync(time, settling, TimeSpan.FromMinutes(5), () => behind.Message(new MessageView { Seq = ++seq }));
 
         Assert.StartsWith("the drain stopped at its cap of 120 s", drain.Note);
         Assert.InRange(seq, 4 * 110, 4 * 130); // four polls a second for about two minutes

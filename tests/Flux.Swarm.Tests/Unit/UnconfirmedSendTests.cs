@@ -5,10 +5,10 @@ using Flux.Swarm.Users;
 namespace Flux.Swarm.Tests.Unit;
 
 /// <summary>
-/// A send nobody received is unconfirmed (not lost) only when its connection ended before it could have been read:
-/// any end within 1 s of it; or the next end, a shed close (1013) a fault explains within 5 s, with no later send of the
-/// same sender published before it (the gateway reads a connection in order, so a later published send proves this one
-/// was read); or a close for Redis trouble a fault explains within 10 s.
+/// A send nobody received is unconfirmed (not lost) only when its connection ended before it could have been read: the
+/// next end after it, with no later send of the same sender published before that end (the gateway reads a connection
+/// in order, so a later published send proves this one was read), and that end within 1 s of it; or, when a fault
+/// explains it, a shed close (1013) within 5 s or a close for Redis trouble within 10 s.
 /// </summary>
 public sealed class UnconfirmedSendTests
 {
@@ -61,15 +61,28 @@ public sealed class UnconfirmedSendTests
     {
         var reset = new ConnectionEnd(9 * Second, Surge, CloseCodes.InvalidSession);
 
-        Assert.Equal(reset, StormAccounting.UnconfirmingEnd([reset], 1 * Second, publishedTimes: [2 * Second]));
+        Assert.Equal(reset, StormAccounting.UnconfirmingEnd([reset], 1 * Second, publishedTimes: [0, 10 * Second]));
+    }
+
+    [Theory]
+    [InlineData(CloseCodes.InvalidSession)]
+    [InlineData(CloseCodes.InternalError)]
+    [InlineData(CloseCodes.Draining)]
+    [InlineData(null)] // dropped, or cut
+    public void For_every_close_a_later_send_published_before_it_proves_the_send_was_read_and_lost(int? code)
+    {
+        var end = new ConnectionEnd(1 * Second + Second / 2, Surge, code);
+
+        Assert.Equal(end, StormAccounting.UnconfirmingEnd([end], 1 * Second, publishedTimes: [0]));
+        Assert.Null(StormAccounting.UnconfirmingEnd([end], 1 * Second, publishedTimes: [1 * Second + 1]));
     }
 
     [Fact]
-    public void Any_end_within_a_second_of_the_send_leaves_it_unconfirmed()
+    public void Any_end_within_a_second_of_the_send_leaves_it_unconfirmed_when_nothing_later_was_published()
     {
         var dropped = new ConnectionEnd(Second + Second / 2, NoFault);
 
-        Assert.Equal(dropped, StormAccounting.UnconfirmingEnd([dropped], 1 * Second, publishedTimes: [Second + 1]));
+        Assert.Equal(dropped, StormAccounting.UnconfirmingEnd([dropped], 1 * Second, publishedTimes: [2 * Second]));
     }
 
     [Fact]

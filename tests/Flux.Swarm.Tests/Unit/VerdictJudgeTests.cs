@@ -143,25 +143,30 @@ public sealed class VerdictJudgeTests
     }
 
     [Fact]
-    public void A_generator_bound_run_is_inconclusive_never_passed_or_failed_and_still_says_what_it_saw()
+    public void A_generator_bound_run_is_inconclusive_when_all_it_saw_a_slow_swarm_can_cause()
     {
         var ledger = new EffectLedger(Plan.Faults.Count + 1);
-        ledger.Add(-1, Effect.UsersNotBack, 5);
+        ledger.Closed(-1, CloseKinds.Of(4009), 3);      // heartbeats the swarm sent late
+        ledger.Add(-1, Effect.ConnectTimeouts, 2);       // connects it did not finish in time
 
         var clean = VerdictJudge.Judge(new VerdictInput(Plan, Allowances(Plan), new EffectLedger(Plan.Faults.Count + 1), Plan.Faults.Count, null, [], "send lag p99 40 ms"));
-        var dirty = VerdictJudge.Judge(new VerdictInput(Plan, Allowances(Plan), ledger, Plan.Faults.Count, null, [], "send lag p99 40 ms"));
+        var slow = VerdictJudge.Judge(new VerdictInput(Plan, Allowances(Plan), ledger, Plan.Faults.Count, "SLA violated: P99 > 100 ms for 12 s", [], "send lag p99 40 ms"));
 
         Assert.Equal(StormOutcomes.Inconclusive, clean.Outcome);
         Assert.Equal("inconclusive: send lag p99 40 ms", clean.Text);
-        Assert.Equal(StormOutcomes.Inconclusive, dirty.Outcome);
-        Assert.Contains("also seen: outside any fault: 5 users not reconnected by the end", dirty.Text);
+        Assert.Equal(StormOutcomes.Inconclusive, slow.Outcome);
+        Assert.Contains("also seen: SLA violated: P99 > 100 ms for 12 s; outside any fault: 2 connects that timed out; outside any fault: 3 unexpected closes with 4009", slow.Text);
     }
 
     [Theory]
     [InlineData((int)Effect.Duplicates, "1 duplicated deliveries")]
     [InlineData((int)Effect.Reordered, "1 reordered deliveries")]
     [InlineData((int)Effect.Lost, "1 lost deliveries")]
-    public void A_duplicate_reorder_or_loss_fails_the_run_even_when_the_generator_was_a_bottleneck(int effect, string cause)
+    [InlineData((int)Effect.Corrupted, "1 corrupted deliveries (from, body or ts not as sent)")]
+    [InlineData((int)Effect.UsersNotBack, "1 users not reconnected by the end")]
+    [InlineData((int)Effect.Gaps, "1 gap frames")]
+    [InlineData((int)Effect.ConnectFailures, "1 failed connects")]
+    public void What_a_slow_swarm_cannot_cause_fails_the_run_even_when_the_generator_was_a_bottleneck(int effect, string cause)
     {
         var ledger = new EffectLedger(Plan.Faults.Count + 1);
         ledger.Add(-1, (Effect)effect);
@@ -170,6 +175,31 @@ public sealed class VerdictJudgeTests
 
         Assert.Equal(StormOutcomes.Failed, verdict.Outcome);
         Assert.Equal($"outside any fault: {cause}; and the generator was a bottleneck: send lag p99 40 ms", verdict.Text);
+    }
+
+    [Theory]
+    [InlineData("1011")]
+    [InlineData("4007")]
+    [InlineData("dropped")]
+    [InlineData("1013-high")]
+    public void A_close_a_slow_swarm_cannot_cause_fails_the_run_even_when_the_generator_was_a_bottleneck(string close)
+    {
+        var ledger = new EffectLedger(Plan.Faults.Count + 1);
+        ledger.Closed(-1, close);
+
+        var verdict = VerdictJudge.Judge(new VerdictInput(Plan, Allowances(Plan), ledger, Plan.Faults.Count, null, [], "send lag p99 40 ms"));
+
+        Assert.Equal(StormOutcomes.Failed, verdict.Outcome);
+    }
+
+    [Fact]
+    public void Deliveries_without_any_latency_fail_the_run_with_that_cause()
+    {
+        var verdict = VerdictJudge.Judge(new VerdictInput(Plan, Allowances(Plan), new EffectLedger(Plan.Faults.Count + 1), Plan.Faults.Count, null, [],
+            "send lag p99 40 ms", ["524,584 deliveries and not one latency"]));
+
+        Assert.Equal(StormOutcomes.Failed, verdict.Outcome);
+        Assert.Contains("524,584 deliveries and not one latency", verdict.Causes);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class DrainFault : FaultKindBase
     public override FaultAllowance Allowance(FaultSpec fault) => new(
         "closes the drained gateway's users with 1001; they resume on another replica with nothing lost; connections to it are refused; " +
         "sends written as the close came may be discarded (unconfirmed)",
-        FaultAllowance.Closing(CloseKinds.Of(CloseCodes.Draining)), FaultAllowance.Causing(Effect.ConnectFailures, Effect.UnconfirmedSends));
+        FaultAllowance.Closing(CloseKinds.Of(CloseCodes.Draining)), FaultAllowance.Causing(Effect.ConnectFailures, Effect.ConnectTimeouts, Effect.UnconfirmedSends));
 
     protected override Task ActAsync(FaultSpec fault, IFaultStage stage, CancellationToken stop) =>
         stage.OnGatewaysAsync(fault.Gateway, (admin, cancel) => admin.DrainAsync(new DrainRequest(), cancellationToken: cancel).ResponseAsync, stop);

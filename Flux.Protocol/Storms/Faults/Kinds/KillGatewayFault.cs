@@ -19,7 +19,7 @@ public sealed class KillGatewayFault : FaultKindBase
     public override FaultAllowance Allowance(FaultSpec fault) => new(
         "the killed gateway's users lose their connection without a close frame and resume on another replica with nothing lost; " +
         "sends in flight at the kill may never have been published (unconfirmed); connecting to it fails until it is back",
-        FaultAllowance.Closing(CloseKinds.Dropped), FaultAllowance.Causing(Effect.UnconfirmedSends, Effect.ConnectFailures));
+        FaultAllowance.Closing(CloseKinds.Dropped), FaultAllowance.Causing(Effect.UnconfirmedSends, Effect.ConnectFailures, Effect.ConnectTimeouts));
 
     protected override Task ActAsync(FaultSpec fault, IFaultStage stage, CancellationToken stop) =>
         stage.OnGatewaysAsync(fault.Gateway, (admin, cancel) => admin.InjectFaultAsync(new InjectFaultRequest { Kill = new Kill() },

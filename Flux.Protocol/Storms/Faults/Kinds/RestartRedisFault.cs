@@ -28,14 +28,14 @@ public sealed class RestartRedisFault : FaultKindBase
     /// <summary>What a restart may cause when Redis comes back with its data (its append-only file).</summary>
     public static readonly FaultAllowance CameBackWithData = new(
         "Redis restarts from its append-only file: nothing is lost; while it restarts, sends are answered 'unavailable' " +
-        "(not published) and identifies and resumes closed with 1011, then resumed; sends in flight at a close are unconfirmed",
-        FaultAllowance.Closing(CloseKinds.Of(CloseCodes.InternalError), CloseKinds.Dropped, Unavailable),
-        FaultAllowance.Causing(Effect.ConnectFailures, Effect.UnconfirmedSends));
+        "(not published) and identifies and resumes closed with 1011 (a close frame, never a drop), then resumed; sends in flight at a close are unconfirmed",
+        FaultAllowance.Closing(CloseKinds.Of(CloseCodes.InternalError), Unavailable),
+        FaultAllowance.Causing(Effect.ConnectFailures, Effect.ConnectTimeouts, Effect.UnconfirmedSends));
 
     /// <summary>What a restart may cause when Redis comes back without its data: the loss is announced with 4007.</summary>
     public static readonly FaultAllowance CameBackEmpty = new(
         "Redis came back empty: every member of every guild is closed with 4007 and identifies afresh, and the loss is announced, " +
-        "never silent; while it restarts, sends are answered 'unavailable' and identifies closed with 1011",
-        FaultAllowance.Closing(CloseKinds.Of(CloseCodes.InvalidSession), CloseKinds.Of(CloseCodes.InternalError), CloseKinds.Dropped, Unavailable),
-        FaultAllowance.Causing(Effect.AnnouncedLoss, Effect.Gaps, Effect.UnconfirmedSends, Effect.ConnectFailures));
+        "never silent; while it restarts, sends are answered 'unavailable' and identifies closed with 1011 (close frames, never drops)",
+        FaultAllowance.Closing(CloseKinds.Of(CloseCodes.InvalidSession), CloseKinds.Of(CloseCodes.InternalError), Unavailable),
+        FaultAllowance.Causing(Effect.AnnouncedLoss, Effect.Gaps, Effect.UnconfirmedSends, Effect.ConnectFailures, Effect.ConnectTimeouts));
 }

@@ -40,7 +40,7 @@ public sealed class SurgeFault : FaultKindBase
         "resume, and one away longer than its guild's history is sent a gap (announced, never silent); reconnects may fail " +
         "while overloaded; sends in flight at a close are unconfirmed",
         FaultAllowance.Closing(CloseKinds.Of(CloseCodes.Shed), CloseKinds.Of(CloseCodes.SlowConsumer)),
-        FaultAllowance.Causing(Effect.UnconfirmedSends, Effect.AnnouncedLoss, Effect.Gaps, Effect.ConnectFailures));
+        FaultAllowance.Causing(Effect.UnconfirmedSends, Effect.AnnouncedLoss, Effect.Gaps, Effect.ConnectFailures, Effect.ConnectTimeouts));
 
     // The send scheduler follows the plan's rate factor; the fault's span marks the surge.
     protected override Task ActAsync(FaultSpec fault, IFaultStage stage, CancellationToken stop) => Task.CompletedTask;
