@@ -56,6 +56,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<GatewayInstance>();
         builder.Services.AddSingleton<RedisBackplane>();
+        builder.Services.AddHostedService<EvictionPolicyCheck>();
         builder.Services.AddSingleton<DelayedFanout>();
         builder.Services.AddSingleton<GuildDirectory>();
         builder.Services.AddSingleton<ConnectionRegistry>();

@@ -95,6 +95,12 @@ public sealed class GatewayOptions
     /// </summary>
     public PubSubMode PubSub { get; set; } = PubSubMode.Auto;
 
+    /// <summary>
+    /// Start even when Redis's <c>maxmemory-policy</c> may evict any key (<c>allkeys-*</c>), with a critical warning; by
+    /// default the gateway refuses to start then, because an evicted seq key makes a guild's seqs go back.
+    /// </summary>
+    public bool AllowEvictingRedis { get; set; }
+
     /// <summary>How long a guild stays subscribed after its last local member leaves, so reconnect storms do not churn.</summary>
     [Range(0, 3_600_000)]
     public int GuildIdleUnsubscribeMs { get; set; } = 30_000;

@@ -15,7 +15,7 @@ public static class SwarmApp
         builder.AddGrpcEndpoint();
         builder.AddRedisClient("redis", configureSettings: settings => settings.DisableTracing = true,
             configureOptions: redis => redis.AbortOnConnectFail = false);
-        builder.Services.AddOptions<SwarmOptions>().BindConfiguration(SwarmOptions.Section);
+        builder.Services.AddOptions<SwarmOptions>().BindConfiguration(SwarmOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(_ => new TokenIssuer(SigningKey.FromBase64(builder.Configuration[TokenContract.SigningKeyConfigKey])));
         builder.Services.AddSingleton<SwarmMetrics>();
         builder.Services.AddSingleton<StormHistoryStore>();

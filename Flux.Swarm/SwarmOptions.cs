@@ -17,8 +17,9 @@ public sealed class SwarmOptions
     /// <summary>Storms target loopback addresses only, unless this is set.</summary>
     public bool AllowRemoteGateways { get; set; }
 
-    /// <summary>How many finished storms ListStorms returns at most.</summary>
-    public int HistoryLimit { get; set; } = 100;
+    /// <summary>How many storms the history in Redis keeps (the oldest are trimmed first), and ListStorms returns at most.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 100_000)]
+    public int HistoryLimit { get; set; } = 200;
 
     /// <summary>
     /// Seconds of steady load in the warm-up storm the service runs at start-up, before any storm of anyone's

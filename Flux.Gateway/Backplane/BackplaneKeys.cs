@@ -15,6 +15,12 @@ internal static class BackplaneKeys
     /// <summary>Which lifetime of the guild's state this is; a new one means its seqs started over.</summary>
     public static RedisKey Epoch(string guild) => $"flux:guild:{{{guild}}}:epoch";
 
+    /// <summary>The highest seq the guild reached in its epoch: a seq at or below it again means the seq went back.</summary>
+    public static RedisKey Top(string guild) => $"flux:guild:{{{guild}}}:top";
+
+    /// <summary>The keys of the publish script, in its order: seq, history, epoch, top.</summary>
+    public static RedisKey[] PublishKeys(string guild) => [Seq(guild), History(guild), Epoch(guild), Top(guild)];
+
     /// <summary>
     /// The guild's channel. Sharded, it carries the guild's hash tag, so it lives on the shard that holds the guild's keys
     /// and the publish script (which declares those keys) may SPUBLISH to it.

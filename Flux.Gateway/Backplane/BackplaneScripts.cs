@@ -10,26 +10,31 @@ internal static class BackplaneScripts
     /// Assigns the next seq, appends the finished frame to history, and publishes <c>seq \n epoch \n published \n traceparent \n frame</c>.
     /// Because seq assignment and publish happen in one script, subscribers receive a guild's messages in seq order,
     /// and history always holds a gap-free run of seqs ending at the current seq.
-    /// The epoch names this lifetime of the guild's state: when Redis loses the state (FLUSHALL, a restart without
-    /// persistence) the key is gone too, and the next script creates a new one with SET NX, so every replica can tell
-    /// that the seqs started over.
+    /// The epoch names this lifetime of the guild's state. A guild's state is its seq and its epoch together, and the seq
+    /// only ever grows within an epoch: when either key is missing (Redis lost the state: FLUSHALL, a restart without
+    /// persistence, an eviction), or the new seq is not above the highest the epoch reached (the seq key was set back),
+    /// the script starts a new epoch and drops the old history, so every replica can tell that the seqs started over and
+    /// tells the members (4007) instead of dropping new seqs as already delivered.
     /// History is trimmed back to its length only once it is a slack over it, and its expiry is refreshed only when
     /// the caller asks: LTRIM and EXPIRE on every call made the script three times slower on Garnet
     /// (docs/benchmarks.md).
-    /// KEYS: seq, history, epoch. ARGV: frame prefix, frame suffix, history length, channel, traceparent,
-    /// history ttl in seconds (0: leave the expiry alone), trim slack, a fresh epoch in case none exists, and when the
-    /// publishing replica sent the command (Unix microseconds), from which every replica measures its fan-out lag, and
-    /// the publish command: PUBLISH, or SPUBLISH on a Redis Cluster (the message then stays in the guild's shard).
+    /// KEYS: seq, history, epoch, top. ARGV: frame prefix, frame suffix, history length, channel, traceparent,
+    /// history ttl in seconds (0: leave the expiry alone), trim slack, a fresh epoch in case a new one is needed, and
+    /// when the publishing replica sent the command (Unix microseconds), from which every replica measures its fan-out
+    /// lag, and the publish command: PUBLISH, or SPUBLISH on a Redis Cluster (the message then stays in the guild's shard).
     /// Returns the seq and the epoch it was assigned in: a publishing replica that finds another epoch than its own learns
     /// at once that the guild's state was lost (see <c>GuildFanout.ObservePublished</c>).
     /// </summary>
     public const string Publish = """
         local epoch = redis.call('GET', KEYS[3])
-        if not epoch then
-          redis.call('SET', KEYS[3], ARGV[8], 'NX')
+        local fresh = (not epoch) or redis.call('EXISTS', KEYS[1]) == 0
+        local seq = redis.call('INCR', KEYS[1])
+        if fresh or seq <= tonumber(redis.call('GET', KEYS[4]) or '0') then
+          redis.call('DEL', KEYS[2])
+          redis.call('SET', KEYS[3], ARGV[8])
           epoch = ARGV[8]
         end
-        local seq = redis.call('INCR', KEYS[1])
+        redis.call('SET', KEYS[4], seq)
         local frame = ARGV[1] .. seq .. ARGV[2]
         local length = redis.call('RPUSH', KEYS[2], frame)
         local keep = tonumber(ARGV[3])
@@ -40,7 +45,8 @@ internal static class BackplaneScripts
         """;
 
     /// <summary>
-    /// Reads up to ARGV[2] frames after seq ARGV[1]. History holds seqs (latest - len + 1) .. latest.
+    /// Reads up to ARGV[2] frames after seq ARGV[1]. History holds seqs (latest - len + 1) .. latest. A guild it creates
+    /// the epoch of gets its seq too (0), so a seq missing beside an epoch always means the seq was lost.
     /// KEYS: seq, history, epoch. ARGV: after, max, a fresh epoch in case none exists.
     /// Returns { latest, first seq held, epoch, frames... from max(after + 1, first) }.
     /// </summary>
@@ -48,6 +54,7 @@ internal static class BackplaneScripts
         local epoch = redis.call('GET', KEYS[3])
         if not epoch then
           redis.call('SET', KEYS[3], ARGV[3], 'NX')
+          redis.call('SET', KEYS[1], 0, 'NX')
           epoch = ARGV[3]
         end
         local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -73,6 +80,7 @@ internal static class BackplaneScripts
         local epoch = redis.call('GET', KEYS[2])
         if not epoch then
           redis.call('SET', KEYS[2], ARGV[1], 'NX')
+          redis.call('SET', KEYS[1], 0, 'NX')
           epoch = ARGV[1]
         end
         return { tonumber(redis.call('GET', KEYS[1]) or '0'), epoch }

@@ -45,7 +45,7 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
         {
             var result = await Database.ScriptEvaluateAsync(
                 BackplaneScripts.Publish,
-                [BackplaneKeys.Seq(guild), BackplaneKeys.History(guild), BackplaneKeys.Epoch(guild)],
+                BackplaneKeys.PublishKeys(guild),
                 [
                     frame.Prefix, frame.Suffix, _options.HistoryLength, BackplaneKeys.Channel(guild, sharded).ToString(),
                     traceparent ?? string.Empty, refreshExpiry ? _options.HistoryTtlSeconds : 0, TrimSlack, NewEpoch(),
@@ -112,6 +112,41 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
         {
             throw new BackplaneUnavailableException(ex.Message, ex);
         }
+    }
+
+    /// <summary>
+    /// Redis's <c>maxmemory-policy</c>: the first evicting one of a cluster's nodes, or null when no server says (Garnet
+    /// has none). Read over a short connection of its own: the gateway's connection is not allowed admin commands.
+    /// </summary>
+    public async Task<string?> GetEvictionPolicyAsync()
+    {
+        var admin = ConfigurationOptions.Parse(redis.Configuration);
+        admin.AllowAdmin = true;
+        admin.AbortOnConnectFail = false;
+        admin.ClientName = "flux-gateway-check";
+        string? found = null;
+        try
+        {
+            await using var connection = await ConnectionMultiplexer.ConnectAsync(admin).ConfigureAwait(false);
+            foreach (var server in connection.GetServers().Where(s => s.IsConnected))
+            {
+                try
+                {
+                    var config = await server.ConfigGetAsync("maxmemory-policy").ConfigureAwait(false);
+                    string? policy = config.Length > 0 ? config[0].Value : null;
+                    if (policy is not null && (found is null || policy.StartsWith("allkeys-", StringComparison.OrdinalIgnoreCase))) found = policy;
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                {
+                    // Not every Redis-protocol server has CONFIG GET.
+                }
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Unreachable now: the check is a warning at most then.
+        }
+        return found;
     }
 
     /// <summary>Subscribes to a guild's channel; messages are handed over in publish order.</summary>

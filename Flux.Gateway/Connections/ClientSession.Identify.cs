@@ -83,6 +83,7 @@ internal sealed partial class ClientSession
                 // Known, but the client tracks no position: it starts from now, in the same epoch.
                 var state = await WithBackplane(() => _services.Backplane.GetGuildStateAsync(guild)).ConfigureAwait(false);
                 CheckEpoch(guild, known, state.Epoch);
+                CheckNotBehind(guild, known.JoinedAt, state.Seq, "the session joined it at");
                 cursors[i] = state.Seq;
             }
             if (IsClosing) return;
@@ -155,11 +156,9 @@ internal sealed partial class ClientSession
         {
             var slice = await WithBackplane(() => _services.Backplane.ReadHistoryAsync(guild, cursor, _options.ReplayChunk)).ConfigureAwait(false);
             CheckEpoch(guild, known, slice.Epoch);
-            if (cursor >= slice.Latest)
-            {
-                // Nothing newer. A cursor beyond the guild's seq is a client error: it restarts at the guild's seq.
-                return (Math.Min(cursor, slice.Latest), replayed);
-            }
+            // A cursor, or the seq the session joined at, beyond the guild's latest: the seq went back in this epoch.
+            CheckNotBehind(guild, cursor, slice.Latest, "the resume continues from");
+            if (cursor == slice.Latest) return (cursor, replayed); // nothing newer
             if (slice.FromSeq > cursor + 1)
             {
                 _transport.Send(ServerFrameWriter.Gap(guild, cursor + 1, slice.FromSeq - 1));
@@ -193,6 +192,16 @@ internal sealed partial class ClientSession
             }
             await _transport.WhenQueueHalfEmptyAsync().ConfigureAwait(false);
         }
+    }
+
+    // The guild's seq is below one the session already had: what comes next would reuse seqs the client holds. Never
+    // silent: the client identifies afresh (docs/protocol.md, "Redis state loss").
+    private void CheckNotBehind(string guild, long had, long latest, string what)
+    {
+        if (had <= latest) return;
+        Log.StaleSessionEpoch(_services.Logger, Id, guild);
+        throw new ProtocolViolationException(CloseCodes.InvalidSession,
+            $"guild {guild} is at seq {latest}, behind the {had} {what}: its seqs went back in Redis; identify again");
     }
 
     private void CheckEpoch(string guild, SessionGuild known, string epoch)

@@ -6,7 +6,8 @@ namespace Flux.Swarm.Storms;
 
 /// <summary>
 /// Storm history in Redis, so it survives a swarm restart: each status under <c>flux:swarm:storm:{id}</c>,
-/// and their ids in a sorted set by start time.
+/// and their ids in a sorted set by start time. It is capped: each save trims the oldest beyond the limit, so a Redis
+/// shared with the gateways is not filled by storms over weeks.
 /// </summary>
 internal sealed class StormHistoryStore(IConnectionMultiplexer redis)
 {
@@ -15,13 +16,27 @@ internal sealed class StormHistoryStore(IConnectionMultiplexer redis)
 
     private IDatabase Database => redis.GetDatabase();
 
-    public async Task SaveAsync(StormStatus status)
+    /// <summary>Saves a status, then trims the history to the newest <paramref name="keep"/> (oldest first out).</summary>
+    public async Task SaveAsync(StormStatus status, int keep)
     {
         var batch = Database.CreateBatch();
         var write = batch.StringSetAsync(Key(status.Id), status.ToByteArray());
         var index = batch.SortedSetAddAsync(Index, status.Id, status.StartedUnixMs);
         batch.Execute();
         await Task.WhenAll(write, index).ConfigureAwait(false);
+        await TrimAsync(keep).ConfigureAwait(false);
+    }
+
+    /// <summary>How many storms the history holds.</summary>
+    public Task<long> CountAsync() => Database.SortedSetLengthAsync(Index);
+
+    private async Task TrimAsync(int keep)
+    {
+        // Ranks 0 .. count - keep - 1 are the oldest; negative stop -keep - 1 selects them without reading the count.
+        var oldest = await Database.SortedSetRangeByRankAsync(Index, 0, -keep - 1).ConfigureAwait(false);
+        if (oldest.Length == 0) return;
+        await Database.KeyDeleteAsync(oldest.Select(id => Key(id.ToString())).ToArray()).ConfigureAwait(false);
+        await Database.SortedSetRemoveAsync(Index, oldest).ConfigureAwait(false);
     }
 
     public async Task<StormStatus?> GetAsync(string id)

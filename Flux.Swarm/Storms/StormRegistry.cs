@@ -10,7 +10,10 @@ namespace Flux.Swarm.Storms;
 
 /// <summary>
 /// The storms of this swarm process: at most one runs at a time (two storms on one small machine would measure
-/// each other). Every status change is saved to <see cref="StormHistoryStore"/>.
+/// each other). Every status change is saved to <see cref="StormHistoryStore"/>. A run is held in memory (its users,
+/// ledgers and histograms) only while it runs; once it is over and saved, only its final status stays, and only the
+/// last <see cref="FinishedKeptInMemory"/> of those: the history in Redis, capped at <c>Swarm:HistoryLimit</c>, has the rest.
+/// A swarm left running for weeks of storms holds what one storm needs, not what all of them did.
 /// </summary>
 internal sealed class StormRegistry(
     StormHistoryStore history,
@@ -23,7 +26,12 @@ internal sealed class StormRegistry(
     IConfiguration configuration,
     ILogger<StormRegistry> logger)
 {
+    /// <summary>Finished storms whose final status (with the report) stays in this process, for when Redis is away.</summary>
+    public const int FinishedKeptInMemory = 20;
+
     private readonly Dictionary<string, StormRun> _runs = [];
+    private readonly Dictionary<string, StormStatus> _finished = [];
+    private readonly Queue<string> _finishedOrder = new();
     private readonly Lock _gate = new();
     private StormRun? _active;
     private bool _launching;
@@ -102,6 +110,14 @@ internal sealed class StormRegistry(
             var run = StormRun.Start(plan, targets, tokens, metrics, logger, start.RunId, start.Seed,
                 role: new ShardRole(new ShardSpec(start.Shard, start.Shards), start.StartUnixUs, exchange));
             _active = run;
+            // The coordinator keeps the storm; once the shard is over this process lets it go.
+            _ = run.Completion.ContinueWith(_ =>
+            {
+                lock (_gate)
+                {
+                    if (ReferenceEquals(_active, run)) _active = null;
+                }
+            }, TaskScheduler.Default);
             return run;
         }
     }
@@ -111,8 +127,22 @@ internal sealed class StormRegistry(
         lock (_gate) return _runs.GetValueOrDefault(id);
     }
 
-    public async Task<StormStatus?> GetStatusAsync(string id) =>
-        Find(id) is { } run ? StormStatusMapper.ToStatus(run, includeReport: true) : await history.GetAsync(id).ConfigureAwait(false);
+    /// <summary>How many runs this process holds whole (running, or finished and not yet released): for tests and metrics.</summary>
+    public int RunsHeld
+    {
+        get
+        {
+            lock (_gate) return _runs.Count;
+        }
+    }
+
+    public async Task<StormStatus?> GetStatusAsync(string id)
+    {
+        if (Find(id) is { } run) return StormStatusMapper.ToStatus(run, includeReport: true);
+        StormStatus? kept;
+        lock (_gate) kept = _finished.GetValueOrDefault(id);
+        return kept ?? await history.GetAsync(id).ConfigureAwait(false);
+    }
 
     public async Task<IReadOnlyList<StormStatus>> ListAsync(int limit)
     {
@@ -131,10 +161,11 @@ internal sealed class StormRegistry(
             stored.Phase = StormPhase.Failed;
             stored.Error = "the swarm restarted during this storm";
             stored.Verdict = "failed: the swarm restarted during this storm";
-            await history.SaveAsync(stored).ConfigureAwait(false);
+            await history.SaveAsync(stored, options.Value.HistoryLimit).ConfigureAwait(false);
         }
     }
 
+    // Once the run is over: its final status is saved, and the run itself (users, ledgers, histograms) let go.
     private async Task SaveWhenDoneAsync(StormRun run)
     {
         try
@@ -143,19 +174,34 @@ internal sealed class StormRegistry(
         }
         finally
         {
-            await SaveAsync(run).ConfigureAwait(false);
+            var status = await SaveAsync(run).ConfigureAwait(false);
+            Release(run, status);
         }
     }
 
-    private async Task SaveAsync(StormRun run)
+    private async Task<StormStatus> SaveAsync(StormRun run)
     {
+        var status = StormStatusMapper.ToStatus(run, includeReport: true);
         try
         {
-            await history.SaveAsync(StormStatusMapper.ToStatus(run, includeReport: true)).ConfigureAwait(false);
+            await history.SaveAsync(status, options.Value.HistoryLimit).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {
-            logger.LogWarning(ex, "Could not save storm {RunId} to Redis; it stays in this process's memory", run.Id);
+            logger.LogWarning(ex, "Could not save storm {RunId} to Redis; its final status stays in this process's memory", run.Id);
+        }
+        return status;
+    }
+
+    private void Release(StormRun run, StormStatus final)
+    {
+        lock (_gate)
+        {
+            _runs.Remove(run.Id);
+            if (ReferenceEquals(_active, run)) _active = null;
+            _finished[run.Id] = final;
+            _finishedOrder.Enqueue(run.Id);
+            while (_finishedOrder.Count > FinishedKeptInMemory) _finished.Remove(_finishedOrder.Dequeue());
         }
     }
 }

@@ -31,15 +31,14 @@ internal static class BackplaneChecks
         }
         Assert.Equal("hello", await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
 
-        // The gateway's own publish script: the epoch (SET NX), INCR, RPUSH, LTRIM, EXPIRE and PUBLISH in one atomic EVAL;
+        // The gateway's own publish script: the epoch, INCR, the top, RPUSH, LTRIM, EXPIRE and PUBLISH in one atomic EVAL;
         // the envelope carries the publish time it was given.
         string guild = $"apphost-test-{Guid.NewGuid():N}";
         var guildQueue = await redis.GetSubscriber().SubscribeAsync(BackplaneKeys.Channel(guild, sharded: false));
         var published = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         guildQueue.OnMessage(message => published.TrySetResult((byte[])message.Message!));
         await Task.Delay(200);
-        var result = await db.ScriptEvaluateAsync(BackplaneScripts.Publish,
-            [BackplaneKeys.Seq(guild), BackplaneKeys.History(guild), BackplaneKeys.Epoch(guild)],
+        var result = await db.ScriptEvaluateAsync(BackplaneScripts.Publish, BackplaneKeys.PublishKeys(guild),
             ["""{"op":"msg","seq":""", ""","body":"b"}""", 1000, BackplaneKeys.Channel(guild, sharded: false).ToString(), "", 600, 64, 4242, 1764527000123456, "PUBLISH"]);
         // It answers the seq and the epoch it was assigned in.
         var position = (RedisResult[])result!;

@@ -118,7 +118,7 @@ public sealed class EpochTests
         await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
         {
             var db = admin.GetDatabase();
-            var keys = new[] { "seq", "history", "epoch" }.Select(k => (RedisKey)$"flux:guild:{{{guild}}}:{k}").ToArray();
+            var keys = new[] { "seq", "history", "epoch", "top" }.Select(k => (RedisKey)$"flux:guild:{{{guild}}}:{k}").ToArray();
             await db.KeyDeleteAsync(keys);
         }
         // The guild starts over on the other replica, and runs past alice's cursor.
