@@ -12,6 +12,9 @@ var signingKey = builder.AddParameter("signing-key",
     new GenerateParameterDefault { MinLength = 44, Special = false }, secret: true, persist: true);
 // The shared secret of every gateway's admin service (drain, shedding, faults); the swarm and the dashboard present it.
 var adminKey = builder.AddParameter("admin-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+// The shared secret of the swarm's gRPC services (SwarmControl, SwarmAgent): the dashboard, the storm commands and the
+// agents present it.
+var swarmKey = builder.AddParameter("swarm-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 var redis = builder.AddRedisBackplane("redis");
 
 // Services: gateway replicas, each its own resource so the swarm and dashboard can reach every one of them.
@@ -37,9 +40,10 @@ var swarm = builder.AddProject<Projects.Flux_Swarm>("swarm", project => project.
     .WithReference(redis).WaitFor(redis)
     .WithEnvironment("Auth__SigningKey", signingKey)
     .WithEnvironment("Admin__Key", adminKey)
+    .WithEnvironment("Swarm__Key", swarmKey)
     .WithHttpHealthCheck("/health")
-    .WithStartStormCommand(StormPresets.Seed)
-    .WithStartStormCommand(StormPresets.Smoke, highlighted: false);
+    .WithStartStormCommand(StormPresets.Seed, swarmKey)
+    .WithStartStormCommand(StormPresets.Smoke, swarmKey, highlighted: false);
 for (int i = 0; i < gateways.Count; i++)
 {
     swarm.WithReference(gateways[i]).WaitFor(gateways[i])
@@ -55,6 +59,7 @@ for (int agent = 2; agent <= builder.Configuration.GetValue("Flux:Swarm:Agents",
         .WithHttpEndpoint(name: "grpc", env: "GRPC_PORT")
         .WithReference(redis).WaitFor(redis)
         .WithEnvironment("Auth__SigningKey", signingKey)
+        .WithEnvironment("Swarm__Key", swarmKey)
         .WithHttpHealthCheck("/health");
     // Its warm-up storm (JIT, connection pools) goes through the same gateways as the coordinator's.
     for (int i = 0; i < gateways.Count; i++)
@@ -69,6 +74,7 @@ var dashboard = builder.AddProject<Projects.Flux_Dashboard>("dashboard", project
     .WithHttpEndpoint(name: "http", port: DashboardPort(builder), isProxied: false)
     .WithReference(swarm).WaitFor(swarm)
     .WithEnvironment("Admin__Key", adminKey)
+    .WithEnvironment("Swarm__Key", swarmKey)
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", url => url.DisplayText = "Flux dashboard");
 // Traced latency spikes on the page link to their trace in the Aspire dashboard (its first URL, from the launch profile).

@@ -5,6 +5,7 @@ using Flux.Dashboard.Reports;
 using Flux.Dashboard.Storms;
 using Flux.Protocol.Admin;
 using Flux.Protocol.Control;
+using Flux.Protocol.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 // Serve the framework's script and this app's static files straight from the build output, in any environment.
@@ -17,7 +18,9 @@ var dashboard = builder.Configuration.GetSection(DashboardOptions.Section).Get<D
 // WatchStorm streams for minutes: the default HTTP resilience (10 s attempts, 30 s in all) would cut it, so gRPC clients go
 // without. RemoveAllResilienceHandlers is marked experimental (EXTEXP0001); it is the documented way to opt a client out.
 #pragma warning disable EXTEXP0001
-builder.Services.AddGrpcClient<SwarmControl.SwarmControlClient>(o => o.Address = new Uri(dashboard.SwarmAddress)).RemoveAllResilienceHandlers();
+builder.Services.AddGrpcClient<SwarmControl.SwarmControlClient>(o => o.Address = new Uri(dashboard.SwarmAddress))
+    .AddInterceptor(() => ServiceKey.Swarm.ClientInterceptor(builder.Configuration[ServiceKey.Swarm.ConfigKey] ?? ""))
+    .RemoveAllResilienceHandlers();
 foreach (string gateway in dashboard.Gateways)
 {
     builder.Services.AddGrpcClient<GatewayAdmin.GatewayAdminClient>(gateway, o => o.Address = new Uri($"http://_grpc.{gateway}"))

@@ -26,7 +26,12 @@ public static class SwarmApp
         builder.Services.AddSingleton<StormWarmUp>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StormWarmUp>());
         // A distributed storm's receipts travel in parts of up to ShardMessages.RowsPerPart rows.
-        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 64 << 20);
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = 64 << 20;
+            // Every call, of every service and kind, must present Swarm:Key.
+            grpc.Interceptors.Add<SwarmKeyCheck>();
+        });
 
         var app = builder.Build();
         app.Services.GetRequiredService<TokenIssuer>(); // fail at start-up if the signing key is missing or bad

@@ -14,6 +14,20 @@ public sealed class SwarmOptions
     /// </summary>
     public List<string> Agents { get; set; } = [];
 
+    /// <summary>
+    /// The shared key every call to SwarmControl and SwarmAgent must present (<c>x-flux-swarm-key</c>), and that this
+    /// process presents to its agents (env <c>Swarm__Key</c>; the Aspire secret parameter <c>swarm-key</c>).
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Required(ErrorMessage = "Swarm:Key (env Swarm__Key) is required: every call to SwarmControl and SwarmAgent must present it")]
+    [System.ComponentModel.DataAnnotations.MinLength(Flux.Protocol.Security.ServiceKey.MinLength)]
+    public string? Key { get; set; }
+
+    /// <summary>
+    /// Allow agents reached over plain http at an address off this machine (their key and the storm cross the network in
+    /// clear; a warning is logged). Without it such an agent is refused: use https.
+    /// </summary>
+    public bool AllowInsecureAgents { get; set; }
+
     /// <summary>Storms target loopback addresses only, unless this is set.</summary>
     public bool AllowRemoteGateways { get; set; }
 

@@ -1,4 +1,5 @@
 using Flux.Protocol.Control;
+using Flux.Protocol.Security;
 using Flux.Protocol.Storms;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -12,13 +13,14 @@ namespace Flux.AppHost.Commands;
 /// </summary>
 internal static class StormCommands
 {
-    public static IResourceBuilder<ProjectResource> WithStartStormCommand(this IResourceBuilder<ProjectResource> swarm, string preset, bool highlighted = true)
+    public static IResourceBuilder<ProjectResource> WithStartStormCommand(this IResourceBuilder<ProjectResource> swarm, string preset,
+        IResourceBuilder<ParameterResource> swarmKey, bool highlighted = true)
     {
         var grpc = swarm.GetEndpoint("grpc");
         return swarm.WithCommand($"start-{preset}-storm", $"Start {preset} storm", async context =>
         {
             using var channel = GrpcChannel.ForAddress(grpc.Url);
-            var client = new SwarmControl.SwarmControlClient(channel);
+            var client = new SwarmControl.SwarmControlClient(ServiceKey.Swarm.Attach(channel, await swarmKey.Resource.GetValueAsync(context.CancellationToken)));
             try
             {
                 var reply = await client.StartStormAsync(StormPresets.Get(preset).ToMessage(), cancellationToken: context.CancellationToken);

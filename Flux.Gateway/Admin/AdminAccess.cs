@@ -1,7 +1,6 @@
-using System.Security.Cryptography;
-using System.Text;
 using Flux.Gateway.Telemetry;
 using Flux.Protocol.Admin;
+using Flux.Protocol.Security;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Connections.Features;
@@ -33,7 +32,8 @@ internal static class AdminAccess
     public static IApplicationBuilder UseAdminEndpointOnly(this IApplicationBuilder app) =>
         app.Use(async (context, next) =>
         {
-            if (context.Request.Path.StartsWithSegments(ServicePath, StringComparison.Ordinal) && !IsAdminConnection(context))
+            // Routing matches gRPC paths without regard to case: so must this, or /FLUX.ADMIN.V1.GATEWAYADMIN/... slips by.
+            if (context.Request.Path.StartsWithSegments(ServicePath, StringComparison.OrdinalIgnoreCase) && !IsAdminConnection(context))
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
                 return;
@@ -44,27 +44,12 @@ internal static class AdminAccess
     private static bool IsAdminConnection(HttpContext context) =>
         context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(AdminEndpointMarker) == true;
 
-    /// <summary>Refuses every call without the right key, with <c>UNAUTHENTICATED</c>.</summary>
-    internal sealed class KeyInterceptor(IOptions<AdminOptions> options, ILogger<KeyInterceptor> logger) : Interceptor
+    /// <summary>
+    /// Refuses every call without the right key, with <c>UNAUTHENTICATED</c>: unary and streaming handlers alike, so a
+    /// method added later cannot slip past it.
+    /// </summary>
+    internal sealed class KeyInterceptor(IOptions<AdminOptions> options, ILogger<KeyInterceptor> logger) : ServiceKeyCheck(ServiceKey.Admin, options.Value.Key)
     {
-        private readonly byte[] _key = Encoding.UTF8.GetBytes(options.Value.Key ?? "");
-
-        public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
-            UnaryServerMethod<TRequest, TResponse> continuation)
-        {
-            Authenticate(context);
-            return continuation(request, context);
-        }
-
-        private void Authenticate(ServerCallContext context)
-        {
-            string? presented = context.RequestHeaders.GetValue(AdminKey.HeaderName);
-            bool valid = _key.Length > 0 && presented is not null
-                && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _key);
-            if (valid) return;
-            string reason = presented is null ? $"no {AdminKey.HeaderName} header" : "wrong admin key";
-            Log.AdminRefused(logger, context.Method, reason);
-            throw new RpcException(new Status(StatusCode.Unauthenticated, $"GatewayAdmin needs the admin key in the {AdminKey.HeaderName} header"));
-        }
+        protected override void Refused(string method, string reason) => Log.AdminRefused(logger, method, reason);
     }
 }

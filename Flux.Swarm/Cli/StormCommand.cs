@@ -61,7 +61,9 @@ internal static class StormCommand
         try
         {
             run = await new StormLauncher(tokens, host.Metrics, host.Logger)
-                .LaunchAsync(new StormLaunch(plan, gateways, agents, redis, parsed.GetValue(options.Seed)), CancellationToken.None).ConfigureAwait(false);
+                .LaunchAsync(new StormLaunch(plan, gateways, agents, redis, parsed.GetValue(options.Seed),
+                    AgentKey: Environment.GetEnvironmentVariable("Swarm__Key"), AllowInsecureAgents: parsed.GetValue(options.AllowInsecureAgents)), CancellationToken.None)
+                .ConfigureAwait(false);
         }
         catch (ArgumentException ex)
         {

@@ -34,12 +34,13 @@ internal sealed class StormOptions
     public Option<string?> Report { get; } = new("--report") { Description = "Where to write the JSON report; a Markdown twin is written next to it" };
     public Option<string?> JUnit { get; } = new("--junit") { Description = "Where to write a JUnit XML file: one test case per SLA clause and per fault expectation" };
     public Option<string[]> Agent { get; } = new("--agent") { Description = "A swarm agent's gRPC URL (a swarm service: dotnet run --project Flux.Swarm); repeat for several. The storm is then distributed: this process runs one shard of the users and each agent another, and the report merges them" };
+    public Option<bool> AllowInsecureAgents { get; } = new("--allow-insecure-agents") { Description = "Allow --agent URLs off this machine over plain http (the swarm key, from Swarm__Key, and the storm then cross the network in clear)" };
     public Option<int?> Seed { get; } = new("--seed") { Description = "Seed for the schedule, the layout and the fault picks" };
 
     public IEnumerable<Option> All =>
     [
         Gateway, Target, Admin, Redis, Scenario, Users, Guilds, Zipf, Rate, BodyBytes, Duration, Ramp, SlowConsumers, Partition, Fuzz,
-        Surge, Tiers, NoFaults, P95, P99, SlaWindow, AllowLimitBreach, Report, JUnit, Agent, Seed,
+        Surge, Tiers, NoFaults, P95, P99, SlaWindow, AllowLimitBreach, Report, JUnit, Agent, AllowInsecureAgents, Seed,
     ];
 
     /// <summary>The plan the command line describes.</summary>

@@ -5,6 +5,7 @@ using Flux.Swarm.Measurement;
 using Flux.Swarm.Runs;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Flux.Protocol.Security;
 
 namespace Flux.Swarm.Distributed;
 
@@ -41,7 +42,7 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
     /// <summary>Connects to every agent and measures its clock.</summary>
     /// <exception cref="ArgumentException">The plan cannot be distributed, or an agent URL is not http(s).</exception>
     /// <exception cref="InvalidOperationException">An agent cannot be reached, or its clock cannot be bounded closely enough.</exception>
-    public static async Task<ShardCoordinator> ConnectAsync(IReadOnlyList<Uri> agents, StormPlan plan, CancellationToken cancellationToken)
+    public static async Task<ShardCoordinator> ConnectAsync(IReadOnlyList<Uri> agents, StormPlan plan, AgentAccess access, CancellationToken cancellationToken)
     {
         if (plan.Target != TargetKind.Flux)
         {
@@ -51,6 +52,7 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
         foreach (var agent in agents)
         {
             if (agent.Scheme is not ("http" or "https")) throw new ArgumentException($"agent URL {agent} is not http(s)");
+            access.Check(agent);
         }
         var links = new List<AgentLink>();
         var placements = new List<ShardPlacement> { new("coordinator", 0, 0) };
@@ -73,7 +75,7 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
                         EnableMultipleHttp2Connections = true,
                     },
                 });
-                var link = new AgentLink(links.Count + 1, url, channel);
+                var link = new AgentLink(links.Count + 1, url, channel, access.Key);
                 links.Add(link);
                 ShardPlacement placement;
                 try
@@ -240,7 +242,7 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
     }
 
     /// <summary>One agent: its call, and what it has sent at each step of the end.</summary>
-    private sealed class AgentLink(int shard, Uri url, GrpcChannel channel) : IDisposable
+    private sealed class AgentLink(int shard, Uri url, GrpcChannel channel, string? key) : IDisposable
     {
         private readonly SemaphoreSlim _writeGate = new(1, 1);
         private readonly CancellationTokenSource _closed = new();
@@ -248,7 +250,7 @@ internal sealed class ShardCoordinator : IShardExchange, IAsyncDisposable
 
         public int Shard { get; } = shard;
         public Uri Url { get; } = url;
-        public SwarmAgent.SwarmAgentClient Client { get; } = new(channel);
+        public SwarmAgent.SwarmAgentClient Client { get; } = new(ServiceKey.Swarm.Attach(channel, key));
         public TaskCompletionSource<ShardStarted> Started { get; } = New<ShardStarted>();
         public TaskCompletionSource<ShardEpochs> Epochs { get; } = New<ShardEpochs>();
         public TaskCompletionSource<ShardReceipts> Receipts { get; } = New<ShardReceipts>();

@@ -11,8 +11,10 @@ namespace Flux.Swarm.Storms;
 /// <param name="Agents">Swarm agents' gRPC URLs: with any, the storm is distributed and this process coordinates it.</param>
 /// <param name="Redis">The backplane's connection string, for the restart-redis fault.</param>
 /// <param name="AllowRemoteGateways">Whether gateways off this machine may be targeted.</param>
+/// <param name="AgentKey">The swarm key the agents ask for (Swarm:Key).</param>
+/// <param name="AllowInsecureAgents">Whether agents off this machine may be reached over plain http.</param>
 internal sealed record StormLaunch(StormPlan Plan, IReadOnlyList<GatewayTarget> Targets, IReadOnlyList<Uri> Agents, string? Redis = null,
-    int? Seed = null, bool AllowRemoteGateways = false);
+    int? Seed = null, bool AllowRemoteGateways = false, string? AgentKey = null, bool AllowInsecureAgents = false);
 
 /// <summary>
 /// The one way a storm starts, for the CLI, the gRPC service and the dashboard alike: validate the plan, probe every
@@ -46,7 +48,8 @@ internal sealed class StormLauncher(TokenIssuer tokens, SwarmMetrics metrics, IL
             if (launch.Agents.Count > 0)
             {
                 // Distributed: this process coordinates and runs shard 0 (docs/protocol.md, "Distributed storms").
-                coordinator = await ShardCoordinator.ConnectAsync(launch.Agents, plan, cancellationToken).ConfigureAwait(false);
+                var access = new AgentAccess(launch.AgentKey, launch.AllowInsecureAgents, agent => Log.InsecureAgent(logger, agent));
+                coordinator = await ShardCoordinator.ConnectAsync(launch.Agents, plan, access, cancellationToken).ConfigureAwait(false);
                 role = await coordinator.StartAsync(runId, seed, plan, cancellationToken).ConfigureAwait(false);
             }
             var run = StormRun.Start(plan, launch.Targets, tokens, metrics, logger, runId, seed, launch.Redis, role, time);

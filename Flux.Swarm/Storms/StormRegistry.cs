@@ -64,7 +64,7 @@ internal sealed class StormRegistry(
                         : throw new ArgumentException($"gateway '{url}' must be an absolute ws:// or wss:// URL."), null)).ToList();
             // With agents (Swarm:Agents) the storm is distributed: this process coordinates and runs shard 0.
             var launch = new StormLaunch(plan, targets, [.. options.Value.Agents.Select(a => new Uri(a))], configuration.GetConnectionString("redis"),
-                AllowRemoteGateways: options.Value.AllowRemoteGateways);
+                AllowRemoteGateways: options.Value.AllowRemoteGateways, AgentKey: options.Value.Key, AllowInsecureAgents: options.Value.AllowInsecureAgents);
             run = await launcher.LaunchAsync(launch, cancellationToken).ConfigureAwait(false);
             lock (_gate)
             {

@@ -35,4 +35,10 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Warning, "The warm-up storm did not run ({Reason}); the first storm will pay for a cold start")]
     public static partial void WarmUpFailed(ILogger logger, string reason);
+
+    [LoggerMessage(12, LogLevel.Warning, "gRPC call {Method} refused: {Reason}")]
+    public static partial void SwarmCallRefused(ILogger logger, string method, string reason);
+
+    [LoggerMessage(13, LogLevel.Warning, "Swarm agent {Agent} is reached over plain http off this machine (Swarm:AllowInsecureAgents): its key and the storm cross the network in clear")]
+    public static partial void InsecureAgent(ILogger logger, string agent);
 }

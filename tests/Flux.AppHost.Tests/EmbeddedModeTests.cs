@@ -58,7 +58,7 @@ public sealed class EmbeddedModeTests(EmbeddedRedisApp fixture) : IClassFixture<
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         using var swarmChannel = GrpcChannel.ForAddress(fixture.App.GetEndpoint("swarm", "grpc"));
-        var swarm = new Flux.Protocol.Control.SwarmControl.SwarmControlClient(swarmChannel);
+        var swarm = new Flux.Protocol.Control.SwarmControl.SwarmControlClient(Flux.Protocol.Security.ServiceKey.Swarm.Attach(swarmChannel, FluxAppFixture.SwarmKey));
 
         // A storm asked for at once waits for the warm-up, then runs.
         var started = await swarm.StartStormAsync(Flux.Protocol.Storms.StormPlanMapping.ToMessage(

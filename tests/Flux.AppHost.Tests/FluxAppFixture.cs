@@ -18,6 +18,9 @@ public abstract class FluxAppFixture(string redisMode, params string[] settings)
     /// <summary>The admin-key parameter, set by the test so it can call the gateways' admin service as an operator.</summary>
     public const string AdminKey = "test-admin-key-0123456789abcdefghij";
 
+    /// <summary>The swarm-key parameter, set by the test so it can call the swarm's gRPC services.</summary>
+    public const string SwarmKey = "test-swarm-key-0123456789abcdefghij";
+
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "flux-tests", $"apphost-{redisMode}-{Guid.NewGuid():N}");
 
     public DistributedApplication App { get; private set; } = null!;
@@ -40,6 +43,7 @@ public abstract class FluxAppFixture(string redisMode, params string[] settings)
             $"Flux:Redis:DataDirectory={_dataDirectory}",
             "Flux:Dashboard:Port=0",
             $"Parameters:admin-key={AdminKey}",
+            $"Parameters:swarm-key={SwarmKey}",
             .. settings,
         ]);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));

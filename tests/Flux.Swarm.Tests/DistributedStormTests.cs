@@ -21,6 +21,8 @@ namespace Flux.Swarm.Tests;
 [Collection(StormCollection.Name)]
 public sealed class DistributedStormTests(GatewayPairFixture gateways, ITestOutputHelper output) : IClassFixture<GatewayPairFixture>, IAsyncLifetime
 {
+    private static readonly AgentAccess Agents = new(TestKeys.SwarmKey);
+
     private SwarmAgentHost _agent = null!;
 
     public async Task InitializeAsync() => _agent = await SwarmAgentHost.StartAsync(gateways.Redis.ConnectionString);
@@ -89,7 +91,7 @@ public sealed class DistributedStormTests(GatewayPairFixture gateways, ITestOutp
         // A p95 limit of 1 µs allows 0.1 µs of clock uncertainty: no gRPC round trip is that short.
         var plan = StormPresets.Get(StormPresets.Smoke) with { Faults = [], Sla = new SlaSpec(0.001, 0.001, 3), Gateways = gateways.WebSocketUrls.ToArray() };
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ShardCoordinator.ConnectAsync([_agent.GrpcUri], plan, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ShardCoordinator.ConnectAsync([_agent.GrpcUri], plan, Agents, CancellationToken.None));
 
         Assert.Contains("cannot be bounded within", ex.Message);
         Assert.Contains(_agent.GrpcUri.ToString(), ex.Message);
@@ -120,7 +122,7 @@ public sealed class DistributedStormTests(GatewayPairFixture gateways, ITestOutp
     {
         var plan = StormPresets.Get(StormPresets.Smoke) with { Target = TargetKind.SignalR, Faults = [] };
 
-        var ex = await Assert.ThrowsAsync<ArgumentException>(() => ShardCoordinator.ConnectAsync([_agent.GrpcUri], plan, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => ShardCoordinator.ConnectAsync([_agent.GrpcUri], plan, Agents, CancellationToken.None));
 
         Assert.Contains("runs on one swarm process", ex.Message);
     }
@@ -132,7 +134,7 @@ public sealed class DistributedStormTests(GatewayPairFixture gateways, ITestOutp
         var (first, coordinator) = await StartDistributedAsync(plan);
         await using var _ = coordinator;
 
-        await using var second = await ShardCoordinator.ConnectAsync([_agent.GrpcUri], plan with { Gateways = gateways.WebSocketUrls.ToArray() }, CancellationToken.None);
+        await using var second = await ShardCoordinator.ConnectAsync([_agent.GrpcUri], plan with { Gateways = gateways.WebSocketUrls.ToArray() }, Agents, CancellationToken.None);
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => second.StartAsync(StormRun.NewRunId(), 7, plan with { Gateways = gateways.WebSocketUrls.ToArray() }, CancellationToken.None));
         Assert.Contains("still running", ex.Message);
 
@@ -157,7 +159,7 @@ public sealed class DistributedStormTests(GatewayPairFixture gateways, ITestOutp
         Assert.Empty(StormPlanValidator.Validate(plan));
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new SwarmMetrics(services.GetRequiredService<IMeterFactory>());
-        var coordinator = await ShardCoordinator.ConnectAsync([_agent.GrpcUri], plan, CancellationToken.None);
+        var coordinator = await ShardCoordinator.ConnectAsync([_agent.GrpcUri], plan, Agents, CancellationToken.None);
         string runId = StormRun.NewRunId();
         var role = await coordinator.StartAsync(runId, 42, plan, CancellationToken.None);
         var run = StormRun.Start(plan, gateways.Targets, TestKeys.Issuer, metrics, NullLogger.Instance, runId, 42, role: role);
@@ -168,4 +170,57 @@ public sealed class DistributedStormTests(GatewayPairFixture gateways, ITestOutp
 
     private static List<(long Value, long Count)> Counts(HistogramBase histogram) =>
         [.. histogram.RecordedValues().Select(v => (v.ValueIteratedTo, v.CountAtValueIteratedTo))];
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("not-the-swarm-key-0123456789")]
+    public async Task Every_kind_of_call_to_the_swarm_without_its_key_is_refused(string? key)
+    {
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_agent.GrpcUri);
+        var invoker = Flux.Protocol.Security.ServiceKey.Swarm.Attach(channel, key);
+        var control = new Flux.Protocol.Control.SwarmControl.SwarmControlClient(invoker);
+        var agent = new Flux.Protocol.Agents.SwarmAgent.SwarmAgentClient(invoker);
+
+        // Unary, server streaming, and the agent's duplex stream: each is UNAUTHENTICATED.
+        await AssertUnauthenticatedAsync(async () => await control.ListStormsAsync(new Flux.Protocol.Control.ListStormsRequest()));
+        await AssertUnauthenticatedAsync(async () =>
+        {
+            using var watch = control.WatchStorm(new Flux.Protocol.Control.StormRef { Id = "any" });
+            await watch.ResponseStream.MoveNext(CancellationToken.None);
+        });
+        await AssertUnauthenticatedAsync(async () => await agent.ReadClockAsync(new Flux.Protocol.Agents.ClockRequest()));
+        await AssertUnauthenticatedAsync(async () =>
+        {
+            using var shard = agent.RunShard();
+            await shard.RequestStream.WriteAsync(new Flux.Protocol.Agents.CoordinatorMessage { Start = new Flux.Protocol.Agents.ShardStart() });
+            await shard.ResponseStream.MoveNext(CancellationToken.None);
+        });
+
+        // With the key the same calls are answered.
+        var keyed = new Flux.Protocol.Control.SwarmControl.SwarmControlClient(Flux.Protocol.Security.ServiceKey.Swarm.Attach(channel, TestKeys.SwarmKey));
+        Assert.NotNull(await keyed.ListStormsAsync(new Flux.Protocol.Control.ListStormsRequest()));
+    }
+
+    [Theory]
+    [InlineData("http://10.1.2.3:5301", false, true)]
+    [InlineData("http://10.1.2.3:5301", true, false)]
+    [InlineData("https://agent.example:5301", false, false)]
+    [InlineData("http://127.0.0.1:5301", false, false)]
+    [InlineData("http://localhost:5301", false, false)]
+    public void An_agent_off_this_machine_over_plain_http_is_refused_unless_allowed(string url, bool allowInsecure, bool refused)
+    {
+        var warned = new List<string>();
+        var access = new AgentAccess(TestKeys.SwarmKey, allowInsecure, warned.Add);
+
+        var error = Record.Exception(() => access.Check(new Uri(url)));
+
+        Assert.Equal(refused, error is ArgumentException);
+        Assert.Equal(allowInsecure && !refused && url.StartsWith("http://10.", StringComparison.Ordinal), warned.Count == 1);
+    }
+
+    private static async Task AssertUnauthenticatedAsync(Func<Task> call)
+    {
+        var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(call);
+        Assert.Equal(Grpc.Core.StatusCode.Unauthenticated, error.StatusCode);
+    }
 }

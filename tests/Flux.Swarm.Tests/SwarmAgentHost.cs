@@ -48,6 +48,7 @@ internal sealed class SwarmAgentHost : IAsyncDisposable
         start.Environment["ConnectionStrings__redis"] = redisConnectionString;
         start.Environment["Auth__SigningKey"] = TestKeys.SigningKey;
         start.Environment["Swarm__WarmUpSeconds"] = "0";
+        start.Environment["Swarm__Key"] = TestKeys.SwarmKey;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = null;
         agent._process = ChildProcess.StartCapturing(start, agent._output, "the swarm agent process");

@@ -10,6 +10,9 @@ public static class TestKeys
     /// <summary>The shared secret of the gateways' admin service (<c>Admin:Key</c>) in tests.</summary>
     public static readonly string AdminKey = "test-admin-" + Guid.NewGuid().ToString("N");
 
+    /// <summary>The shared secret of the swarm's gRPC services (<c>Swarm:Key</c>) in tests.</summary>
+    public static readonly string SwarmKey = "test-swarm-" + Guid.NewGuid().ToString("N");
+
     public static readonly TokenIssuer Issuer = new(Flux.Protocol.Auth.SigningKey.FromBase64(SigningKey));
 
     public static string Token(string user, params string[] guilds) => Issuer.Issue(user, guilds);
