@@ -77,6 +77,15 @@ var dashboard = builder.AddProject<Projects.Flux_Dashboard>("dashboard", project
     .WithEnvironment("Swarm__Key", swarmKey)
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", url => url.DisplayText = "Flux dashboard");
+// Flux:Dashboard:Expose=true makes the dashboard listen on every address, and then every request must carry the secret
+// parameter dashboard-key (open http://<host>:9090/?key=<dashboard-key> once; README, "Security").
+if (builder.Configuration.GetValue("Flux:Dashboard:Expose", false))
+{
+    var dashboardKey = builder.AddParameter("dashboard-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+    dashboard.WithEnvironment("Dashboard__Key", dashboardKey)
+        .WithEnvironment("AllowedHosts", "*")
+        .WithEndpoint("http", endpoint => endpoint.TargetHost = "0.0.0.0");
+}
 // Traced latency spikes on the page link to their trace in the Aspire dashboard (its first URL, from the launch profile).
 if (builder.Configuration["ASPNETCORE_URLS"]?.Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } aspireUrl)
 {

@@ -5,6 +5,12 @@ public sealed class DashboardOptions
 {
     public const string Section = "Dashboard";
 
+    /// <summary>
+    /// The key every request must carry when it is set (see <c>Security/CrossSiteGuard</c>); required to listen off
+    /// loopback. Env <c>Dashboard__Key</c>; the AppHost's secret parameter <c>dashboard-key</c> with <c>Flux:Dashboard:Expose</c>.
+    /// </summary>
+    public const string KeyConfigKey = "Dashboard:Key";
+
     /// <summary>The swarm's gRPC address; by default found through service discovery (<c>http://_grpc.swarm</c>).</summary>
     public string SwarmAddress { get; set; } = "http://_grpc.swarm";
 

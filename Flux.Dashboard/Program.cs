@@ -2,6 +2,7 @@ using Flux.Dashboard;
 using Flux.Dashboard.Components;
 using Flux.Dashboard.Gateways;
 using Flux.Dashboard.Reports;
+using Flux.Dashboard.Security;
 using Flux.Dashboard.Storms;
 using Flux.Protocol.Admin;
 using Flux.Protocol.Control;
@@ -34,7 +35,11 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<GatewayStatsPoller>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayStatsPoller>());
 
+string? dashboardKey = builder.Configuration[DashboardOptions.KeyConfigKey];
+if (DashboardExposure.Refusal(builder.Configuration, dashboardKey) is { } refusal) throw new InvalidOperationException(refusal);
+
 var app = builder.Build();
+app.UseCrossSiteGuard(dashboardKey);
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapDefaultEndpoints();

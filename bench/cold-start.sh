@@ -17,7 +17,7 @@ dotnet build Flux.AppHost -nologo -v quiet >/dev/null || exit 2
 
 storm() { # preset -> prints "outcome p99 verdict"
   local id status
-  id=$(curl -sf -X POST "$dashboard/api/storms?preset=$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') || return 1
+  id=$(curl -sf -X POST "$dashboard/api/storms" -H 'content-type: application/json' -d "{\"preset\": \"$1\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') || return 1
   while status=$(curl -sf "$dashboard/api/storms/$id"); do
     python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["outcome"] else 1)' <<<"$status" && break
     sleep 2

@@ -76,7 +76,7 @@ if [[ $apphost == 1 ]]; then
   trap 'kill -TERM $(pgrep -P $apphost_pid) 2>/dev/null; wait $apphost_pid 2>/dev/null' EXIT
   for _ in $(seq 240); do curl -sf http://localhost:9090/health >/dev/null 2>&1 && break; sleep 1; done
   # The swarm's warm-up runs first; a storm asked for meanwhile waits for it.
-  id=$(curl -sf -X POST "http://localhost:9090/api/storms?preset=$scenario" -H 'content-type: application/json' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  id=$(curl -sf -X POST http://localhost:9090/api/storms -H 'content-type: application/json' -d "{\"preset\": \"$scenario\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   echo "storm $id" >&2
   report_url="http://localhost:9090/storms/$id/report.json"
 else

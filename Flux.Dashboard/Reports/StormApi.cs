@@ -9,8 +9,10 @@ namespace Flux.Dashboard.Reports;
 /// Storms for scripts, through the same path as the page (this dashboard, then the swarm over gRPC), so a storm started
 /// here shows live on every open page:
 /// <list type="bullet">
-/// <item><c>POST /api/storms?preset=seed</c> starts a preset: <c>202</c> with <c>{"id": "…"}</c>; <c>400</c> for an unknown
-/// preset or a plan the swarm refuses; <c>409</c> while another storm runs; <c>503</c> when the swarm is unreachable.</item>
+/// <item><c>POST /api/storms</c> with the JSON body <c>{"preset": "seed"}</c> starts a preset: <c>202</c> with
+/// <c>{"id": "…"}</c>; <c>400</c> for an unknown preset or a plan the swarm refuses; <c>415</c> for a body that is not
+/// JSON (so no form on another site can start a storm); <c>409</c> while another storm runs; <c>503</c> when the swarm
+/// is unreachable.</item>
 /// <item><c>GET /api/storms/{id}</c>: <c>{"id", "phase", "outcome", "verdict"}</c>, where outcome is passed, violated,
 /// inconclusive, error (the storm could not run; the verdict says why) or "" while it runs; the report itself is at
 /// <c>/storms/{id}/report.json</c>.</item>
@@ -26,8 +28,27 @@ internal static class StormApi
         return endpoints;
     }
 
-    private static async Task<IResult> StartAsync(string? preset, StormWatcher storms, CancellationToken cancellationToken)
+    /// <summary>What <c>POST /api/storms</c> takes.</summary>
+    internal sealed record StartStormRequest(string? Preset);
+
+    // JSON only: a cross-site form can send no JSON, and a cross-site script cannot without a CORS preflight, which is never answered.
+    private static async Task<IResult> StartAsync(HttpRequest request, StormWatcher storms, CancellationToken cancellationToken)
     {
+        if (!request.HasJsonContentType())
+        {
+            return Results.Problem("Send the storm as JSON: Content-Type: application/json, body {\"preset\": \"seed\"}.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType);
+        }
+        StartStormRequest? body;
+        try
+        {
+            body = await request.ReadFromJsonAsync<StartStormRequest>(cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            return Results.Problem($"The body is not the JSON this takes ({{\"preset\": \"seed\"}}): {ex.Message}", statusCode: StatusCodes.Status400BadRequest);
+        }
+        string? preset = body?.Preset;
         if (preset is null || !StormPresets.TryGet(preset, out var plan))
         {
             return Results.Problem($"Unknown preset '{preset}'; use one of {string.Join(", ", StormPresets.Names)}.", statusCode: StatusCodes.Status400BadRequest);

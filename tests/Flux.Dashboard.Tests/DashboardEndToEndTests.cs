@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using Aspire.Hosting.Testing;
 using Flux.AppHost.Tests;
 using Microsoft.Playwright;
@@ -90,23 +91,81 @@ public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture
     {
         using var http = app.App.CreateHttpClient("dashboard", "http");
 
-        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await http.PostAsync("/api/storms?preset=huge", null)).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await StartAsync(http, "huge")).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync("/api/storms/nothing-here")).StatusCode);
+        // The old query-string form is refused: anything but JSON could come from a form on another site.
+        Assert.Equal(System.Net.HttpStatusCode.UnsupportedMediaType, (await http.PostAsync("/api/storms?preset=smoke", null)).StatusCode);
 
-        var started = await http.PostAsync("/api/storms?preset=smoke", null);
+        var started = await StartAsync(http, "smoke");
         Assert.Equal(System.Net.HttpStatusCode.Accepted, started.StatusCode);
         string id = System.Text.Json.JsonDocument.Parse(await started.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
-        Assert.Equal(System.Net.HttpStatusCode.Conflict, (await http.PostAsync("/api/storms?preset=smoke", null)).StatusCode); // one at a time
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, (await StartAsync(http, "smoke")).StatusCode); // one at a time
 
+        string outcome = await WaitForOutcomeAsync(http, id);
+        Assert.Contains(outcome, new[] { "passed", "violated", "inconclusive" });
+        Assert.True((await http.GetAsync($"/storms/{id}/report.json")).IsSuccessStatusCode);
+    }
+
+    [SkippableFact]
+    public async Task A_page_on_another_site_cannot_start_a_storm_with_a_form_or_a_script()
+    {
+        bool required = Environment.GetEnvironmentVariable("FLUX_REQUIRE_BROWSER") == "1";
+        Skip.If(!File.Exists(Chromium) && !required, $"{Chromium} is not installed (apt-get install -y chromium); CI installs it and runs this test");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        });
+        var page = await browser.NewPageAsync();
+        var dashboard = app.App.GetEndpoint("dashboard", "http");
+        string api = new Uri(dashboard, "api/storms").ToString();
+        // The attacker's page, on an origin of its own: a form that posts (text/plain, shaped like JSON), and two scripts.
+        string attack = $$"""
+            <html><body>
+            <form id="form" method="post" enctype="text/plain" action="{{api}}"><input name='{"preset":"smoke","x":"' value='"}'></form>
+            <script>
+              window.json = fetch('{{api}}', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"preset":"smoke"}' })
+                .then(r => 'answered ' + r.status, e => 'blocked: ' + e);
+              window.simple = fetch('{{api}}', { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{"preset":"smoke"}' })
+                .then(r => 'sent (' + r.type + ')', e => 'blocked: ' + e);
+            </script>
+            </body></html>
+            """;
+        await page.RouteAsync("http://attacker.test/**", route => route.FulfillAsync(new() { ContentType = "text/html", Body = attack }));
+
+        await page.GotoAsync("http://attacker.test/");
+        // A JSON post needs a CORS preflight, which the dashboard never answers: the browser does not send it.
+        Assert.StartsWith("blocked", await page.EvaluateAsync<string>("window.json"));
+        // A "simple" post may go (the dashboard refuses it: below) or be stopped by the browser's own private-network rules.
+        Assert.Contains(await page.EvaluateAsync<string>("window.simple"), new[] { "sent (opaque)", "blocked: TypeError: Failed to fetch" });
+        var formResponse = await page.RunAndWaitForResponseAsync(() => page.EvaluateAsync("document.getElementById('form').submit()"),
+            response => response.Url.StartsWith(api, StringComparison.Ordinal) && response.Request.Method == "POST");
+        Assert.Equal(403, formResponse.Status);
+
+        // No storm started: one asked for properly now is accepted, not refused as the second at once.
+        using var http = app.App.CreateHttpClient("dashboard", "http");
+        var started = await StartAsync(http, "smoke");
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, started.StatusCode);
+        string id = System.Text.Json.JsonDocument.Parse(await started.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        await WaitForOutcomeAsync(http, id); // leaves no storm running for the next test
+    }
+
+    private static Task<HttpResponseMessage> StartAsync(HttpClient http, string preset) =>
+        http.PostAsJsonAsync("/api/storms", new { preset });
+
+    private static async Task<string> WaitForOutcomeAsync(HttpClient http, string id)
+    {
         string outcome = "";
-        for (int i = 0; i < 90 && outcome == ""; i++)
+        for (int i = 0; i < 120 && outcome == ""; i++)
         {
             await Task.Delay(1000);
             using var status = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"/api/storms/{id}"));
             outcome = status.RootElement.GetProperty("outcome").GetString()!;
         }
-        Assert.Contains(outcome, new[] { "passed", "violated", "inconclusive" });
-        Assert.True((await http.GetAsync($"/storms/{id}/report.json")).IsSuccessStatusCode);
+        return outcome;
     }
 
     private static async Task<double> ReadNumberAsync(IPage page, string testId)
