@@ -25,7 +25,7 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _processing = new(1, 1);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private GuildMember[] _members = [];
+    private readonly MemberSlots _members = new();
     private long _lastSeq;
     private byte[] _epoch = [];
     private ReadOnlyMemory<byte> _lastFrame;
@@ -42,10 +42,10 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
     /// <summary>The epoch the sequencer counts in.</summary>
     public string Epoch => Encoding.UTF8.GetString(Volatile.Read(ref _epoch));
 
-    public int MemberCount => Volatile.Read(ref _members).Length;
+    public int MemberCount => _members.Count;
 
     /// <summary>The recipients of the current members.</summary>
-    public IEnumerable<IGuildRecipient> Recipients() => Volatile.Read(ref _members).Select(m => m.Recipient);
+    public IEnumerable<IGuildRecipient> Recipients() => _members.Members().Select(m => m.Recipient);
 
     /// <summary>Completes once the guild is subscribed and its sequencer knows the current seq.</summary>
     public Task Started => _started.Task;
@@ -98,7 +98,7 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
         lock (_gate)
         {
             if (_closed) return false;
-            _members = [.. _members, member];
+            _members.Add(member);
             return true;
         }
     }
@@ -107,13 +107,7 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
     {
         lock (_gate)
         {
-            int index = Array.IndexOf(_members, member);
-            if (index < 0) return;
-            var next = new GuildMember[_members.Length - 1];
-            Array.Copy(_members, 0, next, 0, index);
-            Array.Copy(_members, index + 1, next, index, _members.Length - index - 1);
-            _members = next;
-            if (next.Length == 0) _idleSince = time.GetTimestamp();
+            if (_members.Remove(member) && _members.Count == 0) _idleSince = time.GetTimestamp();
         }
     }
 
@@ -123,7 +117,7 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
         lock (_gate)
         {
             if (_closed) return true;
-            if (_members.Length > 0 || time.GetElapsedTime(_idleSince) < idleFor) return false;
+            if (_members.Count > 0 || time.GetElapsedTime(_idleSince) < idleFor) return false;
             _closed = true;
             return true;
         }
@@ -290,23 +284,23 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
     // Members that join later read the new state themselves. Called with _processing held.
     private void Reset(string epoch, long seq, string why)
     {
-        var members = Volatile.Read(ref _members);
-        Log.GuildReset(logger, Id, _lastSeq, seq, why, members.Length);
+        var members = _members.Snapshot;
+        Log.GuildReset(logger, Id, _lastSeq, seq, why, _members.Count);
         Volatile.Write(ref _epoch, Encoding.UTF8.GetBytes(epoch));
         Volatile.Write(ref _lastSeq, seq);
         _lastFrame = default;
-        foreach (var member in members) member.Recipient.OnGuildStateLost(Id);
+        foreach (var member in members) member?.Recipient.OnGuildStateLost(Id);
     }
 
     private void Deliver(long seq, ReadOnlySpan<byte> traceparent, in OutboundFrame frame, bool isMessage = true)
     {
         Volatile.Write(ref _lastSeq, seq);
         _lastFrame = isMessage ? frame.Bytes : default;
-        var members = Volatile.Read(ref _members);
-        using var activity = GatewayActivities.StartFanout(traceparent, Id, seq, members.Length);
+        var members = _members.Snapshot;
+        using var activity = GatewayActivities.StartFanout(traceparent, Id, seq, _members.Count);
         foreach (var member in members)
         {
-            member.Offer(seq, frame);
+            member?.Offer(seq, frame);
         }
         if (frame.ReceivedTimestamp != 0) metrics.FanoutQueued(frame.ReceivedTimestamp);
     }

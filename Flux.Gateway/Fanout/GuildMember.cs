@@ -17,6 +17,9 @@ internal sealed class GuildMember(GuildFanout guild, IGuildRecipient recipient, 
 
     public IGuildRecipient Recipient { get; } = recipient;
 
+    /// <summary>Its slot in the guild's <see cref="MemberSlots"/>, or -1; written only under the guild's lock.</summary>
+    public int Slot { get; set; } = -1;
+
     public bool IsLive => _live;
 
     /// <summary>The last seq handed to the recipient.</summary>

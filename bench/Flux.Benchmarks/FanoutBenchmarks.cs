@@ -39,7 +39,9 @@ public class FanoutBenchmarks
             member.GoLive(0);
         }
         var frame = MessageFrameTemplate.Create("bench", "u1", "n1", new string('x', 64), Encoding.ASCII.GetBytes("123456"), null).Splice(1);
-        _payload = [.. "1\n1\n\n"u8, .. frame];
+        // seq, epoch, published (Unix µs), traceparent (none), frame: PublishedEnvelope's layout.
+        _payload = [.. "1\n1\n0\n\n"u8, .. frame];
+        if (!PublishedEnvelope.TryParse(_payload, out _)) throw new InvalidOperationException("the benchmark's envelope does not parse");
     }
 
     [Benchmark]
