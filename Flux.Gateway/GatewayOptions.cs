@@ -61,6 +61,14 @@ public sealed class GatewayOptions
     [Range(0, 60_000)]
     public int CloseGraceMs { get; set; } = 2_000;
 
+    /// <summary>
+    /// How long a send's publish may take before the sender is answered <c>unavailable</c> (not confirmed), whatever
+    /// Redis or the client library is doing meanwhile: a dead shard's connect timeout, cluster redirections, a
+    /// reconnect. Far above a healthy publish (about a millisecond here, under 100 ms at the p99 of an overloaded storm).
+    /// </summary>
+    [Range(100, 30_000)]
+    public int PublishTimeoutMs { get; set; } = 1_000;
+
     /// <summary>More sends than this within <see cref="RateLimitWindowSeconds"/>, by one user on this replica, close the connection with 4008.</summary>
     [Range(1, 1_000_000)]
     public int RateLimitSends { get; set; } = 120;

@@ -34,23 +34,30 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
 
     /// <summary>Assigns the message's seq, appends it to history and publishes it, in one atomic script.</summary>
     /// <param name="refreshExpiry">Renew the history's expiry (about hourly per guild; see <c>GuildFanout.TakeExpiryRefresh</c>).</param>
-    /// <exception cref="BackplaneUnavailableException">Redis did not answer.</exception>
+    /// <exception cref="BackplaneUnavailableException">
+    /// Redis, or the shard that owns the guild, is not connected, or did not answer within
+    /// <see cref="GatewayOptions.PublishTimeoutMs"/>. The script may still run: the message is not confirmed, not lost.
+    /// </exception>
     public async Task<PublishedPosition> PublishAsync(string guild, MessageFrameTemplate frame, string? traceparent, bool refreshExpiry)
     {
         if (!redis.IsConnected) throw new BackplaneUnavailableException("Redis is not connected");
         bool sharded = Sharded;
+        var keys = BackplaneKeys.PublishKeys(guild);
+        // On a cluster, a shard that died is known to the client library within milliseconds; asking it first answers
+        // at once instead of after the library's own redirections and reconnect attempts.
+        if (sharded && !OwnerIsConnected(keys[0])) throw new BackplaneUnavailableException("the Redis shard that owns the guild is not connected");
         using var span = GatewayActivities.StartRedisPublish(guild);
         long started = time.GetTimestamp();
         try
         {
             var result = await Database.ScriptEvaluateAsync(
                 BackplaneScripts.Publish,
-                BackplaneKeys.PublishKeys(guild),
+                keys,
                 [
                     frame.Prefix, frame.Suffix, _options.HistoryLength, BackplaneKeys.Channel(guild, sharded).ToString(),
                     traceparent ?? string.Empty, refreshExpiry ? _options.HistoryTtlSeconds : 0, TrimSlack, NewEpoch(),
                     (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10, sharded ? "SPUBLISH" : "PUBLISH",
-                ]).ConfigureAwait(false);
+                ]).WaitAsync(TimeSpan.FromMilliseconds(_options.PublishTimeoutMs), time).ConfigureAwait(false);
             metrics.Published(time.GetElapsedTime(started));
             var position = (RedisResult[])result!;
             return new PublishedPosition((long)position[0], (string)position[1]!);
@@ -58,6 +65,19 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             throw new BackplaneUnavailableException(ex.Message, ex);
+        }
+    }
+
+    private bool OwnerIsConnected(RedisKey key)
+    {
+        try
+        {
+            return redis.GetServer(key).IsConnected;
+        }
+        catch (Exception ex) when (ex is RedisException or InvalidOperationException or NotSupportedException)
+        {
+            // No owner known for the slot (the cluster's map is being refreshed): let the publish itself find out.
+            return true;
         }
     }
 

@@ -78,7 +78,7 @@ internal sealed class MemberSlots
         return grown;
     }
 
-    // Packs the members into the front of a new array half again larger than they need; each takes its new slot.
+    // Packs the members into the front of a new array twice the size they need; each takes its new slot.
     private void Compact()
     {
         var packed = new GuildMember?[Math.Max(MinimumCapacity, _count * 2)];

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Flux.Protocol.Wire;
 using Flux.Testing;
 using StackExchange.Redis;
@@ -9,7 +10,7 @@ namespace Flux.Gateway.Tests.Cluster;
 /// slot (the guild is their hash tag), messages travel on sharded pub/sub inside that shard, and a shard that goes down
 /// or comes back empty affects its own guilds only, and never silently.
 /// </summary>
-public sealed class ClusterBackplaneTests
+public sealed class ClusterBackplaneTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     // The test clients send no heartbeats; a shard's outage must not close them for that.
     private static readonly Dictionary<string, string?> QuietClients = new() { ["Gateway:HeartbeatIntervalMs"] = "600000" };
@@ -84,6 +85,50 @@ public sealed class ClusterBackplaneTests
         await using var dave = await TestClient.IdentifyAsync(gateway1.WebSocketUri, TestKeys.Token("dave", kept));
         await dave.SendMessageAsync(kept, "kept-2");
         Assert.Equal(2, (await carol.ReceiveUntilAsync(f => f.Op == ServerOp.Message, TimeSpan.FromSeconds(20)))[^1].Seq);
+    }
+
+    [SkippableFact]
+    public async Task Every_send_to_a_shard_that_just_died_is_answered_unavailable_within_two_seconds()
+    {
+        await using var cluster = await StartClusterAsync();
+        await using var gateway1 = await GatewayTestHost.StartAsync(cluster.ConnectionString, QuietClients);
+        await using var gateway2 = await GatewayTestHost.StartAsync(cluster.ConnectionString, QuietClients);
+        var guilds = await GuildPerShardAsync(cluster);
+        var (dead, deadShard) = guilds[0];
+        var (alive, _) = guilds[1];
+        await using var alice = await TestClient.IdentifyAsync(gateway1.WebSocketUri, TestKeys.Token("alice", dead, alive));
+        await using var bob = await TestClient.IdentifyAsync(gateway2.WebSocketUri, TestKeys.Token("bob", dead, alive));
+        await alice.SendMessageAsync(dead, "before");
+        await bob.ReceiveUntilAsync(f => f.Op == ServerOp.Message && f.Guild == dead, TimeSpan.FromSeconds(10));
+
+        await cluster.StopNodeAsync(deadShard);
+        var killed = Stopwatch.StartNew();
+
+        // Sends from 0.5 s to 6 s after the kill, from both gateways: whatever the client library is doing then
+        // (noticing the dead socket, reconnecting with its connect timeout, refreshing the cluster's slot map), each
+        // sender hears within 2 s that its message was not confirmed.
+        var answers = new List<string>();
+        for (int i = 0; i < 12; i++)
+        {
+            var due = TimeSpan.FromMilliseconds(500 + i * 500);
+            if (killed.Elapsed < due) await Task.Delay(due - killed.Elapsed);
+            var sender = i % 2 == 0 ? alice : bob;
+            string nonce = $"dead-{i}";
+            var sent = killed.Elapsed;
+            await sender.SendMessageAsync(dead, nonce);
+            var frames = await sender.ReceiveUntilAsync(f => f.Nonce == nonce && f.Op is ServerOp.Error or ServerOp.Message, TimeSpan.FromSeconds(15));
+            var answeredAfter = killed.Elapsed - sent;
+            answers.Add($"{nonce} sent at {sent.TotalSeconds:0.00} s: {frames[^1].Op} {frames[^1].Code} after {answeredAfter.TotalMilliseconds:0} ms");
+            Assert.True(frames[^1].Op == ServerOp.Error && frames[^1].Code == ErrorCodes.Unavailable, string.Join("\n", answers));
+            Assert.True(answeredAfter < TimeSpan.FromSeconds(2), string.Join("\n", answers));
+        }
+
+        foreach (string answer in answers) output.WriteLine(answer);
+
+        // The other shards carried on meanwhile.
+        await bob.SendMessageAsync(alive, "alive-1");
+        var delivered = await alice.ReceiveUntilAsync(f => f.Op == ServerOp.Message && f.Guild == alive, TimeSpan.FromSeconds(10));
+        Assert.Equal(1, delivered[^1].Seq);
     }
 
     private static async Task<RedisClusterProcess> StartClusterAsync()
