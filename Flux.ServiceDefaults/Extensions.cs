@@ -24,6 +24,18 @@ public static class Extensions
 
     private const string LiveTag = "live";
 
+    /// <summary>
+    /// gRPC methods that are read on a timer (the dashboard's refresh every second, scripts polling a storm): they count
+    /// in the request metrics but never start a trace, on either side, so the Aspire dashboard's trace list shows storms
+    /// and message journeys rather than thousands of polls.
+    /// </summary>
+    public static readonly IReadOnlySet<string> PolledGrpcMethods = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "/flux.admin.v1.GatewayAdmin/GetStats",
+        "/flux.swarm.v1.SwarmControl/ListStorms",
+        "/flux.swarm.v1.SwarmControl/GetStorm",
+    };
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureOpenTelemetry();
@@ -55,8 +67,8 @@ public static class Extensions
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(FluxTelemetryPrefix)
                 .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = context => !IsUntracedPath(context.Request.Path))
-                .AddGrpcClientInstrumentation()
-                .AddHttpClientInstrumentation());
+                .AddGrpcClientInstrumentation(grpc => grpc.Filter = request => !IsPoll(request.RequestUri))
+                .AddHttpClientInstrumentation(http => http.FilterHttpRequestMessage = request => !IsPoll(request.RequestUri)));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
@@ -80,8 +92,12 @@ public static class Extensions
         return app;
     }
 
-    // Health probes would flood the trace view, and a WebSocket request lives as long as its connection,
+    // Health probes and polls would flood the trace view, and a WebSocket request lives as long as its connection,
     // so a span for it says nothing; the gateway traces messages instead.
-    private static bool IsUntracedPath(PathString path) =>
-        path.StartsWithSegments(HealthPath) || path.StartsWithSegments(AlivePath) || path.StartsWithSegments("/gateway");
+    public static bool IsUntracedPath(PathString path) =>
+        path.StartsWithSegments(HealthPath) || path.StartsWithSegments(AlivePath) || path.StartsWithSegments("/gateway")
+        || PolledGrpcMethods.Contains(path.Value ?? "");
+
+    /// <summary>Whether an outgoing request is a poll (<see cref="PolledGrpcMethods"/>) or a health probe.</summary>
+    public static bool IsPoll(Uri? uri) => uri is not null && IsUntracedPath(new PathString(uri.AbsolutePath));
 }

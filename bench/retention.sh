@@ -4,6 +4,9 @@
 # count in Redis and the verdict. Issue 22 asks that the RSS after the 100th storm be within 10 % of the 10th's.
 #
 #   bench/retention.sh [storms] [preset]     e.g. bench/retention.sh 100 smoke
+#   GCDUMP_AT="10 40" bench/retention.sh 40  also writes a heap dump of the swarm (dotnet-gcdump, installed into .tools/)
+#                                            after those storms, to out/retention-<n>.gcdump; read one with
+#                                            .tools/dotnet-gcdump report out/retention-<n>.gcdump
 set -uo pipefail
 cd "$(dirname "$0")/.."
 storms=${1:-100}
@@ -11,6 +14,11 @@ preset=${2:-smoke}
 dashboard=http://localhost:9090
 mkdir -p out
 dotnet build Flux.AppHost -nologo -v quiet >/dev/null || exit 2
+gcdump_at=" ${GCDUMP_AT:-} "
+if [[ -n ${GCDUMP_AT:-} ]]; then
+  mkdir -p .tools
+  [[ -x .tools/dotnet-gcdump ]] || dotnet tool install dotnet-gcdump --tool-path .tools >/dev/null || { echo "could not install dotnet-gcdump" >&2; exit 2; }
+fi
 
 dotnet run --project Flux.AppHost --no-build >out/retention-apphost.log 2>&1 &
 apphost=$!
@@ -41,4 +49,8 @@ for n in $(seq 1 "$storms"); do
     sleep 1
   done
   printf '%5d  %-12s %9s %7ds  %s\n' "$n" "${outcome:-none}" "$(rss_mb)" $(( $(date +%s) - t0 )) "$id"
+  if [[ $gcdump_at == *" $n "* ]]; then
+    sleep 2
+    .tools/dotnet-gcdump collect -p "$(swarm_pid)" -o "out/retention-$n.gcdump" >/dev/null 2>&1 || echo "no heap dump after storm $n" >&2
+  fi
 done

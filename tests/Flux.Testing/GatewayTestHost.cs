@@ -46,14 +46,16 @@ public sealed class GatewayTestHost : IAsyncDisposable
     public const string AdminKeyHeader = "x-flux-admin-key";
 
     /// <param name="settings">Configuration overrides, e.g. <c>["Gateway:RateLimitSends"] = "5"</c>.</param>
-    public static async Task<GatewayTestHost> StartAsync(string redisConnectionString, IDictionary<string, string?>? settings = null)
+    /// <param name="configure">More services, e.g. an in-memory trace exporter.</param>
+    public static async Task<GatewayTestHost> StartAsync(string redisConnectionString, IDictionary<string, string?>? settings = null,
+        Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null)
     {
         // A port that was free a moment ago can be taken by a parallel test before Kestrel binds it: pick others.
         for (int attempt = 1; ; attempt++)
         {
             try
             {
-                return await TryStartAsync(redisConnectionString, settings).ConfigureAwait(false);
+                return await TryStartAsync(redisConnectionString, settings, configure).ConfigureAwait(false);
             }
             catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 5)
             {
@@ -61,7 +63,8 @@ public sealed class GatewayTestHost : IAsyncDisposable
         }
     }
 
-    private static async Task<GatewayTestHost> TryStartAsync(string redisConnectionString, IDictionary<string, string?>? settings)
+    private static async Task<GatewayTestHost> TryStartAsync(string redisConnectionString, IDictionary<string, string?>? settings,
+        Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure)
     {
         int httpPort = FreePort.Next();
         int grpcPort = FreePort.Next();
@@ -76,7 +79,7 @@ public sealed class GatewayTestHost : IAsyncDisposable
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) config[key] = value;
         // Command-line configuration, so it is in place before the gateway reads it while building.
-        var app = GatewayApp.Build(config.Select(c => $"--{c.Key}={c.Value}").ToArray());
+        var app = GatewayApp.Build(config.Select(c => $"--{c.Key}={c.Value}").ToArray(), configure);
         try
         {
             await app.StartAsync().ConfigureAwait(false);
