@@ -1,6 +1,7 @@
 using Flux.Protocol.Auth;
 using Flux.Swarm.Control;
 using Flux.Swarm.Storms;
+using Flux.Swarm.Visitors;
 using Flux.Swarm.Telemetry;
 
 namespace Flux.Swarm;
@@ -23,6 +24,8 @@ public static class SwarmApp
         builder.Services.AddSingleton(sp => new StormLauncher(sp.GetRequiredService<TokenIssuer>(), sp.GetRequiredService<SwarmMetrics>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<StormLauncher>()));
         builder.Services.AddSingleton<StormRegistry>();
+        builder.Services.AddSingleton(sp => new VisitorDesk(sp.GetRequiredService<StormRegistry>(), sp.GetRequiredService<GatewayDirectory>(),
+            sp.GetRequiredService<TokenIssuer>(), TimeProvider.System));
         builder.Services.AddSingleton<StormWarmUp>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StormWarmUp>());
         // A distributed storm's receipts travel in parts of up to ShardMessages.RowsPerPart rows.

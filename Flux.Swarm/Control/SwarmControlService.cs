@@ -1,12 +1,13 @@
 using Flux.Protocol.Control;
 using Flux.Protocol.Storms;
 using Flux.Swarm.Storms;
+using Flux.Swarm.Visitors;
 using Grpc.Core;
 
 namespace Flux.Swarm.Control;
 
 /// <summary>The gRPC SwarmControl service (swarm_control.proto): start, stop, watch and list storms.</summary>
-internal sealed class SwarmControlService(StormRegistry registry) : SwarmControl.SwarmControlBase
+internal sealed class SwarmControlService(StormRegistry registry, VisitorDesk visitors) : SwarmControl.SwarmControlBase
 {
     public override async Task<StormRef> StartStorm(StormPlanMessage request, ServerCallContext context)
     {
@@ -70,6 +71,28 @@ internal sealed class SwarmControlService(StormRegistry registry) : SwarmControl
         list.Storms.AddRange(await registry.ListAsync(request.Limit).ConfigureAwait(false));
         return list;
     }
+
+    public override Task<VisitorGuildList> ListVisitorGuilds(VisitorGuildsRequest request, ServerCallContext context) =>
+        Task.FromResult(visitors.ListGuilds(request.Limit));
+
+    public override async Task<VisitorPass> IssueVisitorPass(VisitorPassRequest request, ServerCallContext context)
+    {
+        try
+        {
+            return await visitors.IssueAsync(request.Guild, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
+        }
+    }
+
+    public override Task<VisitorEchoReply> RecordVisitorEcho(VisitorEcho request, ServerCallContext context) =>
+        Task.FromResult(new VisitorEchoReply { Recorded = visitors.RecordEcho(request) });
 
     private static RpcException NotFound(string id) => new(new Status(StatusCode.NotFound, $"no storm '{id}'"));
 }

@@ -50,6 +50,13 @@ internal static class ReportWriter
         Row(md, "reordered", r.Reordered.ToString("N0", c) + (r.Details.ReorderedSenders is { Count: > 0 } senders
             ? $" (out of their sender's order: {string.Join(", ", senders.Select(s => $"{s.Key} ×{s.Value:N0}"))})" : ""));
         Row(md, "corrupted (from, body or ts not as sent)", r.Corrupted.ToString("N0", c));
+        if (r.Foreign > 0 || r.Visitors is not null) Row(md, "foreign (visitors' messages, counted apart)", r.Foreign.ToString("N0", c));
+        if (r.Visitors is { } visitors)
+        {
+            Row(md, "visitors", visitors.Echoes > 0
+                ? $"{visitors.People:N0}; {visitors.Echoes:N0} own messages back, round trip p50 {visitors.RoundTripMs.P50:0.##} ms, max {visitors.RoundTripMs.Max:0.##} ms (in their browsers)"
+                : $"{visitors.People:N0}; none of their own messages came back");
+        }
         Row(md, "unexpected disconnects", r.UnexpectedDisconnects.ToString("N0", c));
         Row(md, "disconnects a fault explains", r.InjectedDisconnects.ToString("N0", c));
         Row(md, "latency p50 / p95 / p99 / p99.9 / max (healthy)", $"{r.LatencyMs.P50:0.##} / {r.LatencyMs.P95:0.##} / {r.LatencyMs.P99:0.##} / {r.LatencyMs.P999:0.##} / {r.LatencyMs.Max:0.##} ms");

@@ -37,6 +37,7 @@ internal sealed class StormContext
         Effects = new EffectLedger(plan.Faults.Count + 1);
         Body = new string('x', plan.BodyBytes);
         Seal = new MessageSeal(runId, seed, plan.BodyBytes);
+        Visitors = new VisitorBook(runId);
         Latency = [.. Enumerable.Range(0, CohortNames.Count).Select(_ => new LatencyHistogram())];
         // Without a surge the SLA is judged on every healthy user; during one, on the high tier only (see Judged), unless the
         // plan has no high-tier user: then on every healthy user throughout, or a surge would never be judged at all.
@@ -66,6 +67,9 @@ internal sealed class StormContext
 
     /// <summary>How messages to Flux are sealed and checked (the same for every shard of the run).</summary>
     public MessageSeal Seal { get; }
+
+    /// <summary>People who joined the run's guilds from the page; their messages are foreign to the swarm's books.</summary>
+    public VisitorBook Visitors { get; }
 
     /// <summary>Senders whose messages reached a member out of the order they were sent, and how often.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<int, long> SenderOrderBreaks { get; } = new();

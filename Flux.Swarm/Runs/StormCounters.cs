@@ -19,6 +19,8 @@ internal sealed class StormCounters
     public long SessionsLost;
     public long GapsReported;
     public long ForeignMessages;
+    /// <summary>Deliveries of visitors' messages (see <see cref="VisitorBook"/>): tracked by seq, counted nowhere else.</summary>
+    public long VisitorDeliveries;
     public int Connected;
 
     /// <summary>The name <see cref="ReadAll"/> gives a tier's shed count.</summary>
@@ -42,6 +44,7 @@ internal sealed class StormCounters
         yield return (nameof(SessionsLost), Interlocked.Read(ref SessionsLost));
         yield return (nameof(GapsReported), Interlocked.Read(ref GapsReported));
         yield return (nameof(ForeignMessages), Interlocked.Read(ref ForeignMessages));
+        yield return (nameof(VisitorDeliveries), Interlocked.Read(ref VisitorDeliveries));
         foreach (var tier in new[] { Tier.Low, Tier.Normal, Tier.High })
         {
             yield return (ShedByTierName(tier), Interlocked.Read(ref ShedByTier[(int)tier]));

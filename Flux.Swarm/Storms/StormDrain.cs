@@ -42,7 +42,7 @@ internal sealed class StormDrain(StormContext storm, IReadOnlyList<SimulatedUser
         while (time.GetElapsedTime(started) < Cap && time.GetElapsedTime(lastDeliveryAt) < Timeout)
         {
             await Task.Delay(Poll, time).ConfigureAwait(false);
-            long delivered = users.Sum(u => u.Receipts.Delivered);
+            long delivered = users.Sum(u => u.Receipts.Arrivals);
             still = delivered == lastDelivered ? still + 1 : 0;
             if (still == 0) lastDeliveryAt = time.GetTimestamp();
             if (still >= stillNeeded && users.All(u => u.Receipts.Tracker is null || (u.IsReady && u.Receipts.CaughtUp(peer))))

@@ -123,6 +123,15 @@ internal sealed class StormRegistry(
         }
     }
 
+    /// <summary>The storm running on this process now, if any (a coordinator's or a standalone one; not an agent's shard).</summary>
+    public StormRun? Running
+    {
+        get
+        {
+            lock (_gate) return _active is { IsOver: false } active && _runs.ContainsKey(active.Id) ? active : null;
+        }
+    }
+
     public StormRun? Find(string id)
     {
         lock (_gate) return _runs.GetValueOrDefault(id);

@@ -50,6 +50,9 @@ internal sealed class StormReportBuilder(StormRun run, FaultInjector injector)
 
         var steadyRows = run.Timeline.Where(r => r.Phase == "steady").ToList();
         long sent = sum.Counter(nameof(StormCounters.Sent));
+        // Visitors' messages take seqs in the guilds, so the users expect them; they are counted apart, as foreign.
+        long foreign = sum.Counter(nameof(StormCounters.VisitorDeliveries));
+        var visitors = storm.Visitors;
         double sendingSeconds = Math.Max(1, plan.Ramp + steadySeconds);
 
         return new StormReport
@@ -64,12 +67,14 @@ internal sealed class StormReportBuilder(StormRun run, FaultInjector injector)
             RampS = plan.Ramp,
             DurationS = Math.Round(steadySeconds, 1),
             Sent = sent,
-            ExpectedDeliveries = sum.Expected,
+            ExpectedDeliveries = sum.Expected - foreign,
             Delivered = sum.Delivered,
             Lost = lost,
             Duplicates = sum.Duplicates,
             Reordered = sum.Reordered,
             Corrupted = effects.Total(Effect.Corrupted),
+            Foreign = foreign,
+            Visitors = visitors.People == 0 ? null : new VisitorsBlock(visitors.People, visitors.Echoes, Block(visitors.RoundTrips)),
             UnexpectedDisconnects = verdict.UnexpectedCloses,
             InjectedDisconnects = verdict.ExpectedCloses,
             LatencyMs = Block(healthy),

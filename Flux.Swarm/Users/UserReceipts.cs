@@ -22,6 +22,7 @@ internal sealed class UserReceipts(StormContext storm, SimulatedUser user)
     private string? _epoch;
     private readonly List<PastEpoch> _pastEpochs = [];
     private long _delivered;
+    private long _arrivals;
     private long _duplicates;
     private long _reordered;
     private long _corrupted;
@@ -45,6 +46,9 @@ internal sealed class UserReceipts(StormContext storm, SimulatedUser user)
     public IReadOnlyList<PastEpoch> PastEpochs => _pastEpochs;
 
     public long Delivered => Volatile.Read(ref _delivered);
+
+    /// <summary>Every message of the user's guild that reached it, whatever it turned out to be: what the drain watches.</summary>
+    public long Arrivals => Volatile.Read(ref _arrivals);
 
     public long Duplicates => Volatile.Read(ref _duplicates);
 
@@ -97,6 +101,7 @@ internal sealed class UserReceipts(StormContext storm, SimulatedUser user)
     public bool Message(in MessageView message)
     {
         if (_tracker is null) return false;
+        Volatile.Write(ref _arrivals, _arrivals + 1);
         long now = storm.Clock.NowMicroseconds;
         long seq = message.Seq;
         var arrival = _tracker.Record(seq);
@@ -107,10 +112,18 @@ internal sealed class UserReceipts(StormContext storm, SimulatedUser user)
         }
         if (arrival == SeqArrival.Late) CountReordered();
         _epochMax!.Observe(seq);
+        if (storm.Visitors.IsVisitor(message.From))
+        {
+            // A person's message, sent from the page: it takes its seq (so the guild's seqs stay gap-free), and counts as
+            // foreign, nowhere else: not delivered, not a latency, not the swarm's to lose or order.
+            Interlocked.Increment(ref storm.Counters.VisitorDeliveries);
+            return true;
+        }
         if (!MessageSeal.TryParseNonce(message.Nonce, out var nonce))
         {
-            // Not a message the swarm sent: it takes its seq, and counts as delivered, but nothing more can be checked.
-            Delivered1();
+            // Nobody sent this: not the swarm (its nonces are sealed) and not a visitor. A gateway made it up or mangled
+            // one of ours past recognition.
+            CountCorrupted();
             return true;
         }
         if (SeenBefore(nonce))

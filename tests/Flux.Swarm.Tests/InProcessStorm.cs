@@ -22,7 +22,9 @@ internal static class InProcessStorm
         RunAsync(plan, gateways.Targets, output, redis);
 
     /// <param name="redis">The backplane's connection string, for the restart-redis fault.</param>
-    public static async Task<StormReport> RunAsync(StormPlan plan, IReadOnlyList<GatewayTarget> targets, ITestOutputHelper output, string? redis = null)
+    /// <param name="during">Runs beside the storm (a visitor chatting in it, say); the report waits for it.</param>
+    public static async Task<StormReport> RunAsync(StormPlan plan, IReadOnlyList<GatewayTarget> targets, ITestOutputHelper output, string? redis = null,
+        Func<StormRun, Task>? during = null)
     {
         plan = plan with { Gateways = [.. targets.Select(t => t.WebSocket.ToString())] };
         Assert.Empty(StormPlanValidator.Validate(plan));
@@ -30,6 +32,7 @@ internal static class InProcessStorm
         var metrics = new SwarmMetrics(services.GetRequiredService<IMeterFactory>());
 
         var run = StormRun.Start(plan, targets, TestKeys.Issuer, metrics, NullLogger.Instance, seed: 42, redis: redis);
+        if (during is not null) await during(run);
         await run.Completion.WaitAsync(TimeSpan.FromSeconds(plan.TotalSeconds) + Overrun);
 
         Assert.True(run.Report is not null, $"the storm failed: {run.Error}");

@@ -28,8 +28,15 @@ public sealed record StormReport
     public long Duplicates { get; init; }
     /// <summary>Deliveries out of order: a seq after a higher one, or a sender's message after its later one (see <see cref="DetailsBlock.ReorderedSenders"/>).</summary>
     public long Reordered { get; init; }
-    /// <summary>Deliveries whose <c>from</c>, <c>body</c> or <c>ts</c> was not what was sent.</summary>
+    /// <summary>Deliveries whose <c>from</c>, <c>body</c> or <c>ts</c> was not what was sent, or that no one sent.</summary>
     public long Corrupted { get; init; }
+    /// <summary>
+    /// Deliveries to the swarm's users of messages a visitor sent (a person who joined a storm's guild from the page):
+    /// they take seqs in the guild, so they are tracked, but they are not the swarm's messages and count nowhere else.
+    /// </summary>
+    public long Foreign { get; init; }
+    /// <summary>The visitors' own round trips (send to their own <c>msg</c>, measured in their browsers); null when none joined.</summary>
+    public VisitorsBlock? Visitors { get; init; }
     public long UnexpectedDisconnects { get; init; }
     public long InjectedDisconnects { get; init; }
     public required LatencyBlock LatencyMs { get; init; }
@@ -98,6 +105,12 @@ public sealed record GeneratorBlock(double MaxLagMs, double LagP99Ms, double GcP
     double SchedulingLagP99Ms = 0, double MaxSchedulingLagMs = 0);
 
 public sealed record CohortBlock(int Users, long Delivered, LatencyBlock LatencyMs);
+
+/// <summary>The people who joined the storm from the page, and the round trips their browsers measured.</summary>
+/// <param name="People">Visitor passes issued for the storm.</param>
+/// <param name="Echoes">Their own messages that came back while the storm ran.</param>
+/// <param name="RoundTripMs">Exact percentiles of those round trips (0 when there were none).</param>
+public sealed record VisitorsBlock(int People, long Echoes, LatencyBlock RoundTripMs);
 
 /// <summary>One tier of users under load.</summary>
 /// <param name="ShedUsers">Users of the tier the gateways shed (closed with 1013) while healthy: the shed cohort.</param>

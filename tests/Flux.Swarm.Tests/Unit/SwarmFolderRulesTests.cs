@@ -22,7 +22,8 @@ public sealed class SwarmFolderRulesTests
         ["Faults"] = ["Users", "Runs", "Measurement", "Telemetry"],
         ["Distributed"] = ["Runs", "Measurement", "Telemetry"],
         ["Storms"] = ["Faults", "Users", "Distributed", "Verdicts", "Reporting", "Runs", "Measurement", "Telemetry"],
-        ["Control"] = ["Storms", "Distributed", "Runs", "Measurement"],
+        ["Visitors"] = ["Storms", "Runs"],
+        ["Control"] = ["Storms", "Visitors", "Distributed", "Runs", "Measurement", "Telemetry"],
         ["Cli"] = ["Storms", "Reporting", "Runs", "Telemetry"],
     };
 

@@ -97,13 +97,24 @@ public sealed class UserReceiptsTests : IDisposable
     }
 
     [Fact]
-    public void A_nonce_the_swarm_did_not_write_takes_its_seq_and_is_not_checked_further()
+    public void A_nonce_the_swarm_did_not_write_from_someone_who_is_not_a_visitor_takes_its_seq_and_is_corrupted()
     {
         var receipts = Joined();
 
-        receipts.Message(new MessageView { Seq = 1, Nonce = "a-visitor"u8 });
+        receipts.Message(new MessageView { Seq = 1, Nonce = "made-up"u8, From = "mallory"u8 });
 
-        Assert.Equal((1L, 0L), (receipts.Delivered, receipts.Corrupted));
+        Assert.Equal((0L, 1L, 1L), (receipts.Delivered, receipts.Corrupted, receipts.Arrivals));
+        Assert.Equal(0, receipts.Tracker!.MissingUpTo(1));
+    }
+
+    [Fact]
+    public void A_visitors_message_takes_its_seq_and_counts_as_foreign_only()
+    {
+        var receipts = Joined();
+
+        receipts.Message(new MessageView { Seq = 1, Nonce = "v-1"u8, From = Encoding.UTF8.GetBytes(Runs.VisitorBook.PrefixFor(Storm.RunId) + "0123abcd") });
+
+        Assert.Equal((0L, 0L, 1L), (receipts.Delivered, receipts.Corrupted, Storm.Counters.VisitorDeliveries));
         Assert.Equal(0, receipts.Tracker!.MissingUpTo(1));
     }
 
