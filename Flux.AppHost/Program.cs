@@ -43,7 +43,9 @@ var swarm = builder.AddProject<Projects.Flux_Swarm>("swarm", project => project.
     .WithEnvironment("Swarm__Key", swarmKey)
     .WithHttpHealthCheck("/health")
     .WithStartStormCommand(StormPresets.Seed, swarmKey)
-    .WithStartStormCommand(StormPresets.Smoke, swarmKey, highlighted: false);
+    .WithStartStormCommand(StormPresets.Smoke, swarmKey, highlighted: false)
+    .WithStartStormWithArgumentsCommand(swarmKey, gateways)
+    .WithStormState(swarmKey);
 for (int i = 0; i < gateways.Count; i++)
 {
     swarm.WithReference(gateways[i]).WaitFor(gateways[i])

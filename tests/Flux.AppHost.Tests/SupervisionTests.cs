@@ -15,6 +15,7 @@ namespace Flux.AppHost.Tests;
 /// it is given may evict any key (maxmemory-policy allkeys-lru), which the gateway refuses. Each crash waits longer
 /// than the last before the next start, and after Flux:Supervision:MaxCrashes the gateway is left stopped and marked.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class SupervisionTests
 {
     private const int MaxCrashes = 3;
