@@ -4,6 +4,7 @@ using Flux.Dashboard.Gateways;
 using Flux.Dashboard.Reports;
 using Flux.Dashboard.Security;
 using Flux.Dashboard.Storms;
+using Flux.Dashboard.Visitors;
 using Flux.Protocol.Admin;
 using Flux.Protocol.Control;
 using Flux.Protocol.Security;
@@ -30,6 +31,7 @@ foreach (string gateway in dashboard.Gateways)
 }
 #pragma warning restore EXTEXP0001
 builder.Services.AddSingleton<StormWatcher>();
+builder.Services.AddSingleton<VisitorDeskClient>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<StormWatcher>());
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<GatewayStatsPoller>();

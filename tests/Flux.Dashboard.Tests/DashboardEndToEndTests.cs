@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using Aspire.Hosting.Testing;
 using Flux.AppHost.Tests;
+using Flux.Protocol.Storms;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -151,6 +152,162 @@ public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture
         Assert.Equal(System.Net.HttpStatusCode.Accepted, started.StatusCode);
         string id = System.Text.Json.JsonDocument.Parse(await started.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
         await WaitForOutcomeAsync(http, id); // leaves no storm running for the next test
+    }
+
+    [SkippableFact]
+    public async Task A_visitor_chats_inside_a_storm_from_the_page_and_the_report_counts_their_messages_as_foreign()
+    {
+        bool required = Environment.GetEnvironmentVariable("FLUX_REQUIRE_BROWSER") == "1";
+        Skip.If(!File.Exists(Chromium) && !required, $"{Chromium} is not installed (apt-get install -y chromium); CI installs it and runs this test");
+        // The smoke storm without its faults, long enough for a person to join and say five things.
+        string id = await StartStormAsync(StormPresets.Get(StormPresets.Smoke) with { Duration = 40, Faults = [] });
+
+        await using var visit = await VisitAsync(id);
+        for (int i = 1; i <= 5; i++)
+        {
+            await visit.Page.GetByTestId("visitor-input").FillAsync($"hello from a person, {i}");
+            await visit.Page.GetByTestId("visitor-send-button").ClickAsync();
+            // Each one comes back with its seq and the round trip the browser measured.
+            await Expect(visit.Page.Locator("[data-testid=visitor-own] tr[data-rtt]:not([data-rtt=''])")).ToHaveCountAsync(i, new() { Timeout = 15_000 });
+        }
+        // The guild's own traffic arrives too: the swarm's users, not only this person.
+        await Expect(visit.Page.Locator("[data-testid=visitor-feed] tr:not([data-from^='visitor-'])").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        Assert.Equal("0", await visit.Page.GetByTestId("visitor-status").GetAttributeAsync("data-missing"));
+        Directory.CreateDirectory(ArtifactDirectory);
+        await visit.Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactDirectory, "dashboard-visitor.png"), FullPage = true });
+        await visit.Page.GetByTestId("visitor-leave").ClickAsync();
+
+        var report = await ReportAsync(id);
+        int members = visit.Members;
+        // The swarm's users got the five messages, counted apart; nothing else in the books moved because of them.
+        Assert.Equal(5L * members, report.GetProperty("foreign").GetInt64());
+        Assert.Equal((0L, 0L, 0L, 0L), (report.GetProperty("lost").GetInt64(), report.GetProperty("duplicates").GetInt64(),
+            report.GetProperty("reordered").GetInt64(), report.GetProperty("corrupted").GetInt64()));
+        Assert.Equal(report.GetProperty("expected_deliveries").GetInt64(), report.GetProperty("delivered").GetInt64());
+        Assert.Equal(5, report.GetProperty("visitors").GetProperty("echoes").GetInt64());
+        // The verdict is the swarm's own: passed, unless this busy machine missed the SLA or the schedule.
+        string outcome = report.GetProperty("outcome").GetString()!;
+        Assert.True(outcome is "passed" or "inconclusive" || !report.GetProperty("sla").GetProperty("passed").GetBoolean(),
+            $"{outcome}: {report.GetProperty("verdict").GetString()}");
+    }
+
+    [SkippableFact]
+    public async Task A_visitor_whose_gateway_is_killed_resumes_on_the_other_with_nothing_missing()
+    {
+        bool required = Environment.GetEnvironmentVariable("FLUX_REQUIRE_BROWSER") == "1";
+        Skip.If(!File.Exists(Chromium) && !required, $"{Chromium} is not installed (apt-get install -y chromium); CI installs it and runs this test");
+        // The storm kills the first gateway (the one the page connects to first) 25 s in, and the supervisor restarts it.
+        string id = await StartStormAsync(StormPresets.Get(StormPresets.Smoke) with
+        {
+            Duration = 40,
+            Faults = [new FaultSpec(FaultKind.KillGateway, At: 25, Duration: 10, Gateway: 0)],
+        });
+
+        await using var visit = await VisitAsync(id);
+        await Expect(visit.Page.GetByTestId("visitor-events")).ToContainTextAsync("closed 1006", new() { Timeout = 60_000 });
+        await Expect(visit.Page.GetByTestId("visitor-events")).ToContainTextAsync("resumed on", new() { Timeout = 30_000 });
+        // Messages keep coming after the resume, and no seq was skipped on the way.
+        string before = await visit.Page.GetByTestId("visitor-status").GetAttributeAsync("data-last") ?? "";
+        await Expect(visit.Page.GetByTestId("visitor-status")).Not.ToHaveAttributeAsync("data-last", before, new() { Timeout = 15_000 });
+        Assert.Equal("0", await visit.Page.GetByTestId("visitor-status").GetAttributeAsync("data-missing"));
+        Assert.Equal("0", await visit.Page.GetByTestId("visitor-status").GetAttributeAsync("data-duplicates"));
+        await visit.Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactDirectory, "dashboard-visitor-resumed.png"), FullPage = true });
+        await visit.Page.GetByTestId("visitor-leave").ClickAsync();
+        await ReportAsync(id); // leaves no storm running for the next test
+    }
+
+    /// <summary>
+    /// Not a test but a measurement (docs/benchmarks.md, "A person inside a seed storm"), run only when asked:
+    /// <c>FLUX_BENCH_VISITOR=1 dotnet test tests/Flux.Dashboard.Tests --filter Name~A_person_in_a_seed_storm</c>.
+    /// A seed storm is started from the page's API; a person joins its largest guild in Chromium and says something
+    /// every 2 s; the round trips the browser measured are printed beside the storm's own latencies.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_person_in_a_seed_storm_sees_these_round_trips()
+    {
+        Skip.If(Environment.GetEnvironmentVariable("FLUX_BENCH_VISITOR") != "1", "a measurement: set FLUX_BENCH_VISITOR=1 to run it");
+        using var http = app.App.CreateHttpClient("dashboard", "http");
+        var started = await StartAsync(http, StormPresets.Seed);
+        string id = System.Text.Json.JsonDocument.Parse(await started.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+
+        await using var visit = await VisitAsync(id);
+        // The seed storm ramps for 10 s and runs for 60: speak from 15 s to 65 s.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 1; clock.Elapsed < TimeSpan.FromSeconds(50); i++)
+        {
+            await visit.Page.GetByTestId("visitor-input").FillAsync($"a person in the storm, {i}");
+            await visit.Page.GetByTestId("visitor-send-button").ClickAsync();
+            await Task.Delay(2000);
+        }
+        var rtts = (await visit.Page.Locator("[data-testid=visitor-own] tr[data-rtt]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.rtt)"))
+            .Where(r => r.Length > 0).Select(r => double.Parse(r, CultureInfo.InvariantCulture)).Order().ToArray();
+        await visit.Page.GetByTestId("visitor-leave").ClickAsync();
+
+        var report = await ReportAsync(id);
+        var latency = report.GetProperty("latency_ms");
+        var visitors = report.GetProperty("visitors").GetProperty("round_trip_ms");
+        Console.WriteLine($"storm {id} ({report.GetProperty("outcome").GetString()}): p50 {latency.GetProperty("p50").GetDouble():0.0} ms, " +
+            $"p99 {latency.GetProperty("p99").GetDouble():0.0} ms over {latency.GetProperty("count").GetInt64():N0} deliveries");
+        Console.WriteLine($"a person in the browser: {rtts.Length} round trips, p50 {rtts[rtts.Length / 2]:0.0} ms, max {rtts[^1]:0.0} ms " +
+            $"(the report: p50 {visitors.GetProperty("p50").GetDouble():0.0}, max {visitors.GetProperty("max").GetDouble():0.0}); foreign {report.GetProperty("foreign").GetInt64():N0}");
+        Assert.Equal(rtts.Length, report.GetProperty("visitors").GetProperty("echoes").GetInt64());
+    }
+
+    /// <summary>The page in Chromium, joined as a visitor to the running storm's largest guild.</summary>
+    private async Task<Visit> VisitAsync(string stormId)
+    {
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1400 } });
+        await page.GotoAsync(app.App.GetEndpoint("dashboard", "http").ToString());
+        await Expect(page.Locator("[data-interactive=true]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        // The guild list follows the running storm: its guilds, largest first, then the lobby.
+        var option = page.Locator($"[data-testid=visitor-guild] option[value^='{stormId}-']").First;
+        await Expect(option).ToBeAttachedAsync(new() { Timeout = 30_000 });
+        string guild = (await option.GetAttributeAsync("value"))!;
+        int members = int.Parse(System.Text.RegularExpressions.Regex.Match(await option.InnerTextAsync(), @"\((\d+) users\)").Groups[1].Value, CultureInfo.InvariantCulture);
+        await page.GetByTestId("visitor-guild").SelectOptionAsync(guild);
+        await page.GetByTestId("visitor-join").ClickAsync();
+        await Expect(page.GetByTestId("visitor-status")).ToHaveAttributeAsync("data-connected", "true", new() { Timeout = 15_000 });
+        await Expect(page.GetByTestId("visitor-events")).ToContainTextAsync("ready: joined", new() { Timeout = 15_000 });
+        return new Visit(playwright, browser, page, members);
+    }
+
+    private sealed record Visit(IPlaywright Playwright, IBrowser Browser, IPage Page, int Members) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Browser.DisposeAsync();
+            Playwright.Dispose();
+        }
+    }
+
+    private async Task<string> StartStormAsync(StormPlan plan)
+    {
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(app.App.GetEndpoint("swarm", "grpc"));
+        var swarm = new Flux.Protocol.Control.SwarmControl.SwarmControlClient(Flux.Protocol.Security.ServiceKey.Swarm.Attach(channel, FluxAppFixture.SwarmKey));
+        return (await swarm.StartStormAsync(plan.ToMessage())).Id;
+    }
+
+    /// <summary>Waits for the storm's verdict, then reads its report from the dashboard.</summary>
+    private async Task<System.Text.Json.JsonElement> ReportAsync(string id)
+    {
+        using var http = app.App.CreateHttpClient("dashboard", "http");
+        await WaitForOutcomeAsync(http, id);
+        for (int i = 0; ; i++)
+        {
+            var response = await http.GetAsync($"/storms/{id}/report.json");
+            if (response.IsSuccessStatusCode || i == 30)
+            {
+                return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            }
+            await Task.Delay(1000);
+        }
     }
 
     private static Task<HttpResponseMessage> StartAsync(HttpClient http, string preset) =>
