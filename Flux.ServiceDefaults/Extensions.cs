@@ -66,7 +66,7 @@ public static class Extensions
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(FluxTelemetryPrefix)
-                .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = context => !IsUntracedPath(context.Request.Path))
+                .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = context => !IsUntracedPath(context.Request.Path) && !IsPolledGet(context.Request))
                 .AddGrpcClientInstrumentation(grpc => grpc.Filter = request => !IsPoll(request.RequestUri))
                 .AddHttpClientInstrumentation(http => http.FilterHttpRequestMessage = request => !IsPoll(request.RequestUri)));
 
@@ -97,6 +97,13 @@ public static class Extensions
     public static bool IsUntracedPath(PathString path) =>
         path.StartsWithSegments(HealthPath) || path.StartsWithSegments(AlivePath) || path.StartsWithSegments("/gateway")
         || PolledGrpcMethods.Contains(path.Value ?? "");
+
+    /// <summary>
+    /// The dashboard's storm status, <c>GET /api/storms/{id}</c>, which scripts read once a second until a storm ends
+    /// (README, "Starting one"): a poll over HTTP. Starting a storm (<c>POST /api/storms</c>) is traced.
+    /// </summary>
+    public static bool IsPolledGet(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) && request.Path.StartsWithSegments("/api/storms", out var rest) && rest.Value is { Length: > 1 };
 
     /// <summary>Whether an outgoing request is a poll (<see cref="PolledGrpcMethods"/>) or a health probe.</summary>
     public static bool IsPoll(Uri? uri) => uri is not null && IsUntracedPath(new PathString(uri.AbsolutePath));
