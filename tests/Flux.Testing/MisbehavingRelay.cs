@@ -65,7 +65,7 @@ public enum Misbehavior
 /// and the swarm rightly does not count those; misbehaving only once every user has joined keeps the count exact.
 /// </param>
 /// <param name="WindowFrom">When the window of <see cref="Misbehavior.Stall"/>, <see cref="Misbehavior.CloseWith4012"/> and
-/// <see cref="Misbehavior.DropSendThenClose1011"/> opens, from the relay's start.</param>
+/// <see cref="Misbehavior.DropSendThenClose1011"/> opens, from the relay's first connection.</param>
 /// <param name="WindowFor">How long that window stays open.</param>
 /// <param name="StallMs">How long <see cref="Misbehavior.Stall"/> holds each frame.</param>
 public sealed record RelayOptions(int Every = 40, byte[]? MessagePrefix = null, TimeSpan QuietFor = default, TimeSpan WindowFrom = default,
@@ -94,7 +94,9 @@ public sealed class MisbehavingRelay : IAsyncDisposable
 
     private readonly RelayOptions _options;
     private readonly byte[] _messagePrefix;
-    private readonly System.Diagnostics.Stopwatch _age = System.Diagnostics.Stopwatch.StartNew();
+    // The relay's clock starts at its first connection (the storm's probe or first user), not when it was made: the
+    // windows then follow the storm's own time, whatever the test's set-up cost on a busy machine.
+    private long _firstConnectionAt;
     private readonly Uri _gateway;
     private readonly Misbehavior _misbehavior;
     private readonly TcpListener _listener;
@@ -144,9 +146,11 @@ public sealed class MisbehavingRelay : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private bool Quiet => _age.Elapsed < _options.QuietFor;
+    private TimeSpan Age => Volatile.Read(ref _firstConnectionAt) is var at and not 0 ? System.Diagnostics.Stopwatch.GetElapsedTime(at) : TimeSpan.Zero;
 
-    private bool InWindow => _age.Elapsed >= _options.WindowFrom && _age.Elapsed < _options.WindowFrom + _options.WindowFor;
+    private bool Quiet => Age < _options.QuietFor;
+
+    private bool InWindow => Age >= _options.WindowFrom && Age < _options.WindowFrom + _options.WindowFor;
 
     private async Task AcceptAsync()
     {
@@ -161,6 +165,7 @@ public sealed class MisbehavingRelay : IAsyncDisposable
             {
                 return;
             }
+            Interlocked.CompareExchange(ref _firstConnectionAt, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
             _ = RelayAsync(client);
         }
     }
@@ -175,7 +180,7 @@ public sealed class MisbehavingRelay : IAsyncDisposable
             _sockets.Add(upstream);
         }
         var link = new Link(client, upstream);
-        bool openedBeforeWindow = _age.Elapsed < _options.WindowFrom;
+        bool openedBeforeWindow = Age < _options.WindowFrom;
         try
         {
             await upstream.ConnectAsync(new DnsEndPoint(_gateway.Host, _gateway.Port), _stop.Token).ConfigureAwait(false);
@@ -283,7 +288,7 @@ public sealed class MisbehavingRelay : IAsyncDisposable
     // Sends a close frame with 4012 once the window opens; the client closes its side when it reads it, which ends the relay.
     private async Task CloseAtWindowAsync(Link link)
     {
-        var wait = _options.WindowFrom - _age.Elapsed;
+        var wait = _options.WindowFrom - Age;
         if (wait > TimeSpan.Zero) await Task.Delay(wait, _stop.Token).ConfigureAwait(false);
         if (InWindow)
         {
