@@ -24,17 +24,10 @@ public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture
     [SkippableFact]
     public async Task A_smoke_storm_started_from_the_page_runs_live_and_lands_in_the_history()
     {
-        bool required = Environment.GetEnvironmentVariable("FLUX_REQUIRE_BROWSER") == "1";
-        Skip.If(!File.Exists(Chromium) && !required, $"{Chromium} is not installed (apt-get install -y chromium); CI installs it and runs this test");
+        SkipWithoutBrowser();
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        await using var browser = await HeadlessBrowser.LaunchAsync();
+        var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
         var dashboard = app.App.GetEndpoint("dashboard", "http");
 
         await page.GotoAsync(dashboard.ToString());
@@ -110,17 +103,10 @@ public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture
     [SkippableFact]
     public async Task A_page_on_another_site_cannot_start_a_storm_with_a_form_or_a_script()
     {
-        bool required = Environment.GetEnvironmentVariable("FLUX_REQUIRE_BROWSER") == "1";
-        Skip.If(!File.Exists(Chromium) && !required, $"{Chromium} is not installed (apt-get install -y chromium); CI installs it and runs this test");
+        SkipWithoutBrowser();
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        });
-        var page = await browser.NewPageAsync();
+        await using var browser = await HeadlessBrowser.LaunchAsync();
+        var page = await browser.Browser.NewPageAsync();
         var dashboard = app.App.GetEndpoint("dashboard", "http");
         string api = new Uri(dashboard, "api/storms").ToString();
         // The attacker's page, on an origin of its own: a form that posts (text/plain, shaped like JSON), and two scripts.
@@ -157,8 +143,7 @@ public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture
     [SkippableFact]
     public async Task A_visitor_chats_inside_a_storm_from_the_page_and_the_report_counts_their_messages_as_foreign()
     {
-        bool required = Environment.GetEnvironmentVariable("FLUX_REQUIRE_BROWSER") == "1";
-        Skip.If(!File.Exists(Chromium) && !required, $"{Chromium} is not installed (apt-get install -y chromium); CI installs it and runs this test");
+        SkipWithoutBrowser();
         // The smoke storm without its faults, long enough for a person to join and say five things.
         string id = await StartStormAsync(StormPresets.Get(StormPresets.Smoke) with { Duration = 40, Faults = [] });
 
@@ -194,8 +179,7 @@ public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture
     [SkippableFact]
     public async Task A_visitor_whose_gateway_is_killed_resumes_on_the_other_with_nothing_missing()
     {
-        bool required = Environment.GetEnvironmentVariable("FLUX_REQUIRE_BROWSER") == "1";
-        Skip.If(!File.Exists(Chromium) && !required, $"{Chromium} is not installed (apt-get install -y chromium); CI installs it and runs this test");
+        SkipWithoutBrowser();
         // The storm kills the first gateway (the one the page connects to first) 25 s in, and the supervisor restarts it.
         string id = await StartStormAsync(StormPresets.Get(StormPresets.Smoke) with
         {
@@ -256,14 +240,8 @@ public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture
     /// <summary>The page in Chromium, joined as a visitor to the running storm's largest guild.</summary>
     private async Task<Visit> VisitAsync(string stormId)
     {
-        var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1400 } });
+        var browser = await HeadlessBrowser.LaunchAsync();
+        var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1400 } });
         await page.GotoAsync(app.App.GetEndpoint("dashboard", "http").ToString());
         await Expect(page.Locator("[data-interactive=true]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         // The guild list follows the running storm: its guilds, largest first, then the lobby.
@@ -275,11 +253,36 @@ public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture
         await page.GetByTestId("visitor-join").ClickAsync();
         await Expect(page.GetByTestId("visitor-status")).ToHaveAttributeAsync("data-connected", "true", new() { Timeout = 15_000 });
         await Expect(page.GetByTestId("visitor-events")).ToContainTextAsync("ready: joined", new() { Timeout = 15_000 });
-        return new Visit(playwright, browser, page, members);
+        return new Visit(browser, page, members);
     }
 
-    private sealed record Visit(IPlaywright Playwright, IBrowser Browser, IPage Page, int Members) : IAsyncDisposable
+    private sealed record Visit(HeadlessBrowser Browser, IPage Page, int Members) : IAsyncDisposable
     {
+        public ValueTask DisposeAsync() => Browser.DisposeAsync();
+    }
+
+    /// <summary>The browser tests need /usr/bin/chromium: skipped without it, unless CI says it must be there.</summary>
+    private static void SkipWithoutBrowser()
+    {
+        bool required = Environment.GetEnvironmentVariable("FLUX_REQUIRE_BROWSER") == "1";
+        Skip.If(!File.Exists(Chromium) && !required, $"{Chromium} is not installed (apt-get install -y chromium); CI installs it and runs this test");
+    }
+
+    /// <summary>The system's Chromium, headless (Playwright cannot download its own here).</summary>
+    private sealed record HeadlessBrowser(IPlaywright Playwright, IBrowser Browser) : IAsyncDisposable
+    {
+        public static async Task<HeadlessBrowser> LaunchAsync()
+        {
+            var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+            var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = Chromium,
+                Headless = true,
+                Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            });
+            return new HeadlessBrowser(playwright, browser);
+        }
+
         public async ValueTask DisposeAsync()
         {
             await Browser.DisposeAsync();

@@ -18,11 +18,8 @@ public sealed class SeqGoesBackTests
     public async Task A_seq_key_set_back_by_hand_closes_every_member_with_4007_at_the_next_send()
     {
         await using var redis = await StartServerAsync();
-        await using var gateway1 = await GatewayTestHost.StartAsync(redis.ConnectionString, QuietClients);
-        await using var gateway2 = await GatewayTestHost.StartAsync(redis.ConnectionString, QuietClients);
-        string guild = RedisFixture.NewGuild();
-        await using var alice = await TestClient.IdentifyAsync(gateway1.WebSocketUri, TestKeys.Token("alice", guild));
-        await using var bob = await TestClient.IdentifyAsync(gateway2.WebSocketUri, TestKeys.Token("bob", guild));
+        await using var chat = await TwoReplicasAsync(redis, QuietClients);
+        var (guild, alice, bob) = (chat.Guild, chat.Alice, chat.Bob);
         await ExchangeAsync(alice, bob, guild, 5);
 
         await SetSeqAsync(redis, guild, 1);
@@ -38,11 +35,8 @@ public sealed class SeqGoesBackTests
         // replica that already delivered the higher seqs can tell.
         var shortHistory = new Dictionary<string, string?>(QuietClients) { ["Gateway:HistoryLength"] = "1" };
         await using var redis = await StartServerAsync();
-        await using var gateway1 = await GatewayTestHost.StartAsync(redis.ConnectionString, shortHistory);
-        await using var gateway2 = await GatewayTestHost.StartAsync(redis.ConnectionString, shortHistory);
-        string guild = RedisFixture.NewGuild();
-        await using var alice = await TestClient.IdentifyAsync(gateway1.WebSocketUri, TestKeys.Token("alice", guild));
-        await using var bob = await TestClient.IdentifyAsync(gateway2.WebSocketUri, TestKeys.Token("bob", guild));
+        await using var chat = await TwoReplicasAsync(redis, shortHistory);
+        var (guild, alice, bob) = (chat.Guild, chat.Alice, chat.Bob);
         await ExchangeAsync(alice, bob, guild, 30);
 
         await SetSeqAsync(redis, guild, 25);
@@ -68,11 +62,8 @@ public sealed class SeqGoesBackTests
         await using var redis = await StartServerAsync();
         await ConfigSetAsync(redis, "maxmemory-policy", "allkeys-lru");
         var allowed = new Dictionary<string, string?>(QuietClients) { ["Gateway:AllowEvictingRedis"] = "true" };
-        await using var gateway1 = await GatewayTestHost.StartAsync(redis.ConnectionString, allowed);
-        await using var gateway2 = await GatewayTestHost.StartAsync(redis.ConnectionString, allowed);
-        string guild = RedisFixture.NewGuild();
-        await using var alice = await TestClient.IdentifyAsync(gateway1.WebSocketUri, TestKeys.Token("alice", guild));
-        await using var bob = await TestClient.IdentifyAsync(gateway2.WebSocketUri, TestKeys.Token("bob", guild));
+        await using var chat = await TwoReplicasAsync(redis, allowed);
+        var (guild, alice, bob) = (chat.Guild, chat.Alice, chat.Bob);
         await ExchangeAsync(alice, bob, guild, 5);
 
         // Fill a small Redis until least-recently-used eviction takes the guild's seq key (bounded: 2,000 writes of 64 KB).
@@ -99,11 +90,8 @@ public sealed class SeqGoesBackTests
     public async Task A_restart_from_an_append_only_file_that_lost_the_last_writes_closes_every_member_with_4007()
     {
         await using var redis = await StartServerAsync();
-        await using var gateway1 = await GatewayTestHost.StartAsync(redis.ConnectionString, QuietClients);
-        await using var gateway2 = await GatewayTestHost.StartAsync(redis.ConnectionString, QuietClients);
-        string guild = RedisFixture.NewGuild();
-        await using var alice = await TestClient.IdentifyAsync(gateway1.WebSocketUri, TestKeys.Token("alice", guild));
-        await using var bob = await TestClient.IdentifyAsync(gateway2.WebSocketUri, TestKeys.Token("bob", guild));
+        await using var chat = await TwoReplicasAsync(redis, QuietClients);
+        var (guild, alice, bob) = (chat.Guild, chat.Alice, chat.Bob);
         await ExchangeAsync(alice, bob, guild, 5);
 
         // What an append-only file that missed its last second holds: the seq and history of two messages ago, in the same
@@ -152,6 +140,28 @@ public sealed class SeqGoesBackTests
     }
 
     // Both send, both receive every message: each replica has delivered every seq so far.
+    /// <summary>Two gateway replicas on one Redis, and one member of a new guild on each: alice on the first, bob on the second.</summary>
+    private static async Task<TwoReplicas> TwoReplicasAsync(RedisServerProcess redis, IDictionary<string, string?> settings)
+    {
+        var first = await GatewayTestHost.StartAsync(redis.ConnectionString, settings);
+        var second = await GatewayTestHost.StartAsync(redis.ConnectionString, settings);
+        string guild = RedisFixture.NewGuild();
+        var alice = await TestClient.IdentifyAsync(first.WebSocketUri, TestKeys.Token("alice", guild));
+        var bob = await TestClient.IdentifyAsync(second.WebSocketUri, TestKeys.Token("bob", guild));
+        return new TwoReplicas(first, second, guild, alice, bob);
+    }
+
+    private sealed record TwoReplicas(GatewayTestHost First, GatewayTestHost Second, string Guild, TestClient Alice, TestClient Bob) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Alice.DisposeAsync();
+            await Bob.DisposeAsync();
+            await Second.DisposeAsync();
+            await First.DisposeAsync();
+        }
+    }
+
     private static async Task ExchangeAsync(TestClient alice, TestClient bob, string guild, int count)
     {
         for (int i = 0; i < count; i++) await (i % 2 == 0 ? alice : bob).SendMessageAsync(guild, $"before-{i}");
