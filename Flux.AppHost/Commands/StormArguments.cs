@@ -58,7 +58,11 @@ internal static class StormArguments
             if (gatewayUrls.TryGetValue(target, out var url)) gateways = [url];
             else errors.Add((Target, $"'{target}' is not a gateway; use {AllGateways} or one of {string.Join(", ", gatewayUrls.Keys)}."));
         }
-        bool faults = value(Faults) is not { } text || !bool.TryParse(text, out bool on) || on;
+        bool faults = true;
+        if (value(Faults) is { Length: > 0 } onOff && !bool.TryParse(onOff, out faults))
+        {
+            errors.Add((Faults, $"faults must be true or false, not '{onOff}'."));
+        }
         if (errors.Count > 0) return (null, errors);
 
         plan = plan with

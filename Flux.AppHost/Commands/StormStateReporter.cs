@@ -55,6 +55,11 @@ internal sealed class StormStateReporter(
                 {
                     logger.LogDebug("The swarm did not answer ({Status}); its storm state is not shown until it does", ex.Status.StatusCode);
                 }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Whatever went wrong, the next storm is still shown: this loop lives as long as the AppHost.
+                    logger.LogWarning(ex, "Showing the swarm's storm state failed; trying again");
+                }
                 await Task.Delay(PollInterval, stopping).ConfigureAwait(false);
             }
         }
@@ -68,6 +73,7 @@ internal sealed class StormStateReporter(
         double total = (storm.Plan?.RampS ?? 0) + (storm.Plan?.DurationS ?? 0);
         string scenario = storm.Plan?.Scenario is { Length: > 0 } name ? name : "custom";
         var lastPublished = DateTime.MinValue;
+        string? shown = null;
         try
         {
             using var watch = client.WatchStorm(new StormRef { Id = storm.Id }, cancellationToken: stopping);
@@ -77,6 +83,7 @@ internal sealed class StormStateReporter(
                 if (DateTime.UtcNow - lastPublished < PublishInterval || snapshot.Phase is StormPhase.Finished or StormPhase.Failed) continue;
                 lastPublished = DateTime.UtcNow;
                 string text = Describe(scenario, snapshot.ElapsedS, total, snapshot.Window?.P99Ms ?? 0);
+                shown = text;
                 await notifications.PublishUpdateAsync(swarm, resourceId, s => s with
                 {
                     State = new ResourceStateSnapshot(text, snapshot.SlaViolated ? KnownResourceStateStyles.Warn : KnownResourceStateStyles.Info),
@@ -85,10 +92,14 @@ internal sealed class StormStateReporter(
         }
         finally
         {
-            await notifications.PublishUpdateAsync(swarm, resourceId, s => s with
+            // Back to Running, unless the state is no longer ours: the swarm stopped, restarted or crashed meanwhile,
+            // and what Aspire says about that stays.
+            if (shown is not null)
             {
-                State = new ResourceStateSnapshot(KnownResourceStates.Running, KnownResourceStateStyles.Success),
-            }).ConfigureAwait(false);
+                await notifications.PublishUpdateAsync(swarm, resourceId, s => s.State?.Text == shown
+                    ? s with { State = new ResourceStateSnapshot(KnownResourceStates.Running, KnownResourceStateStyles.Success) }
+                    : s).ConfigureAwait(false);
+            }
         }
     }
 }

@@ -7,7 +7,11 @@
 const closeCodes = {
   1000: ["closed normally", "stop"],
   1001: ["draining: the gateway is shutting down", "resume"],
+  1002: ["protocol error", "stop"],
+  1003: ["unsupported data", "stop"],
   1006: ["the connection broke (no close frame)", "resume"],
+  1007: ["invalid payload", "stop"],
+  1008: ["policy violation", "stop"],
   1009: ["frame too large", "stop"],
   1011: ["internal error (Redis unavailable)", "resume"],
   1013: ["shed: the gateway is overloaded", "resume"],
@@ -53,6 +57,8 @@ class Visitor {
     this.events = [];
     this.stopped = false;
     this.attempt = 0;
+    this.connection = 0;       // which connection this is, so a round trip never spans a reconnect
+    this.identified = false;   // ready or resumed on the current connection: sends may go
     this.render();
     this.timer = setInterval(() => this.paint(), 250);
   }
@@ -62,8 +68,19 @@ class Visitor {
     const url = this.pass.gateways[this.gateway % this.pass.gateways.length];
     const socket = new WebSocket(url);
     this.socket = socket;
+    this.connection++;
+    this.identified = false;
     this.event(`connecting to ${url}`);
-    socket.onmessage = e => this.onFrame(JSON.parse(e.data));
+    socket.onmessage = e => {
+      let frame;
+      try {
+        frame = JSON.parse(e.data);
+      } catch {
+        this.event("a frame that is not JSON was ignored", "bad");
+        return;
+      }
+      this.onFrame(frame);
+    };
     socket.onclose = e => this.onClose(socket, e.code, e.reason);
     socket.onerror = () => {};
   }
@@ -81,18 +98,20 @@ class Visitor {
           this.write({ op: "identify", token: this.pass.token });
         }
         clearInterval(this.heartbeat);
-        this.heartbeat = setInterval(() => this.write({ op: "heartbeat" }), Math.max(1000, frame.heartbeat_ms * 0.75));
+        this.heartbeat = setInterval(() => this.write({ op: "heartbeat" }), Math.max(50, frame.heartbeat_ms * 0.75));
         break;
       case "ready": {
         this.session = frame.session;
         const guild = (frame.guilds || []).find(g => g.id === this.pass.guild);
         this.last = guild ? guild.seq : 0;
         this.attempt = 0;
+        this.identified = true;
         this.event(`ready: joined ${this.pass.guild} at seq ${this.last} as ${frame.user}`, "good");
         break;
       }
       case "resumed":
         this.attempt = 0;
+        this.identified = true;
         this.event(`resumed on ${this.gatewayName()} with ${frame.replayed} replayed`, "good");
         break;
       case "msg":
@@ -130,9 +149,14 @@ class Visitor {
     if (mine && mine.seq === undefined) {
       mine.seq = m.seq;
       mine.roundTrip = now - mine.sentAt;
-      this.roundTrips.push(mine.roundTrip);
-      if (this.pass.stormId) {
-        this.dotnet.invokeMethodAsync("Echoed", this.pass.stormId, this.pass.user, m.seq, mine.roundTrip).catch(() => {});
+      // An echo that came back over a later connection (replayed by a resume) timed the outage, not the path: shown,
+      // marked, and kept out of the round trips the report gets.
+      mine.acrossReconnect = mine.connection !== this.connection;
+      if (!mine.acrossReconnect) {
+        this.roundTrips.push(mine.roundTrip);
+        if (this.pass.stormId) {
+          this.dotnet.invokeMethodAsync("Echoed", this.pass.stormId, this.pass.user, m.seq, mine.roundTrip).catch(() => {});
+        }
       }
     }
     this.feed.unshift({ seq: m.seq, from: m.from, body: m.body, at: Date.now(), mine: !!mine });
@@ -142,6 +166,7 @@ class Visitor {
   onClose(socket, code, reason) {
     if (socket !== this.socket) return;
     clearInterval(this.heartbeat);
+    this.identified = false;
     const [meaning, action] = closeCodes[code] || ["", code >= 4000 ? "stop" : "resume"];
     this.event(`closed ${code}${meaning ? ` (${meaning})` : ""}${reason ? `: ${reason}` : ""}`, "bad");
     if (this.stopped || action === "stop") {
@@ -154,17 +179,18 @@ class Visitor {
     }
     // Resume on the next gateway: the one that closed may be gone (killed, draining).
     this.gateway++;
-    const delay = Math.min(5000, 250 * 2 ** this.attempt++);
+    // Backing off, with jitter so that many pages do not come back in step.
+    const delay = Math.min(5000, 250 * 2 ** this.attempt++) * (0.75 + Math.random() * 0.5);
     setTimeout(() => this.connect(), delay);
   }
 
   send(body) {
-    if (!this.socket || this.socket.readyState !== WebSocket.OPEN || this.last === null) {
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN || !this.identified) {
       this.event("not connected: the message was not sent", "bad");
       return false;
     }
     const nonce = `v-${this.nextNonce++}`;
-    const sent = { nonce, body, sentAt: performance.now() };
+    const sent = { nonce, body, sentAt: performance.now(), connection: this.connection };
     this.own.set(nonce, sent);
     this.ownRows.unshift(sent);
     if (this.ownRows.length > feedSize) this.own.delete(this.ownRows.pop().nonce);
@@ -218,7 +244,7 @@ class Visitor {
   paint() {
     const now = performance.now();
     while (this.arrivals.length && this.arrivals[0] < now - 1000) this.arrivals.shift();
-    const connected = this.socket && this.socket.readyState === WebSocket.OPEN;
+    const connected = this.socket && this.socket.readyState === WebSocket.OPEN && this.identified;
     const sorted = [...this.roundTrips].sort((a, b) => a - b);
     const p50 = sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : null;
     const status = this.root.querySelector("[data-testid=visitor-status]");
@@ -231,7 +257,7 @@ class Visitor {
       + (p50 === null ? "" : ` · your round trips p50 ${p50.toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms`);
     this.root.querySelector("[data-testid=visitor-rate]").textContent = `${this.arrivals.length} messages/s`;
     this.root.querySelector("[data-testid=visitor-own]").innerHTML = this.ownRows.map(o =>
-      `<tr data-nonce="${o.nonce}" data-seq="${escape(o.seq ?? "")}" data-rtt="${o.roundTrip ?? ""}"><td>${o.nonce}</td><td>${escape(o.seq ?? (o.error ? o.error : "…"))}</td><td>${o.roundTrip === undefined ? "" : `${o.roundTrip.toFixed(1)} ms`}</td></tr>`).join("");
+      `<tr data-nonce="${o.nonce}" data-seq="${escape(o.seq ?? "")}" data-rtt="${o.roundTrip ?? ""}"><td>${o.nonce}</td><td>${escape(o.seq ?? (o.error ? o.error : "…"))}</td><td>${o.roundTrip === undefined ? "" : `${o.roundTrip.toFixed(1)} ms${o.acrossReconnect ? " (across a reconnect)" : ""}`}</td></tr>`).join("");
     this.root.querySelector("[data-testid=visitor-events]").innerHTML = this.events.map(e =>
       `<li class="${e.kind}">${e.at.toLocaleTimeString()} ${escape(e.text)}</li>`).join("");
     const wall = Date.now();

@@ -21,6 +21,7 @@ internal sealed class VisitorBook(string runId)
     /// <summary>What every visitor id of a run starts with: <c>visitor-&lt;run&gt;-</c> (or <c>visitor-lobby-</c>).</summary>
     public static string PrefixFor(string runOrLobby) => $"visitor-{runOrLobby}-";
 
+    /// <summary>Passes issued for this run: a person who leaves and joins again counts twice.</summary>
     public int People => _guildOf.Count;
 
     public long Echoes => Interlocked.Read(ref _echoes);

@@ -28,7 +28,10 @@ namespace Flux.Swarm.Storms;
 internal static class StormAccounting
 {
     /// <summary>A send this close before its sender's connection was cut or dropped may have died in the socket.</summary>
-    private const long CutWindowMicroseconds = 1_000_000;
+    // 1 s for the socket and the close, plus the gateway's publish deadline (Gateway:PublishTimeoutMs, 1.5 s): a send it
+    // read and was still publishing is refused with 'unavailable' at the deadline, and a connection that ended meanwhile
+    // never hears it.
+    private const long CutWindowMicroseconds = 2_500_000;
 
     /// <summary>
     /// A send nobody received, whose sender's next connection end after it was a close for Redis trouble that a fault

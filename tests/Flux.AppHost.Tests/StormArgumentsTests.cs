@@ -42,6 +42,7 @@ public sealed class StormArgumentsTests
     [InlineData("users", "0", "users must be between 1 and 100,000.")]
     [InlineData("users", "ten", "users must be a whole number, not 'ten'.")]
     [InlineData("rate", "NaN", "rate must be a number, not 'NaN'.")]
+    [InlineData("faults", "off", "faults must be true or false, not 'off'.")]
     [InlineData("target", "gateway-9", "'gateway-9' is not a gateway; use all or one of gateway-1, gateway-2.")]
     public void A_wrong_argument_is_refused_with_its_own_message_against_its_own_input(string input, string value, string message)
     {

@@ -168,9 +168,9 @@ public sealed class VerdictNotFooledTests : IClassFixture<GatewayPairFixture>, I
         Assert.InRange(picked, 0, 2);
         Assert.True(slow.WithinAllowance, string.Join("; ", slow.Exceeded));
         long others = relay.Misbehaved - picked;
-        // Most connections were open at 4 s (a slow user's close can sit behind the frames it is not reading, and a user
-        // may be between connections), and every one closed outside the picked two is judged.
-        Assert.True(others >= Users - 5, $"{relay.Misbehaved} closed, {picked} of them picked");
+        // The relay closed connections of users the fault did not pick (how many were open in its window varies with the
+        // machine's load: 3 to 18 of 20 were seen), and every one of them is judged.
+        Assert.True(others > 0, $"{relay.Misbehaved} closed, {picked} of them picked: the relay closed nobody else's connection");
         Assert.Equal(others, report.OutsideFaults.Closes.GetValueOrDefault("4012"));
         Assert.Contains($"outside any fault: {others} unexpected closes with 4012 (slow_consumer)", report.Causes);
         Assert.Equal(StormOutcomes.Failed, report.Outcome);

@@ -43,17 +43,18 @@ public sealed class UnconfirmedSendTests
     [Fact]
     public void A_close_no_fault_explains_or_one_too_late_leaves_the_send_lost()
     {
-        Assert.Null(StormAccounting.UnconfirmingEnd([new ConnectionEnd(3 * Second, NoFault, CloseCodes.Shed)], 1 * Second, null));
+        Assert.Null(StormAccounting.UnconfirmingEnd([new ConnectionEnd(4 * Second, NoFault, CloseCodes.Shed)], 1 * Second, null));
         Assert.Null(StormAccounting.UnconfirmingEnd([new ConnectionEnd(7 * Second, Surge, CloseCodes.Shed)], 1 * Second, null));
     }
 
     [Theory]
     [InlineData(CloseCodes.Draining)]
     [InlineData(CloseCodes.SlowConsumer)]
-    public void Other_closes_a_fault_explains_keep_the_one_second_window(int code)
+    public void Other_closes_a_fault_explains_keep_the_cut_window_of_2_5_s(int code)
     {
-        Assert.Null(StormAccounting.UnconfirmingEnd([new ConnectionEnd(3 * Second, Surge, code)], 1 * Second, null));
-        Assert.Null(StormAccounting.UnconfirmingEnd([new ConnectionEnd(3 * Second, Surge)], 1 * Second, null)); // a swarm cut
+        Assert.NotNull(StormAccounting.UnconfirmingEnd([new ConnectionEnd(3 * Second + Second / 2, Surge, code)], 1 * Second, null));
+        Assert.Null(StormAccounting.UnconfirmingEnd([new ConnectionEnd(4 * Second, Surge, code)], 1 * Second, null));
+        Assert.Null(StormAccounting.UnconfirmingEnd([new ConnectionEnd(4 * Second, Surge)], 1 * Second, null)); // a swarm cut
     }
 
     [Fact]
@@ -89,8 +90,8 @@ public sealed class UnconfirmedSendTests
     public void Only_the_next_end_after_the_send_counts()
     {
         var earlier = new ConnectionEnd(Second / 2, Surge, CloseCodes.Shed);
-        var unexplained = new ConnectionEnd(3 * Second, NoFault, CloseCodes.Shed);
-        var later = new ConnectionEnd(4 * Second, Surge, CloseCodes.Shed);
+        var unexplained = new ConnectionEnd(4 * Second, NoFault, CloseCodes.Shed);
+        var later = new ConnectionEnd(5 * Second, Surge, CloseCodes.Shed);
 
         Assert.Null(StormAccounting.UnconfirmingEnd([earlier, unexplained, later], 1 * Second, null));
     }
