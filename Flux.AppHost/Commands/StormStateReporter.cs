@@ -11,7 +11,7 @@ namespace Flux.AppHost.Commands;
 /// <summary>
 /// While a storm runs, whoever started it (the page, a command, the CLI), the swarm's state in the Aspire dashboard
 /// says so, e.g. "storm seed 35/70 s, p99 12 ms", updated about once a second; it is Running again when the storm
-/// ends. It asks the swarm for its newest storm every two seconds (a poll, so untraced) and follows a running one
+/// ends. It asks the swarm for its recent storms every two seconds (a poll, so untraced) and follows a running one
 /// with WatchStorm.
 /// </summary>
 internal sealed class StormStateReporter(
@@ -24,6 +24,7 @@ internal sealed class StormStateReporter(
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan PublishInterval = TimeSpan.FromSeconds(1);
+    private const int RecentStorms = 20;
 
     private Task? _running;
 
@@ -45,15 +46,18 @@ internal sealed class StormStateReporter(
             {
                 try
                 {
-                    var newest = (await client.ListStormsAsync(new ListStormsRequest { Limit = 1 }, cancellationToken: stopping).ConfigureAwait(false)).Storms.FirstOrDefault();
-                    if (newest?.Phase is StormPhase.Ramping or StormPhase.Steady or StormPhase.Draining)
+                    // The running storm, wherever the history's order puts it: with earlier storms in the history it
+                    // was not always first (CI), and one runs at a time.
+                    var storms = (await client.ListStormsAsync(new ListStormsRequest { Limit = RecentStorms }, cancellationToken: stopping).ConfigureAwait(false)).Storms;
+                    if (storms.FirstOrDefault(s => s.Phase is StormPhase.Ramping or StormPhase.Steady or StormPhase.Draining) is { } running)
                     {
-                        await FollowAsync(client, resourceId, newest, stopping).ConfigureAwait(false);
+                        logger.LogInformation("Showing storm {StormId} in the swarm's state", running.Id);
+                        await FollowAsync(client, resourceId, running, stopping).ConfigureAwait(false);
                     }
                 }
                 catch (RpcException ex) when (!stopping.IsCancellationRequested)
                 {
-                    logger.LogDebug("The swarm did not answer ({Status}); its storm state is not shown until it does", ex.Status.StatusCode);
+                    logger.LogInformation("The swarm did not answer ({Status}); its storm state is not shown until it does", ex.Status.StatusCode);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -80,7 +84,10 @@ internal sealed class StormStateReporter(
             await foreach (var snapshot in watch.ResponseStream.ReadAllAsync(stopping).ConfigureAwait(false))
             {
                 // WatchStorm replays the run from its start: only the latest second is shown, at most once a second.
-                if (DateTime.UtcNow - lastPublished < PublishInterval || snapshot.Phase is StormPhase.Finished or StormPhase.Failed) continue;
+                // A finished storm is done with, whether or not its stream goes on (a run's watch can outlive its end
+                // by the report's saving; CI saw one still open when the next storm ran, which then went unshown).
+                if (snapshot.Phase is StormPhase.Finished or StormPhase.Failed) break;
+                if (DateTime.UtcNow - lastPublished < PublishInterval) continue;
                 lastPublished = DateTime.UtcNow;
                 string text = Describe(scenario, snapshot.ElapsedS, total, snapshot.Window?.P99Ms ?? 0);
                 shown = text;

@@ -82,10 +82,10 @@ public sealed class EmbeddedModeTests(EmbeddedRedisApp fixture) : IClassFixture<
         var shown = fixture.App.ResourceNotifications.WaitForResourceAsync("swarm",
             e => System.Text.RegularExpressions.Regex.IsMatch(e.Snapshot.State?.Text ?? "", @"^storm smoke \d+/6 s, p99 \d+ ms$"), timeout.Token);
         var result = await fixture.App.ResourceCommands.ExecuteCommandAsync("swarm", "start-storm", Arguments("60", "gateway-2"), timeout.Token);
-        await shown;
-        await fixture.App.ResourceNotifications.WaitForResourceAsync("swarm", KnownResourceStates.Running, timeout.Token);
         string message = result.Message ?? "";
         Assert.Matches(@"^Storm s\w+ (passed|violated|inconclusive): ", message);
+        await shown.WaitAsync(TimeSpan.FromSeconds(10));
+        await fixture.App.ResourceNotifications.WaitForResourceAsync("swarm", KnownResourceStates.Running, timeout.Token);
         string id = message.Split(' ')[1];
         using var swarmChannel = GrpcChannel.ForAddress(fixture.App.GetEndpoint("swarm", "grpc"));
         var swarm = new Flux.Protocol.Control.SwarmControl.SwarmControlClient(Flux.Protocol.Security.ServiceKey.Swarm.Attach(swarmChannel, FluxAppFixture.SwarmKey));
