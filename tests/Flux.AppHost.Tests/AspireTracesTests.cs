@@ -31,10 +31,14 @@ public sealed partial class AspireTracesTests(ITestOutputHelper output)
         // polls, and the page's own GetStats and ListStorms, must not show up as traces).
         string id = await StartSmokeStormAsync(http, app.FluxDashboard);
         await WaitForOutcomeAsync(http, new Uri(app.FluxDashboard, $"/api/storms/{id}"));
-        // The services export spans every few seconds; give the last batch time to arrive.
-        await Task.Delay(TimeSpan.FromSeconds(12));
-
+        // The services export spans in batches: read until the storm's trace is complete (its root span ends last) and a
+        // message journey of it has come (a minute at most); polls made meanwhile were exported in the same batches.
         var traces = await ReadTracesAsync(http, app.AspireDashboard);
+        for (var waited = Stopwatch.StartNew(); !HasStormAndJourney(traces, id) && waited.Elapsed < TimeSpan.FromMinutes(1);)
+        {
+            await Task.Delay(1000);
+            traces = await ReadTracesAsync(http, app.AspireDashboard);
+        }
         output.WriteLine($"{traces.Count} traces, oldest first:");
         foreach (var trace in traces) output.WriteLine($"  {trace.Root} ({trace.Spans.Count} spans: {string.Join(", ", trace.Spans.Select(s => s.Service).Distinct())})");
 
@@ -50,6 +54,10 @@ public sealed partial class AspireTracesTests(ITestOutputHelper output)
         var others = traces.Where(t => t.Root is not ("storm run" or "message send")).ToList();
         Assert.True(others.Count <= 8, $"{others.Count} other traces: {string.Join(", ", others.Select(t => t.Root))}");
     }
+
+    private static bool HasStormAndJourney(List<Trace> traces, string id) =>
+        traces.FirstOrDefault(t => t.Spans.Any(s => s.Name == "storm run" && s.Attributes.GetValueOrDefault("flux.storm.id") == id)) is { } storm
+        && traces.Any(t => t.Root == "message send" && t.Spans[0].StartNs > storm.Spans[0].StartNs && t.Spans.Any(s => s.Name == "fanout"));
 
     private static async Task<string> StartSmokeStormAsync(HttpClient http, Uri dashboard)
     {
