@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Flux.AppHost.Commands;
 using Flux.AppHost.Redis;
 using Flux.AppHost.Supervision;
+using Flux.AppHost.Telemetry;
 using Flux.Protocol.Storms;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -97,6 +98,9 @@ for (int i = 0; i < gateways.Count; i++)
 {
     dashboard.WithReference(gateways[i]).WithEnvironment($"Dashboard__Gateways__{i}", gateways[i].Resource.Name);
 }
+
+// Metrics reach the Aspire dashboard every 5 s, not every second: ingesting them was part of the AppHost's own cost.
+builder.SetMetricExportInterval();
 
 builder.Build().Run();
 
