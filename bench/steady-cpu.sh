@@ -5,7 +5,7 @@
 # the swarm, the gateways and Redis over t = 13..27 s of its storm (ramp and drain left out, so the swarm's start-up
 # and JIT do not count), and context switches per delivery.
 #
-#   bench/steady-cpu.sh [--users N] [--gateway-env "K=V ..."] [--gateway-bin DIR] VARIANT...
+#   bench/steady-cpu.sh [--users N] [--guild-size N] [--rate MSGS] [--gateway-env "K=V ..."] [--gateway-bin DIR] VARIANT...
 #
 # A VARIANT is "label" or "label:K=V K=V ...": environment for that swarm run; BIN=DIR runs the swarm from DIR (a
 # copy of Flux.Swarm/bin/Release/net10.0 built from another commit). For example, to compare two swarm builds back to
@@ -15,14 +15,20 @@
 #   bench/steady-cpu.sh old:BIN=/tmp/swarm-before new old:BIN=/tmp/swarm-before new
 #
 # --gateway-env and --gateway-bin do the same for the gateways (for the whole run: compare in separate runs).
+# --guild-size (default 50) changes the deliveries per message at the same message rate, which separates what a message
+# costs from what a delivery costs; --rate (default: one message a second per user) the messages a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 users=1000
+guild_size=50
+rate=
 gateway_env=
 gateway_bin=Flux.Gateway/bin/Release/net10.0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --users) users=$2; shift 2 ;;
+    --guild-size) guild_size=$2; shift 2 ;;
+    --rate) rate=$2; shift 2 ;;
     --gateway-env) gateway_env=$2; shift 2 ;;
     --gateway-bin) gateway_bin=$2; shift 2 ;;
     --*) echo "unknown option $1 (see the head of $0)" >&2; exit 2 ;;
@@ -30,6 +36,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 (($# > 0)) || set -- current
+rate=${rate:-$users}
 command -v redis-server >/dev/null || apt-get install -y -qq redis-server >/dev/null \
   || { echo "redis-server is missing and apt-get install redis-server failed (run as root)" >&2; exit 2; }
 for project in Flux.Swarm Flux.Gateway; do
@@ -67,8 +74,8 @@ run() {
   local label=$1; shift
   local bin=Flux.Swarm/bin/Release/net10.0 e
   for e in "$@"; do [[ $e == BIN=* ]] && bin=${e#BIN=}; done
-  env "$@" "$bin/Flux.Swarm" storm "${gateway_args[@]}" --scenario seed --no-faults --users "$users" --guilds $((users / 50)) \
-    --rate "$users" --ramp 10 --duration 20 --report "$logs/$label.json" >"$logs/$label.log" 2>&1 &
+  env "$@" "$bin/Flux.Swarm" storm "${gateway_args[@]}" --scenario seed --no-faults --users "$users" --guilds $((users / guild_size)) \
+    --rate "$rate" --ramp 10 --duration 20 --report "$logs/$label.json" >"$logs/$label.log" 2>&1 &
   local swarm=$! before after
   second "$swarm" 12 "$label"; before=$(sample "$swarm")
   second "$swarm" 27 "$label"; after=$(sample "$swarm")
@@ -84,7 +91,7 @@ delivered = sum(int(m.group(2).replace(",", "")) for m in (re.match(r"\[\s*(\d+)
                 if m and 13 <= int(m.group(1)) <= 27)
 d = [b - a for a, b in zip(map(int, before.split()), map(int, after.split()))]
 us = lambda t: t / 100 * 1e6 / max(1, delivered)
-print(f"{label:12} {outcome:12} p99 {lat['p99']:6.1f} ms  {delivered / 15:9,.0f}/s  swarm {us(d[0]):6.2f}  gateways {us(d[1] + d[2]):6.2f}"
+print(f"{label:12} {outcome:12} p99 {lat['p99']:6.1f} ms  {delivered / 15:9,.0f}/s  CPU s: swarm {d[0] / 100:5.2f} gateways {(d[1] + d[2]) / 100:5.2f} redis {d[3] / 100:4.2f}  µs/delivery: swarm {us(d[0]):6.2f}  gateways {us(d[1] + d[2]):6.2f}"
       f"  redis {us(d[3]):5.2f}  gateways+redis {us(d[1] + d[2] + d[3]):6.2f} µs/delivery  switches/delivery swarm {d[4] / max(1, delivered):.3f}"
       f" gateways {(d[5] + d[6]) / max(1, delivered):.3f}")
 PY
