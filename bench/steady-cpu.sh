@@ -65,6 +65,7 @@ done
 echo "logs and reports in $logs" >&2
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+hz=$(getconf CLK_TCK)
 switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
 sample() { echo "$(ticks "$1") $(ticks "${gateways[0]}") $(ticks "${gateways[1]}") $(ticks "$redis") $(switches "$1") $(switches "${gateways[0]}") $(switches "${gateways[1]}")"; }
 # Waits until the storm's log has printed second $2 (or the swarm ended).
@@ -80,9 +81,10 @@ run() {
   second "$swarm" 12 "$label"; before=$(sample "$swarm")
   second "$swarm" 27 "$label"; after=$(sample "$swarm")
   wait "$swarm" || true
-  python3 - "$logs/$label.json" "$logs/$label.log" "$label" "$before" "$after" <<'PY'
+  python3 - "$logs/$label.json" "$logs/$label.log" "$label" "$before" "$after" "$hz" <<'PY'
 import json, re, sys
-report, log, label, before, after = sys.argv[1:6]
+report, log, label, before, after, hz = sys.argv[1:7]
+hz = int(hz)
 try:
     r = json.load(open(report)); outcome, lat = r["outcome"], r["latency_ms"]
 except (OSError, ValueError):
@@ -90,8 +92,8 @@ except (OSError, ValueError):
 delivered = sum(int(m.group(2).replace(",", "")) for m in (re.match(r"\[\s*(\d+) s\].*deliver\s+([\d,]+)/s", l) for l in open(log))
                 if m and 13 <= int(m.group(1)) <= 27)
 d = [b - a for a, b in zip(map(int, before.split()), map(int, after.split()))]
-us = lambda t: t / 100 * 1e6 / max(1, delivered)
-print(f"{label:12} {outcome:12} p99 {lat['p99']:6.1f} ms  {delivered / 15:9,.0f}/s  CPU s: swarm {d[0] / 100:5.2f} gateways {(d[1] + d[2]) / 100:5.2f} redis {d[3] / 100:4.2f}  µs/delivery: swarm {us(d[0]):6.2f}  gateways {us(d[1] + d[2]):6.2f}"
+us = lambda t: t / hz * 1e6 / max(1, delivered)
+print(f"{label:12} {outcome:12} p99 {lat['p99']:6.1f} ms  {delivered / 15:9,.0f}/s  CPU s: swarm {d[0] / hz:5.2f} gateways {(d[1] + d[2]) / hz:5.2f} redis {d[3] / hz:4.2f}  µs/delivery: swarm {us(d[0]):6.2f}  gateways {us(d[1] + d[2]):6.2f}"
       f"  redis {us(d[3]):5.2f}  gateways+redis {us(d[1] + d[2] + d[3]):6.2f} µs/delivery  switches/delivery swarm {d[4] / max(1, delivered):.3f}"
       f" gateways {(d[5] + d[6]) / max(1, delivered):.3f}")
 PY
