@@ -30,6 +30,12 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
 
     public string Reason => _reason;
 
+    /// <summary>
+    /// How long a shed client is told to stay away (the <c>after N ms</c> of its 1013): the soonest a level can fall,
+    /// since it falls only after <see cref="SheddingOptions.RecoverAfterMs"/> of calm. Coming back sooner is shed again.
+    /// </summary>
+    public int RetryAfterMs => _options.RecoverAfterMs;
+
     public bool Refuses(Tier tier) => tier switch
     {
         Tier.High => false,

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Flux.Protocol.Net;
 using Flux.Protocol.WebSockets;
+using Flux.Protocol.Wire;
 
 namespace Flux.Swarm.Users;
 
@@ -43,6 +44,9 @@ internal sealed class GatewaySocket : IDisposable
 
     /// <summary>The close code the server sent, once it has.</summary>
     public int? CloseStatus { get; private set; }
+
+    /// <summary>How long a 1013 (shed) close said to stay away (its reason's <c>after N ms</c>), or null.</summary>
+    public int? RetryAfterMs { get; private set; }
 
     /// <summary>Connects and performs the opening handshake.</summary>
     /// <param name="route">A loopback source address to connect from and the gateway's IPv4 endpoint (see
@@ -213,6 +217,10 @@ internal sealed class GatewaySocket : IDisposable
                     break;
                 case WebSocketOpcode.Close:
                     CloseStatus = payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : 1005;
+                    if (CloseStatus == CloseCodes.Shed && ShedReason.TryGetRetryAfterMs(Encoding.UTF8.GetString(payload[2..]), out int retryAfterMs))
+                    {
+                        RetryAfterMs = retryAfterMs;
+                    }
                     return false;
                 case WebSocketOpcode.Ping:
                     _ = SendPongAsync(payload.ToArray());

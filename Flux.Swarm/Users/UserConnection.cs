@@ -69,7 +69,7 @@ internal sealed class UserConnection(StormContext storm, SimulatedUser user, Hea
             failures = outcome.WasReady ? 0 : failures + 1;
             _gatewayIndex++; // resume on another replica, as a client would after losing one
             if (outcome.CloseCode == CloseCodes.InvalidSession) continue; // identify afresh at once
-            await Task.Delay(Backoff(failures), storm.Time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.Delay(Backoff(failures, outcome.RetryAfterMs), storm.Time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -154,11 +154,11 @@ internal sealed class UserConnection(StormContext storm, SimulatedUser user, Hea
             }
             if (_protocol.Opening is { } opening) await socket.SendTextAsync(opening).ConfigureAwait(false);
             await ReceiveLoopAsync(socket, stopping).ConfigureAwait(false);
-            return new ConnectionOutcome(gateway, true, _readyOnThisConnection, _disconnectPlanned, socket.CloseStatus, null);
+            return new ConnectionOutcome(gateway, true, _readyOnThisConnection, _disconnectPlanned, socket.CloseStatus, null, RetryAfterMs: socket.RetryAfterMs);
         }
         catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
-            return new ConnectionOutcome(gateway, true, _readyOnThisConnection, _disconnectPlanned, socket.CloseStatus, ex.GetType().Name);
+            return new ConnectionOutcome(gateway, true, _readyOnThisConnection, _disconnectPlanned, socket.CloseStatus, ex.GetType().Name, RetryAfterMs: socket.RetryAfterMs);
         }
         finally
         {
@@ -200,10 +200,14 @@ internal sealed class UserConnection(StormContext storm, SimulatedUser user, Hea
         await Task.Delay(wait, storm.Time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private TimeSpan Backoff(int failures)
+    // Jittered exponential back-off; a shed close that said how long to stay away (its "after N ms") is obeyed, spread
+    // over up to half as long again, so the users a replica shed together do not all come back in the same instant.
+    private TimeSpan Backoff(int failures, int? retryAfterMs)
     {
         double ms = Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(failures, 6)));
-        return TimeSpan.FromMilliseconds(ms * (0.5 + random.NextDouble() / 2));
+        ms *= 0.5 + random.NextDouble() / 2;
+        if (retryAfterMs is { } hint) ms = Math.Max(ms, hint * (1 + random.NextDouble() / 2));
+        return TimeSpan.FromMilliseconds(ms);
     }
 
     // At most one heartbeat of this user is ever in the wheel: a reconnect while one is pending keeps it, instead of
@@ -225,4 +229,5 @@ internal sealed class UserConnection(StormContext storm, SimulatedUser user, Hea
 /// <param name="CloseCode">The server's close code, when it sent a close frame.</param>
 /// <param name="Error">What broke it, otherwise.</param>
 /// <param name="TimedOut">The connect (or its upgrade) did not finish within the connect timeout.</param>
-internal readonly record struct ConnectionOutcome(int Gateway, bool Connected, bool WasReady, bool Planned, int? CloseCode, string? Error, bool TimedOut = false);
+/// <param name="RetryAfterMs">How long a shed close (1013) said to stay away, when it said.</param>
+internal readonly record struct ConnectionOutcome(int Gateway, bool Connected, bool WasReady, bool Planned, int? CloseCode, string? Error, bool TimedOut = false, int? RetryAfterMs = null);

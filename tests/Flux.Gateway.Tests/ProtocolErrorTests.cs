@@ -169,10 +169,13 @@ public sealed class ProtocolErrorTests(RedisFixture fixture) : IClassFixture<Red
         var state = await gateway.Admin.SetSheddingAsync(new SetSheddingRequest { Auto = false, Level = 1 });
         Assert.Equal(1, state.Level);
 
-        Assert.Equal(CloseCodes.Shed, (await low.ReceiveCloseAsync()).Code);
+        // Each close says how long to stay away: the soonest the level can fall (RecoverAfterMs, 5 s by default).
+        var shed = await low.ReceiveCloseAsync();
+        Assert.Equal((CloseCodes.Shed, "shedding load; resume after 5000 ms"), (shed.Code, shed.Reason));
         await using var lateLow = await TestClient.ConnectAsync(gateway.WebSocketUri);
         await lateLow.SendAsync(ClientFrameWriter.Identify(TestKeys.Token("late", Tier.Low, guild)));
-        Assert.Equal(CloseCodes.Shed, (await lateLow.ReceiveCloseAsync()).Code);
+        var refused = await lateLow.ReceiveCloseAsync();
+        Assert.Equal((CloseCodes.Shed, "shedding load; retry after 5000 ms"), (refused.Code, refused.Reason));
 
         await high.SendMessageAsync(guild, "still-here");
         Assert.Equal("still-here", (await high.ReceiveAsync()).Nonce);

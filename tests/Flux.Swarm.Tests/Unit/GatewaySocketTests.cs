@@ -307,6 +307,23 @@ public sealed class GatewaySocketTests : IDisposable
         Assert.Equal(4008, client.CloseStatus);
     }
 
+    [Theory]
+    [InlineData(1013, "shedding load; resume after 5000 ms", 5000)]
+    [InlineData(1013, "shedding load; retry after 250 ms", 250)]
+    [InlineData(1013, "shedding load; resume later", null)]       // no hint: the usual back-off
+    [InlineData(1013, "shedding load; resume after -5 ms", null)]  // not a whole number of ms
+    [InlineData(1013, "shedding load; resume after 9999999 ms", null)] // over the 10 minutes a hint may ask
+    [InlineData(4012, "slow consumer; resume after 5000 ms", null)] // only a shed close carries a hint
+    public async Task A_shed_close_reports_how_long_it_said_to_stay_away(int code, string reason, int? expected)
+    {
+        var (client, server) = await ConnectAsync();
+
+        await server.WriteAsync(Frame(Close, [(byte)(code >> 8), (byte)code, .. Encoding.UTF8.GetBytes(reason)]), Bounded);
+        await ReceiveToEndAsync(client, []);
+
+        Assert.Equal((code, expected), (client.CloseStatus, client.RetryAfterMs));
+    }
+
     [Fact]
     public async Task A_close_frame_with_no_payload_reports_1005()
     {
