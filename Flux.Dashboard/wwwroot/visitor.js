@@ -182,7 +182,7 @@ class Visitor {
     // Backing off, with jitter so that many pages do not come back in step. A shed close (1013) says how long to stay
     // away ("resume after 5000 ms", docs/protocol.md "Load shedding"): sooner would only be shed again.
     let delay = Math.min(5000, 250 * 2 ** this.attempt++) * (0.75 + Math.random() * 0.5);
-    const hint = code === 1013 ? /after (\d{1,6}) ms$/.exec(reason || "") : null;
+    const hint = code === 1013 ? / after (\d{1,6}) ms$/.exec(reason || "") : null;
     if (hint && Number(hint[1]) <= 600000) delay = Math.max(delay, Number(hint[1]) * (1 + Math.random() * 0.5));
     setTimeout(() => this.connect(), delay);
   }

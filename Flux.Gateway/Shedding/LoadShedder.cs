@@ -31,10 +31,11 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
     public string Reason => _reason;
 
     /// <summary>
-    /// How long a shed client is told to stay away (the <c>after N ms</c> of its 1013): the soonest a level can fall,
-    /// since it falls only after <see cref="SheddingOptions.RecoverAfterMs"/> of calm. Coming back sooner is shed again.
+    /// How long a shed client is told to stay away at least (the <c>after N ms</c> of its 1013): a level falls only after
+    /// <see cref="SheddingOptions.RecoverAfterMs"/> of calm, so coming back sooner is shed again. It is kept within two
+    /// thirds of the resume window, so that a client that waits up to half as long again can still resume its session.
     /// </summary>
-    public int RetryAfterMs => _options.RecoverAfterMs;
+    public int RetryAfterMs { get; } = (int)Math.Min(options.Value.Shedding.RecoverAfterMs, options.Value.ResumeWindowSeconds * 2_000L / 3);
 
     public bool Refuses(Tier tier) => tier switch
     {

@@ -339,6 +339,22 @@ public sealed class LoadShedderTests
         Assert.Equal(2, shedder.Level);
     }
 
+    [Theory]
+    [InlineData(5_000, 60, 5_000)]   // the defaults: a 1013 says "after 5000 ms"
+    [InlineData(0, 60, 0)]
+    [InlineData(60_000, 60, 40_000)] // kept within two thirds of the resume window, so a client that waits can resume
+    [InlineData(600_000, 86_400, 600_000)]
+    public void A_shed_client_is_told_to_wait_RecoverAfterMs_within_the_resume_window(int recoverAfterMs, int resumeWindowSeconds, int expected)
+    {
+        var shedder = new LoadShedder(Options.Create(new GatewayOptions
+        {
+            ResumeWindowSeconds = resumeWindowSeconds,
+            Shedding = new SheddingOptions { RecoverAfterMs = recoverAfterMs },
+        }), _time, NullLogger<LoadShedder>.Instance);
+
+        Assert.Equal(expected, shedder.RetryAfterMs);
+    }
+
     private LoadShedder NewShedder(int recoverAfterMs = 0, int raiseAfterMs = 0) =>
         new(Options.Create(new GatewayOptions
         {

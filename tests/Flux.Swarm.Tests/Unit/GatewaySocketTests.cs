@@ -314,6 +314,9 @@ public sealed class GatewaySocketTests : IDisposable
     [InlineData(1013, "shedding load; resume after -5 ms", null)]  // not a whole number of ms
     [InlineData(1013, "shedding load; resume after 9999999 ms", null)] // over the 10 minutes a hint may ask
     [InlineData(4012, "slow consumer; resume after 5000 ms", null)] // only a shed close carries a hint
+    [InlineData(1013, "", null)]                                     // a code and no reason
+    [InlineData(1013, "shedding load; resume after 005000 ms", 5000)]
+    [InlineData(1013, "thereafter 50 ms", null)]
     public async Task A_shed_close_reports_how_long_it_said_to_stay_away(int code, string reason, int? expected)
     {
         var (client, server) = await ConnectAsync();
@@ -322,6 +325,17 @@ public sealed class GatewaySocketTests : IDisposable
         await ReceiveToEndAsync(client, []);
 
         Assert.Equal((code, expected), (client.CloseStatus, client.RetryAfterMs));
+    }
+
+    [Fact]
+    public async Task A_shed_close_whose_reason_is_not_UTF8_gives_no_hint_and_still_ends_receiving()
+    {
+        var (client, server) = await ConnectAsync();
+
+        await server.WriteAsync(Frame(Close, [0x03, 0xF5, .. "shedding load; resume after "u8, 0xC3, .. " ms"u8]), Bounded);
+        await ReceiveToEndAsync(client, []);
+
+        Assert.Equal((1013, (int?)null), (client.CloseStatus, client.RetryAfterMs));
     }
 
     [Fact]

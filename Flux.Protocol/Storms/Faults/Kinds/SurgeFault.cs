@@ -13,7 +13,8 @@ public sealed class SurgeFault : FaultKindBase
 
     /// <summary>
     /// After a surge, shedding steps down a level only after <c>Gateway:Shedding:RecoverAfterMs</c> (5 s) of calm, two
-    /// levels at most, and shed users come back with up to 5 s of back-off: what happens until then is the surge's.
+    /// levels at most, and a shed user stays away as long as its 1013 says (RecoverAfterMs to 1.5 times it): what happens
+    /// until then is the surge's.
     /// </summary>
     public const double SurgeRecoveryGraceSeconds = 20;
 
