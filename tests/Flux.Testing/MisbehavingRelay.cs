@@ -288,8 +288,12 @@ public sealed class MisbehavingRelay : IAsyncDisposable
     // Sends a close frame with 4012 once the window opens; the client closes its side when it reads it, which ends the relay.
     private async Task CloseAtWindowAsync(Link link)
     {
-        var wait = _options.WindowFrom - Age;
-        if (wait > TimeSpan.Zero) await Task.Delay(wait, _stop.Token).ConfigureAwait(false);
+        // A timer may fire a few milliseconds before the Stopwatch says the time has come (seen: 3,997 ms for 4,000):
+        // wait again until it has, or every connection would find the window not yet open and be left alone.
+        for (var wait = _options.WindowFrom - Age; wait > TimeSpan.Zero; wait = _options.WindowFrom - Age)
+        {
+            await Task.Delay(wait + TimeSpan.FromMilliseconds(1), _stop.Token).ConfigureAwait(false);
+        }
         if (InWindow)
         {
             Interlocked.Increment(ref _misbehaved);
