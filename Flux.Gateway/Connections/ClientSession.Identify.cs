@@ -111,7 +111,7 @@ internal sealed partial class ClientSession
         if (_services.Shedder.Refuses(identity.Tier))
         {
             _services.Metrics.Shed(identity.Tier);
-            Close(CloseCodes.Shed, ShedReason.Refused(_services.Shedder.RetryAfterMs));
+            Close(CloseCodes.Shed, _services.Shedder.RefusedReason);
             return false;
         }
         _lease = _services.Limits.TryAdmit(identity.User);

@@ -40,13 +40,12 @@ internal sealed class ConnectionShedder(LoadShedder shedder, ConnectionRegistry 
     {
         if (shedder.Level == 0) return 0;
         int shed = 0;
-        string reason = ShedReason.Closed(shedder.RetryAfterMs);
         foreach (var connection in registry.Snapshot())
         {
             if (connection.IsIdentified && !connection.IsClosing && shedder.Refuses(connection.Tier))
             {
                 metrics.Shed(connection.Tier);
-                connection.Close(CloseCodes.Shed, reason);
+                connection.Close(CloseCodes.Shed, shedder.ClosedReason);
                 shed++;
             }
         }

@@ -1,5 +1,6 @@
 using Flux.Gateway.Telemetry;
 using Flux.Protocol.Auth;
+using Flux.Protocol.Wire;
 using Microsoft.Extensions.Options;
 
 namespace Flux.Gateway.Shedding;
@@ -23,6 +24,8 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
     private long _lagAbove1Since;
     private long _lagAbove2Since;
     private long _changedAt;
+    private string? _closedReason;
+    private string? _refusedReason;
 
     public int Level => _level;
 
@@ -36,6 +39,12 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
     /// thirds of the resume window, so that a client that waits up to half as long again can still resume its session.
     /// </summary>
     public int RetryAfterMs { get; } = (int)Math.Min(options.Value.Shedding.RecoverAfterMs, options.Value.ResumeWindowSeconds * 2_000L / 3);
+
+    /// <summary>The reason of the 1013 that closes an open connection of a shed tier (made once: the wait is fixed).</summary>
+    public string ClosedReason => _closedReason ??= ShedReason.Closed(RetryAfterMs);
+
+    /// <summary>The reason of the 1013 that refuses an identify or resume of a shed tier.</summary>
+    public string RefusedReason => _refusedReason ??= ShedReason.Refused(RetryAfterMs);
 
     public bool Refuses(Tier tier) => tier switch
     {

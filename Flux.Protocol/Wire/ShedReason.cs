@@ -5,7 +5,7 @@ namespace Flux.Protocol.Wire;
 /// <summary>
 /// The reason text of a <c>1013</c> (shed) close, which says when to come back: <c>shedding load; resume after 5000 ms</c>
 /// for a connection that was open, <c>shedding load; retry after 5000 ms</c> for a refused <c>identify</c> or
-/// <c>resume</c>. The wait is the soonest the replica can stop shedding the tier (its level falls only after
+/// <c>resume</c>. The wait is the least time before the replica can take the tier back (its level falls only after
 /// <c>Gateway:Shedding:RecoverAfterMs</c> of calm), so a client that comes back sooner is shed again and adds to the
 /// overload it was shed for. docs/protocol.md, "Load shedding", is the contract.
 /// </summary>
