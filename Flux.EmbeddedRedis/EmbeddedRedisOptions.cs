@@ -2,11 +2,22 @@ using System.Globalization;
 
 /// <summary>
 /// How Flux runs Garnet: loopback only, Lua on (the gateway's publish script needs it), and an append-only
-/// file so guild sequence numbers and history survive a restart of this process.
+/// file so guild sequence numbers and history survive a restart of this process. The file is committed once a second
+/// (<see cref="CommitEveryMs"/>), as redis-server's <c>appendfsync everysec</c>; <c>--aof-commit-wait</c> (the
+/// AppHost's <c>Flux:Redis:Durability=always</c>) commits each write before its reply instead.
 /// </summary>
 internal sealed record EmbeddedRedisOptions(int Port, string Bind, string DataDirectory, IReadOnlyList<string> ExtraArgs)
 {
     public const int DefaultPort = 6379;
+
+    /// <summary>
+    /// How often the append-only file is committed, in ms. Garnet's own default, 0, issues a commit for every write:
+    /// one <c>pwrite</c> per publish, about a quarter of Garnet's CPU during a storm (docs/benchmarks.md, "The
+    /// embedded Garnet's CPU"). A crash can lose about the last second, as README.md documents for <c>everysec</c>; a
+    /// restart (<c>FLUX.RESTART</c>) or a stop commits everything first.
+    /// </summary>
+    public const int CommitEveryMs = 1_000;
+
     private const string PortVariable = "FLUX_REDIS_PORT";
     private const string DataVariable = "FLUX_REDIS_DATA";
 
@@ -50,6 +61,7 @@ internal sealed record EmbeddedRedisOptions(int Port, string Bind, string DataDi
             // and two sends to one guild could be stored and published out of seq order.
             "--lua-transaction-mode",
             "--aof",
+            .. CommitFrequency(),
             "--recover",
             // The managed file device: the native one needs libaio, which Debian 12 lacks.
             "--device-type", "RandomAccess",
@@ -59,4 +71,10 @@ internal sealed record EmbeddedRedisOptions(int Port, string Bind, string DataDi
             .. ExtraArgs,
         ];
     }
+
+    // Once a second, unless the caller chose: a commit wait needs a commit per write, and an explicit frequency wins.
+    private string[] CommitFrequency() =>
+        ExtraArgs.Contains("--aof-commit-wait") || ExtraArgs.Contains("--aof-commit-freq")
+            ? []
+            : ["--aof-commit-freq", CommitEveryMs.ToString(CultureInfo.InvariantCulture)];
 }

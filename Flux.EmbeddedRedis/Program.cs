@@ -23,9 +23,10 @@ try
             server.Start();
             Console.WriteLine($"Flux embedded Redis (Garnet) listening on {options.Bind}:{options.Port}, data in {options.DataDirectory}");
             int signalled = WaitHandle.WaitAny([stop.Token.WaitHandle, restart.AvailableWaitHandle]);
-            if (signalled == 0) break;
             // Let the reply to FLUX.RESTART go out before every connection drops.
-            Thread.Sleep(RestartProcedure.ReplyDelay);
+            if (signalled == 1) Thread.Sleep(RestartProcedure.ReplyDelay);
+            GracefulStop.CommitEverything(server);
+            if (signalled == 0) break;
             Console.WriteLine("Flux embedded Redis restarting (FLUX.RESTART)");
         }
         Thread.Sleep(RestartProcedure.DownTime);

@@ -2,7 +2,7 @@
 # Runs a storm against a local Flux without Aspire: a Redis-protocol server, N gateway replicas, then the
 # headless swarm. Everything binds to 127.0.0.1 and is stopped at the end.
 #
-#   bench/storm-local.sh [--redis embedded|server|cluster] [--aof no|everysec|always] [--gateways N] [--gateway-cpus LIST]
+#   bench/storm-local.sh [--redis embedded|server|cluster] [--aof no|everysec|always|each] [--gateways N] [--gateway-cpus LIST]
 #                        [--swarm-cpus LIST] [--warm-up SECONDS] [--swarms N | --agents N] [--config Release|Debug] -- <storm options>
 #   bench/storm-local.sh -- --scenario seed --report out/seed.json
 #   bench/storm-local.sh -- --scenario chaos --report out/chaos.json
@@ -12,8 +12,8 @@
 #
 # Each gateway runs under a small supervisor that starts it again when it dies with a failure (the kill-gateway
 # fault); the swarm gets --redis, so the restart-redis fault works. --aof sets redis-server's append-only file (no, the
-# default, so a restart comes back empty; everysec; always); the embedded Garnet always keeps one (always: it waits
-# for each commit).
+# default, so a restart comes back empty; everysec; always); the embedded Garnet always keeps one, committed once a
+# second (always: it waits for each commit; each: a commit issued per write without waiting, Garnet's own default).
 #
 # --gateway-cpus confines the gateways to those CPUs (taskset, e.g. 1); --swarm-cpus confines the load side (the swarm
 # processes and the Redis server) to others (e.g. 0). Together they give the gateways cores of their own, so on one
@@ -93,9 +93,10 @@ if [[ $redis_mode == server || $redis_mode == cluster ]]; then
   "${load_pin[@]}" "$(command -v redis-server)" --port "$redis_port" --bind 127.0.0.1 --save "" "${appendonly[@]}" --dir "$out/redis" \
     --enable-debug-command local "${cluster[@]}" >"$out/redis.log" 2>&1 &
 else
-  commit_wait=()
-  [[ $aof == always ]] && commit_wait=(--aof-commit-wait)
-  "${load_pin[@]}" dotnet "Flux.EmbeddedRedis/bin/$config/net10.0/Flux.EmbeddedRedis.dll" --port "$redis_port" --data "$out/redis" "${commit_wait[@]}" >"$out/redis.log" 2>&1 &
+  commit=()
+  [[ $aof == always ]] && commit=(--aof-commit-wait)
+  [[ $aof == each ]] && commit=(--aof-commit-freq 0)
+  "${load_pin[@]}" dotnet "Flux.EmbeddedRedis/bin/$config/net10.0/Flux.EmbeddedRedis.dll" --port "$redis_port" --data "$out/redis" "${commit[@]}" >"$out/redis.log" 2>&1 &
 fi
 pids+=($!); names=("redis")
 for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.2; done 2>/dev/null || sleep 3

@@ -60,6 +60,21 @@ public sealed class RedisServerProcess : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>Stops the server as <c>kill -TERM</c> (a user's Ctrl+C, the AppHost's stop) does, and waits for it to exit.</summary>
+    public async Task TerminateAsync()
+    {
+        if (_process is null) return;
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync().ConfigureAwait(false);
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        _process.Dispose();
+        _process = null;
+    }
+
     /// <summary>Starts again on the same port with the same data.</summary>
     public Task RestartAsync() => StartProcessAsync();
 
