@@ -93,6 +93,9 @@ internal sealed class GatewaySocket : IDisposable
     /// server has closed (see <see cref="CloseStatus"/>) or the connection ended.
     /// </summary>
     /// <exception cref="IOException">The server broke the framing rules.</exception>
+    // Pooled: nearly every call waits for data, and each wait would otherwise allocate its state machine, once per
+    // delivery, which was most of what the swarm's garbage collections collected.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> ReceiveAsync(Action<ReadOnlySpan<byte>> onMessage, CancellationToken cancellationToken)
     {
         if (_pending)
