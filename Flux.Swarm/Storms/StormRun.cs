@@ -205,12 +205,12 @@ internal sealed class StormRun
                 using var timeout = new CancellationTokenSource(ShardRole.ExchangeTimeout);
                 var received = await shard.Exchange.ExchangeReceiptsAsync(ShardMessages.Receipts(_storm), timeout.Token).ConfigureAwait(false);
                 ShardMessages.Apply(_storm, received);
-                tallies = await shard.Exchange.ExchangeTalliesAsync(StormAccounting.Tally(_storm, _users, injector.NotInjected, [drain.Note]), timeout.Token)
+                tallies = await shard.Exchange.ExchangeTalliesAsync(StormAccounting.Tally(_storm, _users, injector.NotInjected, [drain.Note, .. scheduler.Notes]), timeout.Token)
                     .ConfigureAwait(false);
             }
             else
             {
-                tallies = [StormAccounting.Tally(_storm, _users, injector.NotInjected, [drain.Note])];
+                tallies = [StormAccounting.Tally(_storm, _users, injector.NotInjected, [drain.Note, .. scheduler.Notes])];
             }
             FinishedAt = _storm.Time.GetUtcNow();
             if (tallies is not null)

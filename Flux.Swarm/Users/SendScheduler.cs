@@ -20,11 +20,15 @@ internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedU
     private double _next = -1;
     private Thread? _thread;
 
+    /// <summary>What the report should note of the scheduler: empty, or why its thread could not be raised.</summary>
+    public IReadOnlyList<string> Notes { get; private set; } = [];
+
     /// <summary>When sending ends, in run time.</summary>
     public long EndMicroseconds { get; set; } = (long)(storm.Plan.TotalSeconds * 1e6);
 
     public void Start()
     {
+        // Thread.Priority is ignored on Linux: SchedulerPriority raises it there.
         _thread = new Thread(Run) { IsBackground = true, Name = "flux-swarm-scheduler", Priority = ThreadPriority.AboveNormal };
         _thread.Start();
     }
@@ -41,6 +45,10 @@ internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedU
         // The thread inherits the storm's span as its ambient activity; sampled messages start traces of their own
         // (linked to the storm), not thousands of spans inside the storm's trace.
         System.Diagnostics.Activity.Current = null;
+        if (SchedulerPriority.TryRaiseCurrentThread() is { } refused)
+        {
+            Notes = [$"the send scheduler's thread could not be raised to nice {SchedulerPriority.Nice} ({refused}): on a busy machine its sends may lag"];
+        }
         while (!_stop && !storm.Stopping.IsCancellationRequested)
         {
             Tick(storm.Clock.NowMicroseconds);
