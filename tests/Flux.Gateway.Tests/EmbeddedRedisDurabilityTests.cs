@@ -42,7 +42,7 @@ public sealed class EmbeddedRedisDurabilityTests
             {
                 try
                 {
-                    acknowledged = await writer.IncrementAsync("restarted");
+                    Volatile.Write(ref acknowledged, await writer.IncrementAsync("restarted"));
                 }
                 catch (Exception ex) when (ex is IOException or SocketException or EndOfStreamException)
                 {
@@ -51,7 +51,13 @@ public sealed class EmbeddedRedisDurabilityTests
             }
         });
         // Let some writes through, then restart while they keep coming.
-        while (Volatile.Read(ref acknowledged) < 500) await Task.Delay(10);
+        var started = Stopwatch.StartNew();
+        while (Volatile.Read(ref acknowledged) < 500)
+        {
+            Assert.False(writing.IsCompleted, $"the writer stopped after {Volatile.Read(ref acknowledged)} writes, before the restart");
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(15), "500 writes took over 15 s");
+            await Task.Delay(10);
+        }
         using (var control = await RespClient.ConnectAsync(redis.Port))
         {
             Assert.Equal("+OK", await control.CommandAsync("FLUX.RESTART"));
