@@ -68,6 +68,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<GatewayServices>();
         builder.Services.AddSingleton<GatewayListener>();
         builder.Services.AddSingleton(sp => new Flux.ServiceDefaults.SchedulingProbe(sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<PathProbe>();
         builder.Services.AddSingleton<ConnectionShedder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConnectionShedder>());
         builder.Services.AddHostedService<ConnectionSweeper>();

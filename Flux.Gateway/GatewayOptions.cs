@@ -155,6 +155,30 @@ public sealed class SheddingOptions
     public int Level2FanoutLagMs { get; set; } = 500;
 
     /// <summary>
+    /// Path lag that starts level 1: the 75th percentile of what the last check's probes took from being queued on a
+    /// connection, behind its deliveries, to the client's answer (docs/protocol.md, "Path probes"). It sees send queues,
+    /// sockets and late readers, which the fan-out lag does not, so it is set below the SLA's p95 (50 ms): shedding must
+    /// start while the high tier still has room.
+    /// </summary>
+    [Range(1, 600_000)]
+    public int Level1PathLagMs { get; set; } = 50;
+
+    /// <summary>
+    /// Path lag that starts level 2. Unlike the fan-out lag, path lag does not escalate by persisting at level 1's
+    /// threshold: a storm of only <c>normal</c> users would lose them all whenever its clients read a little late.
+    /// </summary>
+    [Range(1, 600_000)]
+    public int Level2PathLagMs { get; set; } = 200;
+
+    /// <summary>The path lag must stay at a level's threshold for this long (each check reads the last check's round).</summary>
+    [Range(0, 600_000)]
+    public int PathLagRaiseAfterMs { get; set; } = 250;
+
+    /// <summary>Connections probed at each check (picked at random among the identified ones); 0 turns path probes off.</summary>
+    [Range(0, 10_000)]
+    public int PathProbesPerCheck { get; set; } = 32;
+
+    /// <summary>
     /// The fan-out lag must stay at a level's threshold for this long before that level starts: a GC pause or a burst
     /// is not overload. Queued bytes raise the level at once (they are memory).
     /// </summary>

@@ -48,6 +48,7 @@ internal sealed class GatewayAdminService(
             MessagesPublished = metrics.MessagesPublished,
             FramesSent = metrics.FramesSent,
             FanoutLagMs = metrics.FanoutLag.TotalMilliseconds,
+            PathLagMs = metrics.PathLag?.TotalMilliseconds ?? 0,
             SchedulingLagMs = metrics.SchedulingLag.TotalMilliseconds,
             UptimeS = instance.Uptime.TotalSeconds,
             GcHeapBytes = GC.GetGCMemoryInfo().HeapSizeBytes,

@@ -27,6 +27,7 @@ internal sealed partial class ClientSession : IGuildRecipient
     private bool _addressCounted;
     private bool _countedActive;
     private long _lastHeartbeat;
+    private volatile bool _live;
     private UserLease? _lease;
 
     public ClientSession(ClientChannel channel, GatewayServices services)
@@ -127,6 +128,19 @@ internal sealed partial class ClientSession : IGuildRecipient
             Close(CloseCodes.HeartbeatTimeout, "missed two heartbeat intervals");
         }
     }
+
+    /// <summary>True once the client has its <c>ready</c> or <c>resumed</c> (and until it closes): path probes may go out.</summary>
+    public bool IsLive => _live && !IsClosing;
+
+    /// <summary>Queues a path probe behind this connection's deliveries (<see cref="PathProbe"/>); only live connections are probed.</summary>
+    public bool TryStartProbe(TimeSpan minGap, TimeSpan retryUnanswered, out long id)
+    {
+        id = 0;
+        return IsLive && _transport.TryStartProbe(minGap, retryUnanswered, out id);
+    }
+
+    /// <summary>What probe <paramref name="id"/> took, or has taken so far; null if it is no longer this connection's probe.</summary>
+    public TimeSpan? ProbeRoundTrip(long id) => _transport.ProbeRoundTrip(id);
 
     EnqueueResult IGuildRecipient.Deliver(in OutboundFrame frame) => _transport.Enqueue(frame);
 

@@ -6,12 +6,12 @@ using Microsoft.Extensions.Options;
 namespace Flux.Gateway.Connections;
 
 /// <summary>
-/// Acts on this replica's connections as the <see cref="LoadShedder"/> decides: on a fixed tick it measures pressure,
-/// lets the shedder set its level, and closes every connection of a tier that level sheds (1013). When queued bytes
+/// Acts on this replica's connections as the <see cref="LoadShedder"/> decides: on a fixed tick it measures pressure
+/// (queued bytes, the fan-out lag, and the path lag from its <see cref="PathProbe"/>), lets the shedder set its level, and closes every connection of a tier that level sheds (1013). When queued bytes
 /// would raise the level and one connection holds most of them, that connection alone is closed (4012) first: one slow
 /// reader must not cost a whole tier its connections. The shedder decides; only this touches connections.
 /// </summary>
-internal sealed class ConnectionShedder(LoadShedder shedder, ConnectionRegistry registry, GatewayMetrics metrics, Flux.ServiceDefaults.SchedulingProbe probe,
+internal sealed class ConnectionShedder(LoadShedder shedder, ConnectionRegistry registry, PathProbe pathProbe, GatewayMetrics metrics, Flux.ServiceDefaults.SchedulingProbe probe,
     IOptions<GatewayOptions> options, TimeProvider time, ILogger<ConnectionShedder> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -19,8 +19,9 @@ internal sealed class ConnectionShedder(LoadShedder shedder, ConnectionRegistry 
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.Shedding.CheckIntervalMs), time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            // Kept in the metrics for the gauges and GetStats; the shedder acts on the fan-out lag.
+            // Kept in the metrics for the gauges and GetStats; the shedder acts on the fan-out and path lags.
             metrics.FanoutLag = metrics.TakeMaxFanoutLag();
+            metrics.PathLag = pathProbe.Check();
             metrics.SchedulingLag = probe.TakeMax();
             long queued = metrics.QueuedBytes;
             // The scan over every connection runs only under byte pressure.
@@ -30,7 +31,7 @@ internal sealed class ConnectionShedder(LoadShedder shedder, ConnectionRegistry 
                 heaviest.CloseAsSlowConsumer();
                 continue; // its bytes are discarded; measure again next tick
             }
-            shedder.Evaluate(queued, metrics.FanoutLag);
+            shedder.Evaluate(queued, metrics.FanoutLag, metrics.PathLag);
             ShedTiers();
         }
     }

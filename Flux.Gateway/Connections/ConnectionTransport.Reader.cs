@@ -21,7 +21,7 @@ internal sealed partial class ConnectionTransport
 
     /// <summary>
     /// Reads the next whole message (the caller disposes it). Returns <see cref="ReceivedMessage.ClientClosed"/>
-    /// when the client sent a close frame instead. Pings are answered by the writer; pongs are ignored.
+    /// when the client sent a close frame instead. Pings are answered by the writer; a pong may answer the path probe.
     /// </summary>
     /// <exception cref="ProtocolViolationException">Bad framing (1002), a binary or empty message (4002), invalid UTF-8 (1007), too large (1009).</exception>
     /// <exception cref="IOException">The connection ended without a close frame.</exception>
@@ -76,6 +76,7 @@ internal sealed partial class ConnectionTransport
                     QueuePong(payload, header.MaskKey);
                     continue;
                 case WebSocketOpcode.Pong:
+                    ProbeAnswered(payload, header.MaskKey);
                     continue;
                 case WebSocketOpcode.Close:
                     return ReadClose(payload, header.MaskKey);

@@ -98,7 +98,8 @@ internal sealed partial class ConnectionTransport
     }
 
     // Copies frames into the output pipe, up to the batch bounds: a pending pong and heartbeat ack first (never
-    // queued, so at most one of each exists), then the queue. Returns how many, and whether a bound stopped it.
+    // queued, so at most one of each exists), then the queue (text frames, and path probes in their place). Returns
+    // how many, and whether a bound stopped it.
     private (int Frames, bool Full) WriteBatch()
     {
         int frames = 0;
@@ -115,8 +116,8 @@ internal sealed partial class ConnectionTransport
             }
             else if (_queue.TryDequeue(out var frame))
             {
-                WriteFrame(WebSocketOpcode.Text, frame.Bytes.Span);
-                if (frame.ReceivedTimestamp != 0) _metrics.FanoutWritten(frame.ReceivedTimestamp);
+                WriteFrame(frame.IsPing ? WebSocketOpcode.Ping : WebSocketOpcode.Text, frame.Bytes.Span);
+                if (frame.IsFromRedis) _metrics.FanoutWritten(frame.ReceivedTimestamp);
                 bytes += frame.Bytes.Length;
             }
             else

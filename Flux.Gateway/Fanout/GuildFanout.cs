@@ -302,6 +302,6 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
         {
             member?.Offer(seq, frame);
         }
-        if (frame.ReceivedTimestamp != 0) metrics.FanoutQueued(frame.ReceivedTimestamp);
+        if (frame.IsFromRedis) metrics.FanoutQueued(frame.ReceivedTimestamp);
     }
 }

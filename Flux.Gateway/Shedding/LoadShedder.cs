@@ -6,13 +6,14 @@ using Microsoft.Extensions.Options;
 namespace Flux.Gateway.Shedding;
 
 /// <summary>
-/// Decides how much of this replica's load to shed, from its pressure (bytes waiting in send queues, and fan-out lag):
-/// level 1 sheds <c>low</c> (its connections are closed with 1013 and new ones refused), level 2 <c>normal</c> too.
+/// Decides how much of this replica's load to shed, from its pressure (bytes waiting in send queues, fan-out lag, and
+/// path lag, the end-to-end wait its path probes measure): level 1 sheds <c>low</c> (its connections are closed with
+/// 1013 and new ones refused), level 2 <c>normal</c> too.
 /// <c>high</c> is never shed. It only decides; the connections act on it (<c>ConnectionShedder</c>, and identify). A level drops only after pressure has stayed below
 /// <see cref="SheddingOptions.RecoverFraction"/> of its thresholds for <see cref="SheddingOptions.RecoverAfterMs"/>.
-/// Queued bytes raise the level at once; fan-out lag only once it has held for <see cref="SheddingOptions.RaiseAfterMs"/>.
-/// A level that has had <see cref="SheddingOptions.RaiseAfterMs"/> to take effect while the lag stays at its threshold
-/// was not enough, so the next level starts.
+/// Queued bytes raise the level at once; fan-out lag only once it has held for <see cref="SheddingOptions.RaiseAfterMs"/>,
+/// path lag for <see cref="SheddingOptions.PathLagRaiseAfterMs"/>. A level that has had <see cref="SheddingOptions.RaiseAfterMs"/>
+/// to take effect while the fan-out lag stays at its threshold was not enough, so the next level starts.
 /// </summary>
 internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider time, ILogger<LoadShedder> logger)
 {
@@ -23,6 +24,8 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
     private long _calmSince;
     private long _lagAbove1Since;
     private long _lagAbove2Since;
+    private long _pathAbove1Since;
+    private long _pathAbove2Since;
     private long _changedAt;
     private string? _closedReason;
     private string? _refusedReason;
@@ -60,6 +63,8 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         // What was measured before (or while forced) is stale: pressure must be seen anew to raise or escalate.
         _lagAbove1Since = 0;
         _lagAbove2Since = 0;
+        _pathAbove1Since = 0;
+        _pathAbove2Since = 0;
         Volatile.Write(ref _calmSince, 0);
         if (!auto)
         {
@@ -77,14 +82,19 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         return LevelForBytes(queuedBytes) > _level && heaviestBytes >= queuedBytes * _options.SingleConnectionShare;
     }
 
-    /// <summary>Re-evaluates the level from measured pressure; called every <see cref="SheddingOptions.CheckIntervalMs"/>.</summary>
-    public void Evaluate(long queuedBytes, TimeSpan fanoutLag)
+    /// <summary>
+    /// Re-evaluates the level from measured pressure; called every <see cref="SheddingOptions.CheckIntervalMs"/>.
+    /// <paramref name="pathLag"/> is null when there were too few probes to measure it.
+    /// </summary>
+    public void Evaluate(long queuedBytes, TimeSpan fanoutLag, TimeSpan? pathLag = null)
     {
         if (!_auto) return;
         double lagMs = fanoutLag.TotalMilliseconds;
+        double? pathMs = pathLag?.TotalMilliseconds;
         int byLag = SustainedLagLevel(lagMs);
-        int measured = Math.Max(LevelForBytes(queuedBytes), byLag);
-        string pressure = $"queued {queuedBytes / 1024.0 / 1024.0:0.#} MB, fan-out lag {lagMs:0} ms";
+        int measured = Math.Max(LevelForBytes(queuedBytes), Math.Max(byLag, SustainedPathLevel(pathMs)));
+        string pressure = $"queued {queuedBytes / 1024.0 / 1024.0:0.#} MB, fan-out lag {lagMs:0} ms"
+            + (pathMs is { } path ? $", path lag {path:0} ms" : "");
         if (measured <= _level && _level == 1 && _lagAbove1Since != 0 && Held(Math.Max(_changedAt, _lagAbove1Since)))
         {
             // Shedding low has had its time and the lag is still at level 1's threshold: normal goes too.
@@ -102,7 +112,8 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         // Level 2 can come from level 1's lag threshold (escalation), so no level counts as calm until the lag is below
         // level 1's: otherwise level 2 would drop at a lag that escalates it again a second later.
         bool calm = queuedBytes < ThresholdBytes(_level) * _options.RecoverFraction
-            && lagMs < _options.Level1FanoutLagMs * _options.RecoverFraction;
+            && lagMs < _options.Level1FanoutLagMs * _options.RecoverFraction
+            && (pathMs is null || pathMs < _options.Level1PathLagMs * _options.RecoverFraction);
         if (!calm)
         {
             Volatile.Write(ref _calmSince, 0);
@@ -129,8 +140,19 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         return Held(_lagAbove2Since) ? 2 : Held(_lagAbove1Since) ? 1 : 0;
     }
 
+    // The same for the path lag, held for PathLagRaiseAfterMs. No measurement (too few probes) is no pressure.
+    private int SustainedPathLevel(double? pathMs)
+    {
+        long now = time.GetTimestamp();
+        _pathAbove1Since = pathMs >= _options.Level1PathLagMs ? (_pathAbove1Since == 0 ? now : _pathAbove1Since) : 0;
+        _pathAbove2Since = pathMs >= _options.Level2PathLagMs ? (_pathAbove2Since == 0 ? now : _pathAbove2Since) : 0;
+        return Held(_pathAbove2Since, _options.PathLagRaiseAfterMs) ? 2 : Held(_pathAbove1Since, _options.PathLagRaiseAfterMs) ? 1 : 0;
+    }
+
     // True when the lag has stayed at a threshold from this moment on (0: it is not there now) for RaiseAfterMs.
-    private bool Held(long since) => since != 0 && time.GetElapsedTime(since).TotalMilliseconds >= _options.RaiseAfterMs;
+    private bool Held(long since) => Held(since, _options.RaiseAfterMs);
+
+    private bool Held(long since, int forMs) => since != 0 && time.GetElapsedTime(since).TotalMilliseconds >= forMs;
 
     private int LevelForBytes(long queuedBytes) =>
         queuedBytes >= _options.Level2QueuedBytes ? 2 : queuedBytes >= _options.Level1QueuedBytes ? 1 : 0;

@@ -61,6 +61,8 @@ internal sealed class GatewayMetrics
             "Longest wait of a probe work item for a thread over the last shedding check.");
         meter.CreateObservableGauge("flux.gateway.fanout.lag", () => FanoutLag.TotalSeconds, "s",
             "Largest fan-out lag over the last shedding check: from a message's publish to this replica's send queues.");
+        meter.CreateObservableGauge("flux.gateway.path.lag", () => PathLag?.TotalSeconds ?? 0, "s",
+            "75th percentile of the last shedding check's path probes: from a ping queued behind a connection's deliveries to the client's pong (0: too few probes).");
     }
 
     public long QueuedBytes => Volatile.Read(ref _queuedBytes);
@@ -140,6 +142,9 @@ internal sealed class GatewayMetrics
 
     /// <summary>The fan-out lag of the last shedding check (what <see cref="TakeMaxFanoutLag"/> returned).</summary>
     public TimeSpan FanoutLag { get; set; }
+
+    /// <summary>The path lag of the last shedding check; null when too few probes were read.</summary>
+    public TimeSpan? PathLag { get; set; }
 
     /// <summary>The scheduling lag of the last shedding check (see <see cref="Flux.ServiceDefaults.SchedulingProbe"/>).</summary>
     public TimeSpan SchedulingLag { get; set; }

@@ -7,7 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Flux.Gateway.Tests.Unit;
 
 /// <summary>
-/// Shedding rises with pressure (at once for queued bytes, after RaiseAfterMs for fan-out lag), and falls one level at a
+/// Shedding rises with pressure (at once for queued bytes, after RaiseAfterMs for fan-out lag, after PathLagRaiseAfterMs
+/// for path lag), and falls one level at a
 /// time after pressure has stayed low.
 /// </summary>
 public sealed class LoadShedderTests
@@ -16,6 +17,8 @@ public sealed class LoadShedderTests
     private const long Level2Bytes = 4_000;
     private static readonly TimeSpan Level1Lag = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan Level2Lag = TimeSpan.FromMilliseconds(400);
+    private static readonly TimeSpan Level1Path = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan Level2Path = TimeSpan.FromMilliseconds(200);
 
     private readonly FakeTimeProvider _time = new();
 
@@ -355,7 +358,92 @@ public sealed class LoadShedderTests
         Assert.Equal(expected, shedder.RetryAfterMs);
     }
 
-    private LoadShedder NewShedder(int recoverAfterMs = 0, int raiseAfterMs = 0) =>
+    [Fact]
+    public void Path_lag_raises_level_1_once_it_has_held_for_PathLagRaiseAfterMs()
+    {
+        var shedder = NewShedder(raiseAfterMs: 1_000, pathRaiseAfterMs: 250);
+
+        shedder.Evaluate(0, TimeSpan.Zero, Level1Path);
+        _time.Advance(TimeSpan.FromMilliseconds(249));
+        shedder.Evaluate(0, TimeSpan.Zero, Level1Path);
+        Assert.Equal(0, shedder.Level); // one round of late probes is not yet overload
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        shedder.Evaluate(0, TimeSpan.Zero, Level1Path);
+        Assert.Equal(1, shedder.Level);
+        Assert.Contains("path lag 50 ms", shedder.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Path_lag_at_level_2s_threshold_raises_level_2()
+    {
+        var shedder = NewShedder(pathRaiseAfterMs: 250);
+
+        shedder.Evaluate(0, TimeSpan.Zero, Level2Path);
+        _time.Advance(TimeSpan.FromMilliseconds(250));
+        shedder.Evaluate(0, TimeSpan.Zero, Level2Path);
+
+        Assert.Equal(2, shedder.Level);
+    }
+
+    [Fact]
+    public void Path_lag_that_stays_at_level_1s_threshold_does_not_escalate_to_level_2()
+    {
+        // A storm of normal users only: level 1 sheds nobody, and a path lag that stays must not take them all.
+        var shedder = NewShedder(raiseAfterMs: 1_000, pathRaiseAfterMs: 250);
+
+        for (int i = 0; i < 40; i++)
+        {
+            shedder.Evaluate(0, TimeSpan.Zero, Level2Path - TimeSpan.FromMilliseconds(1));
+            _time.Advance(TimeSpan.FromMilliseconds(250));
+        }
+
+        Assert.Equal(1, shedder.Level);
+    }
+
+    [Fact]
+    public void Path_lag_keeps_the_level_until_it_falls_below_the_recover_fraction_of_its_threshold()
+    {
+        var shedder = NewShedder(recoverAfterMs: 0, pathRaiseAfterMs: 0);
+        shedder.Evaluate(0, TimeSpan.Zero, Level1Path);
+        Assert.Equal(1, shedder.Level);
+
+        for (int i = 0; i < 5; i++) shedder.Evaluate(0, TimeSpan.Zero, Level1Path / 2); // half is not below half
+        Assert.Equal(1, shedder.Level);
+
+        shedder.Evaluate(0, TimeSpan.Zero, Level1Path / 2 - TimeSpan.FromMilliseconds(1)); // calm starts
+        shedder.Evaluate(0, TimeSpan.Zero, Level1Path / 2 - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, shedder.Level);
+    }
+
+    [Fact]
+    public void No_path_lag_measured_is_no_pressure_and_counts_as_calm()
+    {
+        var shedder = NewShedder(recoverAfterMs: 0, pathRaiseAfterMs: 0);
+        shedder.Evaluate(0, TimeSpan.Zero, null);
+        Assert.Equal(0, shedder.Level);
+
+        shedder.Evaluate(0, TimeSpan.Zero, Level1Path);
+        shedder.Evaluate(0, TimeSpan.Zero, null); // shedding closed most connections: too few probes
+        shedder.Evaluate(0, TimeSpan.Zero, null);
+        Assert.Equal(0, shedder.Level);
+    }
+
+    [Fact]
+    public void One_round_without_late_probes_restarts_the_path_lag_count()
+    {
+        var shedder = NewShedder(pathRaiseAfterMs: 250);
+
+        shedder.Evaluate(0, TimeSpan.Zero, Level2Path);
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        shedder.Evaluate(0, TimeSpan.Zero, null);
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        shedder.Evaluate(0, TimeSpan.Zero, Level2Path);
+
+        Assert.Equal(0, shedder.Level);
+    }
+
+    private LoadShedder NewShedder(int recoverAfterMs = 0, int raiseAfterMs = 0, int pathRaiseAfterMs = 0) =>
         new(Options.Create(new GatewayOptions
         {
             Shedding = new SheddingOptions
@@ -367,6 +455,9 @@ public sealed class LoadShedderTests
                 RecoverFraction = 0.5,
                 RecoverAfterMs = recoverAfterMs,
                 RaiseAfterMs = raiseAfterMs,
+                Level1PathLagMs = (int)Level1Path.TotalMilliseconds,
+                Level2PathLagMs = (int)Level2Path.TotalMilliseconds,
+                PathLagRaiseAfterMs = pathRaiseAfterMs,
                 SingleConnectionShare = 0.5,
             },
         }), _time, NullLogger<LoadShedder>.Instance);
