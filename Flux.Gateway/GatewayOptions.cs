@@ -164,8 +164,9 @@ public sealed class SheddingOptions
     public int Level1PathLagMs { get; set; } = 50;
 
     /// <summary>
-    /// Path lag that starts level 2. Unlike the fan-out lag, path lag does not escalate by persisting at level 1's
-    /// threshold: a storm of only <c>normal</c> users would lose them all whenever its clients read a little late.
+    /// Path lag that starts level 2. Unlike the fan-out lag, path lag at level 1's threshold does not escalate to level 2
+    /// by persisting. Path lag raises level 2 only while <c>high</c> users are connected to the replica, and level 1 only
+    /// while <c>normal</c> or <c>high</c> users are: shedding everyone serves no one.
     /// </summary>
     [Range(1, 600_000)]
     public int Level2PathLagMs { get; set; } = 200;

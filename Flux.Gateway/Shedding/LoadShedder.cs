@@ -13,7 +13,10 @@ namespace Flux.Gateway.Shedding;
 /// <see cref="SheddingOptions.RecoverFraction"/> of its thresholds for <see cref="SheddingOptions.RecoverAfterMs"/>.
 /// Queued bytes raise the level at once; fan-out lag only once it has held for <see cref="SheddingOptions.RaiseAfterMs"/>,
 /// path lag for <see cref="SheddingOptions.PathLagRaiseAfterMs"/>. A level that has had <see cref="SheddingOptions.RaiseAfterMs"/>
-/// to take effect while the fan-out lag stays at its threshold was not enough, so the next level starts.
+/// to take effect while the fan-out lag stays at its threshold was not enough, so the next level starts (the path lag
+/// does not escalate that way: measured under overload, the churn of shed <c>normal</c> users cost the high tier more
+/// than it saved). The path lag raises a level only while the replica has users of the tiers that level keeps: late
+/// deliveries to <c>normal</c> users alone are no reason to shed them all.
 /// </summary>
 internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider time, ILogger<LoadShedder> logger)
 {
@@ -84,20 +87,25 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
 
     /// <summary>
     /// Re-evaluates the level from measured pressure; called every <see cref="SheddingOptions.CheckIntervalMs"/>.
-    /// <paramref name="pathLag"/> is null when there were too few probes to measure it.
+    /// <paramref name="pathLag"/> is null when there were too few probes to measure it; <paramref name="tiers"/> are
+    /// this replica's identified connections by tier (null: not counted, taken as every tier present).
     /// </summary>
-    public void Evaluate(long queuedBytes, TimeSpan fanoutLag, TimeSpan? pathLag = null)
+    public void Evaluate(long queuedBytes, TimeSpan fanoutLag, TimeSpan? pathLag = null, (int High, int Normal, int Low)? tiers = null)
     {
         if (!_auto) return;
         double lagMs = fanoutLag.TotalMilliseconds;
         double? pathMs = pathLag?.TotalMilliseconds;
+        var (high, normal, _) = tiers ?? (1, 1, 1);
         int byLag = SustainedLagLevel(lagMs);
-        int measured = Math.Max(LevelForBytes(queuedBytes), Math.Max(byLag, SustainedPathLevel(pathMs)));
+        int byPath = SustainedPathLevel(pathMs);
+        // Shedding a tier helps the tiers it keeps: the path lag never raises a level that leaves no one here to serve.
+        int pathCap = high > 0 ? 2 : normal > 0 ? 1 : 0;
+        int measured = Math.Max(LevelForBytes(queuedBytes), Math.Max(byLag, Math.Min(byPath, pathCap)));
         string pressure = $"queued {queuedBytes / 1024.0 / 1024.0:0.#} MB, fan-out lag {lagMs:0} ms"
             + (pathMs is { } path ? $", path lag {path:0} ms" : "");
         if (measured <= _level && _level == 1 && _lagAbove1Since != 0 && Held(Math.Max(_changedAt, _lagAbove1Since)))
         {
-            // Shedding low has had its time and the lag is still at level 1's threshold: normal goes too.
+            // Shedding low has had its time and the fan-out lag is still at level 1's threshold: normal goes too.
             measured = 2;
             pressure += $" after {_options.RaiseAfterMs} ms at level 1";
         }

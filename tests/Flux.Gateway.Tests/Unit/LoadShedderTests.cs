@@ -389,16 +389,43 @@ public sealed class LoadShedderTests
     [Fact]
     public void Path_lag_that_stays_at_level_1s_threshold_does_not_escalate_to_level_2()
     {
-        // A storm of normal users only: level 1 sheds nobody, and a path lag that stays must not take them all.
         var shedder = NewShedder(raiseAfterMs: 1_000, pathRaiseAfterMs: 250);
+        var tiers = (High: 10, Normal: 10, Low: 10);
 
         for (int i = 0; i < 40; i++)
         {
-            shedder.Evaluate(0, TimeSpan.Zero, Level2Path - TimeSpan.FromMilliseconds(1));
+            shedder.Evaluate(0, TimeSpan.Zero, Level2Path - TimeSpan.FromMilliseconds(1), tiers);
             _time.Advance(TimeSpan.FromMilliseconds(250));
         }
 
         Assert.Equal(1, shedder.Level);
+    }
+
+    [Theory]
+    [InlineData(0, 10, 10, 1)] // no high users: level 2 would leave no one to serve
+    [InlineData(0, 0, 10, 0)]  // only low users: level 1 would leave no one either
+    [InlineData(1, 0, 0, 2)]
+    public void Path_lag_raises_only_levels_that_leave_users_to_serve(int high, int normal, int low, int level)
+    {
+        var shedder = NewShedder(raiseAfterMs: 1_000, pathRaiseAfterMs: 0);
+
+        for (int i = 0; i < 40; i++)
+        {
+            shedder.Evaluate(0, TimeSpan.Zero, Level2Path * 2, (high, normal, low));
+            _time.Advance(TimeSpan.FromMilliseconds(250));
+        }
+
+        Assert.Equal(level, shedder.Level);
+    }
+
+    [Fact]
+    public void Queued_bytes_shed_whatever_tiers_are_connected()
+    {
+        var shedder = NewShedder();
+
+        shedder.Evaluate(Level2Bytes, TimeSpan.Zero, null, (0, 0, 10));
+
+        Assert.Equal(2, shedder.Level);
     }
 
     [Fact]
