@@ -7,9 +7,10 @@ namespace Flux.Gateway.Connections;
 
 /// <summary>
 /// Acts on this replica's connections as the <see cref="LoadShedder"/> decides: on a fixed tick it measures pressure
-/// (queued bytes, the fan-out lag, and the path lag from its <see cref="PathProbe"/>), lets the shedder set its level, and closes every connection of a tier that level sheds (1013). When queued bytes
-/// would raise the level and one connection holds most of them, that connection alone is closed (4012) first: one slow
-/// reader must not cost a whole tier its connections. The shedder decides; only this touches connections.
+/// (queued bytes, the fan-out lag, and the path lag from its <see cref="PathProbe"/>), lets the shedder set its level,
+/// and closes every connection of a tier that level sheds (1013). When queued bytes would raise the level and one
+/// connection holds most of them, that connection alone is closed (4012) first: one slow reader must not cost a whole
+/// tier its connections. The shedder decides; only this touches connections.
 /// </summary>
 internal sealed class ConnectionShedder(LoadShedder shedder, ConnectionRegistry registry, PathProbe pathProbe, GatewayMetrics metrics, Flux.ServiceDefaults.SchedulingProbe probe,
     IOptions<GatewayOptions> options, TimeProvider time, ILogger<ConnectionShedder> logger) : BackgroundService

@@ -119,9 +119,15 @@ internal sealed class ProtocolFuzzer(StormContext storm, int fault, Random rando
 
         public async Task ReadUntilCloseAsync(CancellationTokenSource wait)
         {
+            bool waitingOutAccepted = false;
             while (await socket.ReceiveAsync(OnMessage, wait.Token).ConfigureAwait(false))
             {
-                if (Ready) wait.CancelAfter(AcceptedWait);
+                // Once, at the ready: a read that brings only the gateway's pings must not push the end back.
+                if (Ready && !waitingOutAccepted)
+                {
+                    wait.CancelAfter(AcceptedWait);
+                    waitingOutAccepted = true;
+                }
             }
         }
 

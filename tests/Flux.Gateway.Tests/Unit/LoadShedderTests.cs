@@ -470,6 +470,87 @@ public sealed class LoadShedderTests
         Assert.Equal(0, shedder.Level);
     }
 
+    [Fact]
+    public void A_level_back_within_one_calm_period_of_falling_doubles_the_next_calm_and_the_wait_it_names()
+    {
+        var shedder = NewShedder(recoverAfterMs: 5_000);
+        Assert.Equal(5_000, ShedAndRecover(shedder));
+
+        // Back 1 s after it fell: the shed users' return was the overload.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        shedder.Evaluate(Level1Bytes, TimeSpan.Zero);
+        Assert.Equal(10_000, shedder.RetryAfterMs);
+        Assert.EndsWith("after 10000 ms", shedder.ClosedReason, StringComparison.Ordinal);
+        Assert.EndsWith("after 10000 ms", shedder.RefusedReason, StringComparison.Ordinal);
+
+        shedder.Evaluate(0, TimeSpan.Zero); // calm starts
+        _time.Advance(TimeSpan.FromMilliseconds(9_999));
+        shedder.Evaluate(0, TimeSpan.Zero);
+        Assert.Equal(1, shedder.Level); // the calm period is now 10 s
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        shedder.Evaluate(0, TimeSpan.Zero);
+        Assert.Equal(0, shedder.Level);
+    }
+
+    [Fact]
+    public void A_level_back_after_a_longer_calm_starts_from_RecoverAfterMs_again()
+    {
+        var shedder = NewShedder(recoverAfterMs: 5_000);
+        ShedAndRecover(shedder);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        shedder.Evaluate(Level1Bytes, TimeSpan.Zero);
+        Assert.Equal(10_000, ShedAndRecover(shedder));
+
+        _time.Advance(TimeSpan.FromSeconds(10)); // a whole calm period at level 0
+        shedder.Evaluate(Level1Bytes, TimeSpan.Zero);
+
+        Assert.Equal(5_000, shedder.RetryAfterMs);
+    }
+
+    [Fact]
+    public void The_calm_period_grows_to_two_thirds_of_the_resume_window_at_most()
+    {
+        var shedder = new LoadShedder(Options.Create(new GatewayOptions
+        {
+            ResumeWindowSeconds = 60,
+            Shedding = new SheddingOptions { Level1QueuedBytes = Level1Bytes, Level2QueuedBytes = Level2Bytes, RecoverAfterMs = 5_000 },
+        }), _time, NullLogger<LoadShedder>.Instance);
+
+        for (int i = 0; i < 6; i++)
+        {
+            ShedAndRecover(shedder);
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+        shedder.Evaluate(Level1Bytes, TimeSpan.Zero);
+
+        Assert.Equal(40_000, shedder.RetryAfterMs);
+    }
+
+    [Fact]
+    public void Forced_levels_do_not_lengthen_the_calm_period()
+    {
+        var shedder = NewShedder(recoverAfterMs: 5_000);
+
+        shedder.Set(auto: false, 1);
+        shedder.Set(auto: false, 0);
+        shedder.Set(auto: false, 1);
+
+        Assert.Equal(5_000, shedder.RetryAfterMs);
+    }
+
+    // Raises level 1 on queued bytes, lets it fall after its calm period; returns the wait the 1013s named meanwhile.
+    private int ShedAndRecover(LoadShedder shedder)
+    {
+        shedder.Evaluate(Level1Bytes, TimeSpan.Zero);
+        Assert.Equal(1, shedder.Level);
+        int wait = shedder.RetryAfterMs;
+        shedder.Evaluate(0, TimeSpan.Zero); // calm starts
+        _time.Advance(TimeSpan.FromMilliseconds(wait));
+        shedder.Evaluate(0, TimeSpan.Zero);
+        Assert.Equal(0, shedder.Level);
+        return wait;
+    }
+
     private LoadShedder NewShedder(int recoverAfterMs = 0, int raiseAfterMs = 0, int pathRaiseAfterMs = 0) =>
         new(Options.Create(new GatewayOptions
         {
