@@ -9,10 +9,8 @@ namespace Flux.Gateway.Shedding;
 /// Decides how much of this replica's load to shed, from its pressure (bytes waiting in send queues, fan-out lag, and
 /// path lag, the end-to-end wait its path probes measure): level 1 sheds <c>low</c> (its connections are closed with
 /// 1013 and new ones refused), level 2 <c>normal</c> too.
-/// <c>high</c> is never shed. It only decides; the connections act on it (<c>ConnectionShedder</c>, and identify). A level
-/// drops only after pressure has stayed below <see cref="SheddingOptions.RecoverFraction"/> of its thresholds for the
-/// calm period: <see cref="SheddingOptions.RecoverAfterMs"/>, doubled each time a level comes back within one calm period
-/// of falling (the shed users' return brought the overload back), and the wait every 1013 names.
+/// <c>high</c> is never shed. It only decides; the connections act on it (<c>ConnectionShedder</c>, and identify). A level drops only after pressure has stayed below
+/// <see cref="SheddingOptions.RecoverFraction"/> of its thresholds for <see cref="SheddingOptions.RecoverAfterMs"/>.
 /// Queued bytes raise the level at once; fan-out lag only once it has held for <see cref="SheddingOptions.RaiseAfterMs"/>,
 /// path lag for <see cref="SheddingOptions.PathLagRaiseAfterMs"/>. A level that has had <see cref="SheddingOptions.RaiseAfterMs"/>
 /// to take effect while the fan-out lag stays at its threshold was not enough, so the next level starts (the path lag
@@ -32,10 +30,8 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
     private long _pathAbove1Since;
     private long _pathAbove2Since;
     private long _changedAt;
-    private readonly int _maxCalmMs = (int)Math.Min(ShedReason.MaxRetryAfterMs, options.Value.ResumeWindowSeconds * 2_000L / 3);
-    private int _calmMs = options.Value.Shedding.RecoverAfterMs;
-    private long _droppedAt;
-    private volatile ShedReasons? _reasons;
+    private string? _closedReason;
+    private string? _refusedReason;
 
     public int Level => _level;
 
@@ -45,16 +41,16 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
 
     /// <summary>
     /// How long a shed client is told to stay away at least (the <c>after N ms</c> of its 1013): a level falls only after
-    /// the calm period, so coming back sooner is shed again. It is kept within two thirds of the resume window, so that a
-    /// client that waits up to half as long again can still resume its session.
+    /// <see cref="SheddingOptions.RecoverAfterMs"/> of calm, so coming back sooner is shed again. It is kept within two
+    /// thirds of the resume window, so that a client that waits up to half as long again can still resume its session.
     /// </summary>
-    public int RetryAfterMs => (int)Math.Min(Volatile.Read(ref _calmMs), _maxCalmMs);
+    public int RetryAfterMs { get; } = (int)Math.Min(options.Value.Shedding.RecoverAfterMs, options.Value.ResumeWindowSeconds * 2_000L / 3);
 
-    /// <summary>The reason of the 1013 that closes an open connection of a shed tier.</summary>
-    public string ClosedReason => Reasons().Closed;
+    /// <summary>The reason of the 1013 that closes an open connection of a shed tier (made once: the wait is fixed).</summary>
+    public string ClosedReason => _closedReason ??= ShedReason.Closed(RetryAfterMs);
 
     /// <summary>The reason of the 1013 that refuses an identify or resume of a shed tier.</summary>
-    public string RefusedReason => Reasons().Refused;
+    public string RefusedReason => _refusedReason ??= ShedReason.Refused(RetryAfterMs);
 
     public bool Refuses(Tier tier) => tier switch
     {
@@ -136,7 +132,7 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         {
             Volatile.Write(ref _calmSince, now);
         }
-        else if (time.GetElapsedTime(_calmSince, now).TotalMilliseconds >= Volatile.Read(ref _calmMs))
+        else if (time.GetElapsedTime(_calmSince, now).TotalMilliseconds >= _options.RecoverAfterMs)
         {
             Volatile.Write(ref _calmSince, 0);
             ChangeLevel(_level - 1, pressure);
@@ -166,31 +162,6 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
 
     private bool Held(long since, int forMs) => since != 0 && time.GetElapsedTime(since).TotalMilliseconds >= forMs;
 
-    // A level that comes back within one calm period of falling fell too soon (its users' return was the overload):
-    // the next calm period, and the wait the 1013s name, are twice as long, up to two thirds of the resume window (never
-    // below RecoverAfterMs). One that comes back later starts from RecoverAfterMs again. Forced levels change nothing.
-    private void LengthenCalmIfTooSoon()
-    {
-        int calm = _droppedAt != 0 && time.GetElapsedTime(_droppedAt).TotalMilliseconds < _calmMs
-            ? (int)Math.Max(_options.RecoverAfterMs, Math.Min(_calmMs * 2L, _maxCalmMs))
-            : _options.RecoverAfterMs;
-        Volatile.Write(ref _calmMs, calm);
-    }
-
-    // The two 1013 reasons for the current wait, made once per wait.
-    private ShedReasons Reasons()
-    {
-        int wait = RetryAfterMs;
-        var reasons = _reasons;
-        if (reasons is null || reasons.WaitMs != wait)
-        {
-            _reasons = reasons = new ShedReasons(wait, ShedReason.Closed(wait), ShedReason.Refused(wait));
-        }
-        return reasons;
-    }
-
-    private sealed record ShedReasons(int WaitMs, string Closed, string Refused);
-
     private int LevelForBytes(long queuedBytes) =>
         queuedBytes >= _options.Level2QueuedBytes ? 2 : queuedBytes >= _options.Level1QueuedBytes ? 1 : 0;
 
@@ -200,8 +171,6 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
     {
         _reason = reason;
         if (_level == level) return;
-        if (_auto && level > _level) LengthenCalmIfTooSoon();
-        else if (_auto) _droppedAt = time.GetTimestamp();
         _level = level;
         _changedAt = time.GetTimestamp(); // any change, a drop too: escalation waits RaiseAfterMs from here
         Log.SheddingChanged(logger, level, reason);
