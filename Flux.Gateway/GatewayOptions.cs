@@ -155,10 +155,10 @@ public sealed class SheddingOptions
     public int Level2FanoutLagMs { get; set; } = 500;
 
     /// <summary>
-    /// Path lag that starts level 1: the 75th percentile of what the last check's probes took from being queued on a
-    /// connection, behind its deliveries, to the client's answer (docs/protocol.md, "Path probes"). It sees send queues,
-    /// sockets and late readers, which the fan-out lag does not, so it is set below the SLA's p95 (50 ms): shedding must
-    /// start while the high tier still has room.
+    /// Path lag that starts level 1: the 75th percentile of a round of probes' delays, each from being queued on a
+    /// connection, behind its deliveries, to the client's answer, less that connection's fastest answer
+    /// (docs/protocol.md, "Path probes"). It sees send queues, sockets and late readers, which the fan-out lag does
+    /// not. A quarter of the deliveries that late already breaks the SLA's p95 (50 ms): shedding must start there.
     /// </summary>
     [Range(1, 600_000)]
     public int Level1PathLagMs { get; set; } = 50;
@@ -171,7 +171,7 @@ public sealed class SheddingOptions
     [Range(1, 600_000)]
     public int Level2PathLagMs { get; set; } = 200;
 
-    /// <summary>The path lag must stay at a level's threshold for this long (each check reads the last check's round).</summary>
+    /// <summary>The path lag must stay at a level's threshold for this long (each check reads one round of probes).</summary>
     [Range(0, 600_000)]
     public int PathLagRaiseAfterMs { get; set; } = 250;
 

@@ -39,8 +39,8 @@ internal sealed partial class ClientSession
         _sessionGuilds = guilds;
 
         _transport.Send(ServerFrameWriter.Ready(session, identity.User, positions));
-        _live = true;
         for (int i = 0; i < members.Count; i++) members[i].GoLive(states[i].Seq);
+        _live = true;
         // The client could not heartbeat while its join was handled; the interval starts now.
         Volatile.Write(ref _lastHeartbeat, _services.Time.GetTimestamp());
     }
@@ -92,8 +92,8 @@ internal sealed partial class ClientSession
         await WithBackplane(() => _services.Backplane.SaveSessionAsync(resume.Session, null, added)).ConfigureAwait(false);
         _sessionGuilds = guilds;
         _transport.Send(ServerFrameWriter.Resumed(replayed));
-        _live = true;
         for (int i = 0; i < members.Count; i++) members[i].GoLive(cursors[i]);
+        _live = true;
         // Frames are not read during a replay, so a long one must not count as missed heartbeats.
         Volatile.Write(ref _lastHeartbeat, _services.Time.GetTimestamp());
     }

@@ -132,15 +132,15 @@ internal sealed partial class ClientSession : IGuildRecipient
     /// <summary>True once the client has its <c>ready</c> or <c>resumed</c> (and until it closes): path probes may go out.</summary>
     public bool IsLive => _live && !IsClosing;
 
-    /// <summary>Queues a path probe behind this connection's deliveries (<see cref="PathProbe"/>); only live connections are probed.</summary>
-    public bool TryStartProbe(TimeSpan minGap, TimeSpan retryUnanswered, out long id)
+    /// <summary>Starts a path probe behind this connection's deliveries (<see cref="PathProbe"/>); only live connections are probed.</summary>
+    public ProbeStart TryStartProbe(long check, int roundChecks, out long id)
     {
         id = 0;
-        return IsLive && _transport.TryStartProbe(minGap, retryUnanswered, out id);
+        return IsLive ? _transport.TryStartProbe(check, roundChecks, out id) : ProbeStart.Skipped;
     }
 
-    /// <summary>What probe <paramref name="id"/> took, or has taken so far; null if it is no longer this connection's probe.</summary>
-    public TimeSpan? ProbeRoundTrip(long id) => _transport.ProbeRoundTrip(id);
+    /// <summary>The delay of probe <paramref name="id"/> (see <see cref="ConnectionTransport.ProbeDelay"/>); null if it is no longer this connection's probe.</summary>
+    public TimeSpan? ProbeDelay(long id) => _transport.ProbeDelay(id);
 
     EnqueueResult IGuildRecipient.Deliver(in OutboundFrame frame) => _transport.Enqueue(frame);
 

@@ -32,6 +32,12 @@ internal sealed class ConnectionRegistry
 
     public ICollection<ClientSession> Snapshot() => _connections.Values;
 
+    /// <summary>Every connection, enumerated without a lock or a copy (connections may come and go meanwhile).</summary>
+    public IEnumerable<ClientSession> Enumerate()
+    {
+        foreach (var pair in _connections) yield return pair.Value;
+    }
+
     /// <summary>Completes when no connection is left (a drain waits on it); signalled by <see cref="Remove"/>, not polled.</summary>
     public Task WhenEmptyAsync()
     {
@@ -50,7 +56,7 @@ internal sealed class ConnectionRegistry
     public (int High, int Normal, int Low) CountByTier()
     {
         int high = 0, normal = 0, low = 0;
-        foreach (var connection in _connections.Values)
+        foreach (var (_, connection) in _connections)
         {
             if (!connection.IsIdentified || connection.IsClosing) continue;
             switch (connection.Tier)

@@ -3,16 +3,18 @@ using Microsoft.Extensions.Options;
 namespace Flux.Gateway.Connections;
 
 /// <summary>
-/// Measures how late this replica's deliveries reach their clients, end to end, for the shedding check. Each check
-/// starts a round of probes: a ping queued behind the deliveries of up to <see cref="SheddingOptions.PathProbesPerCheck"/>
-/// live connections (identified, with their ready or resumed) picked at random (see
-/// <see cref="ConnectionTransport.TryStartProbe"/>). A round is read once it is <see cref="ReadAfter"/> old, and the path lag is its 75th percentile, a probe not answered by then counting as
-/// its age: a lower bound, at least level 2's threshold, which is all the decision needs.
+/// Measures how late this replica's deliveries reach their clients, beyond each client's own network round trip, for
+/// the shedding check. Each check starts a round: up to <see cref="SheddingOptions.PathProbesPerCheck"/> live
+/// connections (identified, with their ready or resumed) picked at random each get a ping queued behind their
+/// deliveries, or, if their last ping is still unanswered, are sampled again at its age (see
+/// <see cref="ConnectionTransport.TryStartProbe"/>). A round is read <see cref="RoundChecks"/> checks after it started
+/// (one, or enough for level 2's threshold to pass), and the path lag is the 75th percentile of its probes' delays, an
+/// unanswered probe counting as its age: a lower bound, past level 2's threshold, which is all the decision needs.
 /// <para>
 /// It sees what the fan-out lag cannot: frames waiting in send queues and sockets, and clients (or the machine they
-/// run on) reading late. It is a percentile and not the worst, so that a few slow or silent clients, each holding back
-/// its own probe, do not read as pressure on every connection: a quarter of the sampled clients must be late to move
-/// it. With fewer than <see cref="MinSamples"/> probes read there is no path lag: a handful of connections is no load.
+/// run on) reading late. It is a percentile and not the worst, so that a few slow or silent clients do not read as
+/// pressure on every connection: a quarter of the sampled clients must be late to move it. With fewer than
+/// <see cref="MinSamples"/> probes read there is no path lag: a handful of connections is no load.
 /// </para>
 /// </summary>
 internal sealed class PathProbe
@@ -22,47 +24,35 @@ internal sealed class PathProbe
 
     private const double Percentile = 0.75;
 
-    /// <summary>A client that has not answered a probe is probed again only after this long.</summary>
-    private static readonly TimeSpan RetryUnansweredAfter = TimeSpan.FromSeconds(5);
-
     private readonly ConnectionRegistry _registry;
-    private readonly TimeProvider _time;
     private readonly int _perCheck;
-    private readonly Queue<(long StartedAt, List<(ClientSession Session, long Id)> Probes)> _rounds = new();
+    private readonly Queue<(long Check, List<(ClientSession Session, long Id)> Probes)> _rounds = new();
     private readonly List<double> _values = [];
-    private TimeSpan? _lastLag;
+    private long _check;
 
-    public PathProbe(ConnectionRegistry registry, IOptions<GatewayOptions> options, TimeProvider time)
+    public PathProbe(ConnectionRegistry registry, IOptions<GatewayOptions> options)
     {
         _registry = registry;
-        _time = time;
         var shedding = options.Value.Shedding;
         _perCheck = shedding.PathProbesPerCheck;
-        ReadAfter = TimeSpan.FromMilliseconds(Math.Max(shedding.CheckIntervalMs, shedding.Level2PathLagMs));
+        RoundChecks = Math.Max(1, (int)Math.Ceiling(shedding.Level2PathLagMs / (double)shedding.CheckIntervalMs));
     }
 
     /// <summary>
-    /// How old a round is when it is read: a check interval (the next check), or level 2's path threshold if that is
-    /// longer, so that an unanswered probe always reads as past both thresholds.
+    /// How many checks after it started a round is read: the next check, or as many as level 2's path threshold
+    /// needs, so that an unanswered probe always reads as past it.
     /// </summary>
-    public TimeSpan ReadAfter { get; }
+    public int RoundChecks { get; }
 
-    // A little early still counts: the check's timer and the round's stamp are a tick apart.
-    private TimeSpan Due => ReadAfter - TimeSpan.FromMilliseconds(1);
-
-    /// <summary>
-    /// Reads the rounds that are old enough, and starts the next. Returns the path lag of the latest round read (the
-    /// last one again when none was due), or null without enough probes.
-    /// </summary>
+    /// <summary>Reads the round that is due and starts the next. Returns the path lag, or null without enough probes.</summary>
     public TimeSpan? Check()
     {
         if (_perCheck == 0) return null;
-        while (_rounds.TryPeek(out var round) && _time.GetElapsedTime(round.StartedAt) >= Due)
-        {
-            _lastLag = Read(_rounds.Dequeue().Probes);
-        }
+        _check++;
+        TimeSpan? lag = null;
+        if (_rounds.TryPeek(out var round) && _check - round.Check >= RoundChecks) lag = Read(_rounds.Dequeue().Probes);
         Start();
-        return _lastLag;
+        return lag;
     }
 
     private TimeSpan? Read(List<(ClientSession Session, long Id)> round)
@@ -70,8 +60,8 @@ internal sealed class PathProbe
         _values.Clear();
         foreach (var (session, id) in round)
         {
-            // A connection that closed, or was probed again, since: not a sample.
-            if (session.ProbeRoundTrip(id) is { } roundTrip) _values.Add(roundTrip.TotalMilliseconds);
+            // A connection that closed since, or that was probed anew: not a sample.
+            if (session.ProbeDelay(id) is { } delay) _values.Add(delay.TotalMilliseconds);
         }
         if (_values.Count < MinSamples) return null;
         _values.Sort();
@@ -79,25 +69,22 @@ internal sealed class PathProbe
         return TimeSpan.FromMilliseconds(_values[index]);
     }
 
-    // A round is stamped before its probes start, so each of its probes is younger than the round: a connection in a
-    // round not yet read is refused a new probe (it would replace the one the round reads).
     private void Start()
     {
-        long startedAt = _time.GetTimestamp();
         var probes = new List<(ClientSession, long)>(_perCheck);
         foreach (var session in Pick())
         {
-            if (session.TryStartProbe(Due, RetryUnansweredAfter, out long id)) probes.Add((session, id));
+            if (session.TryStartProbe(_check, RoundChecks, out long id) != ProbeStart.Skipped) probes.Add((session, id));
         }
-        _rounds.Enqueue((startedAt, probes));
+        _rounds.Enqueue((_check, probes));
     }
 
-    // Up to _perCheck live connections, uniformly at random (reservoir sampling, in one pass).
+    // Up to _perCheck live connections, uniformly at random (reservoir sampling, in one pass, without a copy).
     private List<ClientSession> Pick()
     {
         var picked = new List<ClientSession>(_perCheck);
         int seen = 0;
-        foreach (var session in _registry.Snapshot())
+        foreach (var session in _registry.Enumerate())
         {
             if (!session.IsLive) continue;
             seen++;

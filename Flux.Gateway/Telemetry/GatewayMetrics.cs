@@ -62,7 +62,7 @@ internal sealed class GatewayMetrics
         meter.CreateObservableGauge("flux.gateway.fanout.lag", () => FanoutLag.TotalSeconds, "s",
             "Largest fan-out lag over the last shedding check: from a message's publish to this replica's send queues.");
         meter.CreateObservableGauge("flux.gateway.path.lag", () => PathLag?.TotalSeconds ?? 0, "s",
-            "75th percentile of the last shedding check's path probes: from a ping queued behind a connection's deliveries to the client's pong (0: too few probes).");
+            "75th percentile of the last round of path probes: from a ping queued behind a connection's deliveries to the client's pong, less that connection's fastest (0: too few probes).");
     }
 
     public long QueuedBytes => Volatile.Read(ref _queuedBytes);
