@@ -15,25 +15,46 @@ internal static class BackplaneScripts
     /// persistence, an eviction), or the new seq is not above the highest the epoch reached (the seq key was set back),
     /// the script starts a new epoch and drops the old history, so every replica can tell that the seqs started over and
     /// tells the members (4007) instead of dropping new seqs as already delivered.
+    /// <para>
+    /// A send is published only into the epoch its sender's session joined (ARGV[11]). A session that joined a lifetime
+    /// Redis has lost since is refused, and nothing is written but the new epoch: its members are all closed with 4007
+    /// and start from the new epoch's top, so a message published into it from the old lifetime would reach nobody, not
+    /// even its sender, whose later sends could then land and be received while this one never was. A refusal publishes
+    /// a notice instead of a message (<c>seq \n epoch \n published \n \n</c>, an empty frame, the seq the current one):
+    /// every replica still counting in the lost epoch learns of it at once (<see cref="PublishedEnvelope.IsNotice"/>),
+    /// even when the new epoch was created silently, by an identify's read of the guild's state.
+    /// </para>
     /// History is trimmed back to its length only once it is a slack over it, and its expiry is refreshed only when
     /// the caller asks: LTRIM and EXPIRE on every call made the script three times slower on Garnet
     /// (docs/benchmarks.md).
     /// KEYS: seq, history, epoch, top. ARGV: frame prefix, frame suffix, history length, channel, traceparent,
-    /// history ttl in seconds (0: leave the expiry alone), trim slack, a fresh epoch in case a new one is needed, and
+    /// history ttl in seconds (0: leave the expiry alone), trim slack, a fresh epoch in case a new one is needed,
     /// when the publishing replica sent the command (Unix microseconds), from which every replica measures its fan-out
-    /// lag, and the publish command: PUBLISH, or SPUBLISH on a Redis Cluster (the message then stays in the guild's shard).
-    /// Returns the seq and the epoch it was assigned in: a publishing replica that finds another epoch than its own learns
-    /// at once that the guild's state was lost (see <c>GuildFanout.ObservePublished</c>).
+    /// lag, the publish command: PUBLISH, or SPUBLISH on a Redis Cluster (the message then stays in the guild's shard),
+    /// and the epoch the sender's session joined ('': publish in whatever epoch there is).
+    /// Returns the seq and the epoch it was assigned in, or seq 0 and the current epoch when the send was refused: either
+    /// way a publishing replica that finds another epoch than its own learns at once that the guild's state was lost
+    /// (see <c>GuildFanout.ObservePublished</c>).
     /// </summary>
     public const string Publish = """
+        local fenced = ARGV[11] and ARGV[11] ~= ''
         local epoch = redis.call('GET', KEYS[3])
-        local fresh = (not epoch) or redis.call('EXISTS', KEYS[1]) == 0
-        local seq = redis.call('INCR', KEYS[1])
-        if fresh or seq <= tonumber(redis.call('GET', KEYS[4]) or '0') then
+        local last = redis.call('GET', KEYS[1])
+        local seq = tonumber(last or '0') + 1
+        if (not epoch) or (not last) or seq <= tonumber(redis.call('GET', KEYS[4]) or '0') then
           redis.call('DEL', KEYS[2])
           redis.call('SET', KEYS[3], ARGV[8])
           epoch = ARGV[8]
+          if fenced then
+            redis.call('SET', KEYS[1], seq - 1)
+            redis.call('SET', KEYS[4], seq - 1)
+          end
         end
+        if fenced and ARGV[11] ~= epoch then
+          redis.call(ARGV[10], ARGV[4], (seq - 1) .. '\n' .. epoch .. '\n' .. ARGV[9] .. '\n\n')
+          return { 0, epoch }
+        end
+        redis.call('SET', KEYS[1], seq)
         redis.call('SET', KEYS[4], seq)
         local frame = ARGV[1] .. seq .. ARGV[2]
         local length = redis.call('RPUSH', KEYS[2], frame)

@@ -10,6 +10,12 @@ namespace Flux.Gateway.Backplane;
 internal readonly record struct PublishedEnvelope(long Seq, ReadOnlyMemory<byte> Epoch, long PublishedUnixMicroseconds,
     ReadOnlyMemory<byte> Traceparent, ReadOnlyMemory<byte> Frame)
 {
+    /// <summary>
+    /// No message: a notice that the guild counts in <see cref="Epoch"/> at <see cref="Seq"/>, published when a send from
+    /// a session of a lost epoch was refused (see <c>BackplaneScripts.Publish</c>).
+    /// </summary>
+    public bool IsNotice => Frame.IsEmpty;
+
     public static bool TryParse(ReadOnlyMemory<byte> payload, out PublishedEnvelope envelope)
     {
         envelope = default;

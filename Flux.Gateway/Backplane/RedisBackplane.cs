@@ -34,11 +34,15 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
 
     /// <summary>Assigns the message's seq, appends it to history and publishes it, in one atomic script.</summary>
     /// <param name="refreshExpiry">Renew the history's expiry (about hourly per guild; see <c>GuildFanout.TakeExpiryRefresh</c>).</param>
+    /// <param name="sessionEpoch">
+    /// The epoch the sender's session joined the guild in: the message is published only into that lifetime of the
+    /// guild's state, and otherwise refused (<see cref="PublishedPosition.Refused"/>).
+    /// </param>
     /// <exception cref="BackplaneUnavailableException">
     /// Redis, or the shard that owns the guild, is not connected, or did not answer within
     /// <see cref="GatewayOptions.PublishTimeoutMs"/>. The script may still run: the message is not confirmed, not lost.
     /// </exception>
-    public async Task<PublishedPosition> PublishAsync(string guild, MessageFrameTemplate frame, string? traceparent, bool refreshExpiry)
+    public async Task<PublishedPosition> PublishAsync(string guild, MessageFrameTemplate frame, string? traceparent, bool refreshExpiry, string sessionEpoch)
     {
         if (!redis.IsConnected) throw new BackplaneUnavailableException("Redis is not connected");
         bool sharded = Sharded;
@@ -56,7 +60,7 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
                 [
                     frame.Prefix, frame.Suffix, _options.HistoryLength, BackplaneKeys.Channel(guild, sharded).ToString(),
                     traceparent ?? string.Empty, refreshExpiry ? _options.HistoryTtlSeconds : 0, TrimSlack, NewEpoch(),
-                    (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10, sharded ? "SPUBLISH" : "PUBLISH",
+                    (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10, sharded ? "SPUBLISH" : "PUBLISH", sessionEpoch,
                 ]).WaitAsync(TimeSpan.FromMilliseconds(_options.PublishTimeoutMs), time).ConfigureAwait(false);
             metrics.Published(time.GetElapsedTime(started));
             var position = (RedisResult[])result!;
@@ -224,4 +228,11 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
 internal sealed class BackplaneUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>Where a published message landed: its seq, in the guild's epoch at that moment.</summary>
-internal readonly record struct PublishedPosition(long Seq, string Epoch);
+internal readonly record struct PublishedPosition(long Seq, string Epoch)
+{
+    /// <summary>
+    /// Not published: the guild's state is in another epoch than the sender's session joined (Redis lost it since), and
+    /// <see cref="Epoch"/> is the current one. Seqs start at 1, so seq 0 marks it.
+    /// </summary>
+    public bool Refused => Seq == 0;
+}

@@ -67,14 +67,28 @@ internal sealed partial class ClientSession
             return;
         }
         using var activity = send.Trace is null ? null : GatewayActivities.StartPublish(send.Trace, send.Guild);
+        string epoch = SessionEpoch(send.Guild);
+        if (!member.Guild.CountsIn(epoch))
+        {
+            // The session and this replica know different lifetimes of the guild: Redis lost its state, and one of them
+            // has not caught up. A message published now could land where no member, not even its sender, receives it.
+            RefuseForLostState(send, member, activity, epoch);
+            return;
+        }
         // The msg frame carries the publish span's context, so fan-out and receivers join the same trace.
         string? trace = activity?.Id ?? send.Trace;
         var template = MessageFrameTemplate.Create(send.Guild, Identity!.User, send.Nonce, send.Body, send.Ts, trace);
         try
         {
-            var published = await _services.Backplane.PublishAsync(send.Guild, template, trace, member.Guild.TakeExpiryRefresh()).ConfigureAwait(false);
-            // Landed in another epoch: Redis lost the guild's state, and this replica may not have heard yet (its
-            // subscription may still be reconnecting). Its members, the sender first, are told now, not later.
+            var published = await _services.Backplane.PublishAsync(send.Guild, template, trace, member.Guild.TakeExpiryRefresh(), epoch)
+                .ConfigureAwait(false);
+            if (published.Refused)
+            {
+                RefuseForLostState(send, member, activity, published.Epoch);
+                return;
+            }
+            // Another epoch than this replica's: Redis lost the guild's state, and this replica may not have heard yet
+            // (its subscription may still be reconnecting). Its members are told now, not later.
             member.Guild.ObservePublished(published.Epoch);
         }
         catch (BackplaneUnavailableException ex)
@@ -85,6 +99,21 @@ internal sealed partial class ClientSession
             SendError(ErrorCodes.Unavailable, send.Nonce, "the message backplane is unavailable; the message was not confirmed");
         }
     }
+
+    // Redis lost the guild's state since this session joined it (the publish script refused the send), or this replica
+    // has not caught up with the loss yet. The send was not published, and the session cannot go on: it is told with
+    // 4007, and so are the replica's other members once it has caught up (ObservePublished reads the guild's state).
+    private void RefuseForLostState(SendFrame send, GuildMember member, System.Diagnostics.Activity? activity, string epoch)
+    {
+        _services.Metrics.PublishFailed();
+        activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "guild state lost");
+        SendError(ErrorCodes.Unavailable, send.Nonce, "the guild's state was lost in Redis; the message was not published");
+        ((IGuildRecipient)this).OnGuildStateLost(send.Guild);
+        member.Guild.ObservePublished(epoch);
+    }
+
+    // The epoch this session joined the guild in (identify, or the session's record on resume).
+    private string SessionEpoch(string guild) => _sessionGuilds.TryGetValue(guild, out var known) ? known.Epoch : string.Empty;
 
     private GuildMember? MemberOf(string guild)
     {

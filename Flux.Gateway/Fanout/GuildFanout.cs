@@ -42,6 +42,12 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
     /// <summary>The epoch the sequencer counts in.</summary>
     public string Epoch => Encoding.UTF8.GetString(Volatile.Read(ref _epoch));
 
+    /// <summary>
+    /// Whether the sequencer counts in <paramref name="epoch"/> (an empty one, from a session record older than epochs,
+    /// matches any). Epochs are ASCII digits; compared without allocating, as it is asked on every send.
+    /// </summary>
+    public bool CountsIn(string epoch) => epoch.Length == 0 || System.Text.Ascii.Equals(Volatile.Read(ref _epoch), epoch);
+
     public int MemberCount => _members.Count;
 
     /// <summary>The recipients of the current members.</summary>
@@ -132,9 +138,11 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
         {
             if (!message.Epoch.Span.SequenceEqual(_epoch))
             {
-                Reset(Encoding.UTF8.GetString(message.Epoch.Span), message.Seq, "a message of another epoch");
+                Reset(Encoding.UTF8.GetString(message.Epoch.Span), message.Seq,
+                    message.IsNotice ? "a refused send's notice of another epoch" : "a message of another epoch");
                 return Task.CompletedTask;
             }
+            if (message.IsNotice) return Task.CompletedTask; // the epoch this replica counts in: nothing to do
             if (message.Seq <= _lastSeq) return Task.CompletedTask; // already delivered (a fill got there first)
             if (message.Seq == _lastSeq + 1)
             {

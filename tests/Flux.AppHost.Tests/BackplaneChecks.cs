@@ -31,7 +31,7 @@ internal static class BackplaneChecks
         }
         Assert.Equal("hello", await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
 
-        // The gateway's own publish script: the epoch, INCR, the top, RPUSH, LTRIM, EXPIRE and PUBLISH in one atomic EVAL;
+        // The gateway's own publish script: the epoch, the next seq, the top, RPUSH, LTRIM, EXPIRE and PUBLISH in one atomic EVAL;
         // the envelope carries the publish time it was given.
         string guild = $"apphost-test-{Guid.NewGuid():N}";
         var guildQueue = await redis.GetSubscriber().SubscribeAsync(BackplaneKeys.Channel(guild, sharded: false));
@@ -47,5 +47,11 @@ internal static class BackplaneChecks
         var envelope = System.Text.Encoding.UTF8.GetString(await published.Task.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("1\n4242\n1764527000123456\n\n{\"op\":\"msg\",\"seq\":1,\"body\":\"b\"}", envelope);
         Assert.Equal("4242", (string?)await db.StringGetAsync(BackplaneKeys.Epoch(guild)));
+
+        // A send from a session of another epoch is refused: seq 0 and the current epoch, and nothing stored.
+        var refused = (RedisResult[])(await db.ScriptEvaluateAsync(BackplaneScripts.Publish, BackplaneKeys.PublishKeys(guild),
+            ["""{"op":"msg","seq":""", ""","body":"c"}""", 1000, BackplaneKeys.Channel(guild, sharded: false).ToString(), "", 600, 64, 4343, 1764527000123457, "PUBLISH", "1717"]))!;
+        Assert.Equal((0L, "4242"), ((long)refused[0], (string?)refused[1]));
+        Assert.Equal(1, await db.ListLengthAsync(BackplaneKeys.History(guild)));
     }
 }

@@ -146,7 +146,11 @@ public sealed class VerdictNotFooledTests : IClassFixture<GatewayPairFixture>, I
 
         var report = await InProcessStorm.RunAsync(plan, [new GatewayTarget("relay", relay.WebSocketUri, null)], _output);
 
-        Assert.Equal(StormOutcomes.Failed, report.Outcome);
+        // Failed; or, on a machine too busy for the swarm to keep its schedule (seen once in CI: send lag p99 22.8 ms), the
+        // verdict rightly says inconclusive, since a late swarm can breach an SLA by itself. Either way the breach is
+        // judged on every user and listed as a cause.
+        Assert.True(report.Outcome == StormOutcomes.Failed || (report.Outcome == StormOutcomes.Inconclusive && report.Generator.Saturated),
+            $"{report.Outcome}: {report.Verdict}");
         Assert.False(report.Sla.Passed);
         Assert.Contains(report.Causes, c => c.StartsWith("SLA violated", StringComparison.Ordinal) && c.Contains("judged on every healthy user", StringComparison.Ordinal));
         Assert.Contains(report.Notes, n => n.Contains("no high-tier users", StringComparison.Ordinal));

@@ -88,7 +88,7 @@ public sealed class ClusterBackplaneTests(Xunit.Abstractions.ITestOutputHelper o
     }
 
     [SkippableFact]
-    public async Task Every_send_to_a_shard_that_just_died_is_answered_unavailable_within_two_seconds()
+    public async Task Every_send_to_a_shard_that_just_died_is_answered_unavailable_well_before_the_command_timeout()
     {
         await using var cluster = await StartClusterAsync();
         await using var gateway1 = await GatewayTestHost.StartAsync(cluster.ConnectionString, QuietClients);
@@ -106,7 +106,9 @@ public sealed class ClusterBackplaneTests(Xunit.Abstractions.ITestOutputHelper o
 
         // Sends from 0.5 s to 6 s after the kill, from both gateways: whatever the client library is doing then
         // (noticing the dead socket, reconnecting with its connect timeout, refreshing the cluster's slot map), each
-        // sender hears within 2 s that its message was not confirmed.
+        // sender hears that its message was not confirmed by the publish deadline (1.5 s), not the Redis client's command
+        // timeout (5 s). The bound is 3 s: the gateways run in this test process, beside other test classes, and on two
+        // busy cores the deadline's timer was seen firing 0.8 s late (an answer after 2.27 s).
         var answers = new List<string>();
         for (int i = 0; i < 12; i++)
         {
@@ -120,7 +122,7 @@ public sealed class ClusterBackplaneTests(Xunit.Abstractions.ITestOutputHelper o
             var answeredAfter = killed.Elapsed - sent;
             answers.Add($"{nonce} sent at {sent.TotalSeconds:0.00} s: {frames[^1].Op} {frames[^1].Code} after {answeredAfter.TotalMilliseconds:0} ms");
             Assert.True(frames[^1].Op == ServerOp.Error && frames[^1].Code == ErrorCodes.Unavailable, string.Join("\n", answers));
-            Assert.True(answeredAfter < TimeSpan.FromSeconds(2), string.Join("\n", answers));
+            Assert.True(answeredAfter < TimeSpan.FromSeconds(3), string.Join("\n", answers));
         }
 
         foreach (string answer in answers) output.WriteLine(answer);

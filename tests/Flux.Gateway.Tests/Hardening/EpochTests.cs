@@ -42,6 +42,60 @@ public sealed class EpochTests
             Assert.Equal(CloseCodes.InvalidSession, code);
             Assert.DoesNotContain(frames, f => f.Op == ServerOp.Message);
         }
+        // Alice's session joined the lost epoch: her send is refused, not published into the new one where no member
+        // would receive it. (Her 'unavailable' for it may not arrive: the refusal's notice, which tells bob's replica,
+        // can close her on her own replica first.)
+        await AssertHistoryEmptyAsync(redis, guild);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Servers))]
+    public async Task A_send_from_the_new_epoch_on_a_replica_still_counting_in_the_old_one_is_refused_and_nothing_is_published(RedisKind kind)
+    {
+        await using var redis = await StartRedisAsync(kind);
+        await using var gateway = await GatewayTestHost.StartAsync(redis.ConnectionString, QuietClients);
+        string guild = RedisFixture.NewGuild();
+        await using var alice = await TestClient.IdentifyAsync(gateway.WebSocketUri, TestKeys.Token("alice", guild));
+        for (int i = 0; i < 3; i++) await alice.SendMessageAsync(guild, $"before-{i}");
+        await FanoutTests.ReceiveMessagesAsync(alice, 3);
+
+        // The guild's state goes without a sound (its keys expire): nothing is published, so the replica still counts in
+        // the old epoch. Carol's identify reads the state and so creates the new epoch, on the same replica.
+        await DeleteGuildStateAsync(redis, guild);
+        var carol = await TestClient.IdentifyAsync(gateway.WebSocketUri, TestKeys.Token("carol", guild));
+        Assert.NotEqual(alice.Ready!.Guilds.Single().Epoch, carol.Ready!.Guilds.Single().Epoch);
+        await carol.SendMessageAsync(guild, "too-soon");
+
+        // Published, it would have reached no one: the replica resets on it and closes every member, carol included.
+        var (carolClose, _, carolFrames) = await carol.ReceiveCloseAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(CloseCodes.InvalidSession, carolClose);
+        Assert.Contains(carolFrames, f => f is { Op: ServerOp.Error, Code: ErrorCodes.Unavailable, Nonce: "too-soon" });
+        var (aliceClose, _, aliceFrames) = await alice.ReceiveCloseAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(CloseCodes.InvalidSession, aliceClose);
+        Assert.DoesNotContain(aliceFrames, f => f.Op == ServerOp.Message);
+        await AssertHistoryEmptyAsync(redis, guild);
+        await carol.DisposeAsync();
+
+        // The replica has caught up: carol's next session sends the new epoch's first message, seq 1.
+        await using var again = await TestClient.IdentifyAsync(gateway.WebSocketUri, TestKeys.Token("carol", guild));
+        await again.SendMessageAsync(guild, "now");
+        var message = Assert.Single(await FanoutTests.ReceiveMessagesAsync(again, 1));
+        Assert.Equal((1L, "now"), (message.Seq, message.Nonce));
+    }
+
+    private static RedisKey[] GuildKeys(string guild) =>
+        [.. new[] { "seq", "history", "epoch", "top" }.Select(k => (RedisKey)$"flux:guild:{{{guild}}}:{k}")];
+
+    private static async Task DeleteGuildStateAsync(RedisServerProcess redis, string guild)
+    {
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        await admin.GetDatabase().KeyDeleteAsync(GuildKeys(guild));
+    }
+
+    private static async Task AssertHistoryEmptyAsync(RedisServerProcess redis, string guild)
+    {
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        Assert.Equal(0, await admin.GetDatabase().ListLengthAsync(GuildKeys(guild)[1]));
     }
 
     [SkippableTheory]
@@ -115,12 +169,7 @@ public sealed class EpochTests
         await alice.DisposeAsync();
 
         // The guild's state goes (its keys expire, or a shard restarts empty) while the session survives.
-        await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
-        {
-            var db = admin.GetDatabase();
-            var keys = new[] { "seq", "history", "epoch", "top" }.Select(k => (RedisKey)$"flux:guild:{{{guild}}}:{k}").ToArray();
-            await db.KeyDeleteAsync(keys);
-        }
+        await DeleteGuildStateAsync(redis, guild);
         // The guild starts over on the other replica, and runs past alice's cursor.
         await using (var carol = await TestClient.IdentifyAsync(gateway2.WebSocketUri, TestKeys.Token("carol", guild)))
         {
