@@ -55,7 +55,7 @@ internal static class ShardMessages
         for (int i = 0; i < all.Ids.Count; i++)
         {
             long id = all.Ids[i];
-            if (!storm.Ledger.MarkDelivered(id, all.Seqs[i], copies: 0)) storm.Receipts.Record(id, all.Guilds[i], all.Seqs[i], all.IntendedUs[i]);
+            if (!storm.Ledger.MarkDelivered(id, all.Seqs[i])) storm.Receipts.Record(id, all.Guilds[i], all.Seqs[i], all.IntendedUs[i]);
         }
     }
 

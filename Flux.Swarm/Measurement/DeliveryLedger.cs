@@ -73,14 +73,15 @@ internal sealed class DeliveryLedger
 
     /// <summary>
     /// A copy of message <paramref name="id"/> arrived carrying <paramref name="seq"/> (or, in a distributed storm,
-    /// another shard reported that one did: <paramref name="copies"/> 0). False for an id this shard never sent.
+    /// another shard reported that one did). The first seq stays. False for an id this shard never sent.
     /// </summary>
-    public bool MarkDelivered(long id, long seq, int copies = 1)
+    public bool MarkDelivered(long id, long seq)
     {
         if (!TryLocal(id, out long local)) return false;
         ref var message = ref _chunks[local >> ChunkBits]![local & (ChunkSize - 1)];
-        Interlocked.CompareExchange(ref message.Seq, seq, 0);
-        if (copies != 0) Interlocked.Add(ref message.Deliveries, copies);
+        // Every member's copy lands here, from the swarm's socket threads on every core: only the first writes, the
+        // rest only read, so the line is not bounced between cores once per delivery.
+        if (Volatile.Read(ref message.Seq) == 0) Interlocked.CompareExchange(ref message.Seq, seq, 0);
         return true;
     }
 
@@ -113,6 +114,5 @@ internal struct SentMessage
     /// <summary>The message's place in its guild, in registration order (from 1).</summary>
     public long Ordinal;
     public long Seq;
-    public int Deliveries;
     public int NotSent;
 }
