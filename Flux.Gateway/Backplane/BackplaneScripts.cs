@@ -17,7 +17,8 @@ internal static class BackplaneScripts
     /// tells the members (4007) instead of dropping new seqs as already delivered.
     /// <para>
     /// A send is published only into the epoch its sender's session joined (ARGV[11]). A session that joined a lifetime
-    /// Redis has lost since is refused, and nothing is written but the new epoch: its members are all closed with 4007
+    /// Redis has lost since is refused, and nothing is stored but the new epoch when it had to start one (the old history
+    /// dropped, the seq and top kept at the current seq): its members are all closed with 4007
     /// and start from the new epoch's top, so a message published into it from the old lifetime would reach nobody, not
     /// even its sender, whose later sends could then land and be received while this one never was. A refusal publishes
     /// a notice instead of a message (<c>seq \n epoch \n published \n \n</c>, an empty frame, the seq the current one):

@@ -89,7 +89,7 @@ internal sealed partial class ClientSession
             }
             // Another epoch than this replica's: Redis lost the guild's state, and this replica may not have heard yet
             // (its subscription may still be reconnecting). Its members are told now, not later.
-            member.Guild.ObservePublished(published.Epoch);
+            _ = member.Guild.ObservePublished(published.Epoch);
         }
         catch (BackplaneUnavailableException ex)
         {
@@ -108,8 +108,9 @@ internal sealed partial class ClientSession
         _services.Metrics.PublishFailed();
         activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "guild state lost");
         SendError(ErrorCodes.Unavailable, send.Nonce, "the guild's state was lost in Redis; the message was not published");
-        ((IGuildRecipient)this).OnGuildStateLost(send.Guild);
-        member.Guild.ObservePublished(epoch);
+        // After the error: the client learns that this send was not published before it learns why.
+        CloseAfterFlush(CloseCodes.InvalidSession, $"guild {send.Guild} lost its state in Redis; identify again");
+        _ = member.Guild.ObservePublished(epoch);
     }
 
     // The epoch this session joined the guild in (identify, or the session's record on resume).

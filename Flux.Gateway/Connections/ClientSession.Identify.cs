@@ -27,6 +27,7 @@ internal sealed partial class ClientSession
         var members = await JoinGuildsAsync(identity.Guilds).ConfigureAwait(false);
         if (members is null) return;
         var states = await WithBackplane(() => Task.WhenAll(members.Select(m => _services.Backplane.GetGuildStateAsync(m.Guild.Id)))).ConfigureAwait(false);
+        if (!await CatchUpLaggingGuildsAsync(members, [.. states.Select(s => s.Epoch)]).ConfigureAwait(false)) return;
         var guilds = new Dictionary<string, SessionGuild>(StringComparer.Ordinal);
         var positions = new GuildPosition[members.Count];
         for (int i = 0; i < members.Count; i++)
@@ -89,6 +90,7 @@ internal sealed partial class ClientSession
             }
             if (IsClosing) return;
         }
+        if (!await CatchUpLaggingGuildsAsync(members, [.. members.Select(m => guilds[m.Guild.Id].Epoch)]).ConfigureAwait(false)) return;
         await WithBackplane(() => _services.Backplane.SaveSessionAsync(resume.Session, null, added)).ConfigureAwait(false);
         _sessionGuilds = guilds;
         _transport.Send(ServerFrameWriter.Resumed(replayed));
@@ -96,6 +98,18 @@ internal sealed partial class ClientSession
         _live = true;
         // Frames are not read during a replay, so a long one must not count as missed heartbeats.
         Volatile.Write(ref _lastHeartbeat, _services.Time.GetTimestamp());
+    }
+
+    // A replica that has not yet seen Redis lose a guild's state counts in the old epoch while this session joins the new
+    // one: it closes every member when it catches up, this session among them, and refuses its sends until then. It is
+    // caught up now, so the client hears 4007 before ready rather than after it. False when the session was closed.
+    private async Task<bool> CatchUpLaggingGuildsAsync(List<GuildMember> members, string[] epochs)
+    {
+        for (int i = 0; i < members.Count; i++)
+        {
+            if (!members[i].Guild.CountsIn(epochs[i])) await members[i].Guild.ObservePublished(epochs[i]).ConfigureAwait(false);
+        }
+        return !IsClosing;
     }
 
     // Identify and resume attempts per client address, before any token is checked.

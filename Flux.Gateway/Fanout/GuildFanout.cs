@@ -28,6 +28,9 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
     private readonly MemberSlots _members = new();
     private long _lastSeq;
     private byte[] _epoch = [];
+    // The last epochs the sequencer left, newest last written at _leftNext - 1 (see ProcessAsync).
+    private readonly byte[]?[] _left = new byte[]?[4];
+    private int _leftNext;
     private ReadOnlyMemory<byte> _lastFrame;
     private long _idleSince = time.GetTimestamp();
     private long _expiryRefreshedAt;
@@ -46,7 +49,7 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
     /// Whether the sequencer counts in <paramref name="epoch"/> (an empty one, from a session record older than epochs,
     /// matches any). Epochs are ASCII digits; compared without allocating, as it is asked on every send.
     /// </summary>
-    public bool CountsIn(string epoch) => epoch.Length == 0 || System.Text.Ascii.Equals(Volatile.Read(ref _epoch), epoch);
+    public bool CountsIn(string epoch) => epoch.Length == 0 || IsCurrentEpoch(epoch);
 
     public int MemberCount => _members.Count;
 
@@ -138,6 +141,13 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
         {
             if (!message.Epoch.Span.SequenceEqual(_epoch))
             {
+                if (HasLeft(message.Epoch.Span))
+                {
+                    // Published before the loss and still on its way while a read of Redis (a refused send's, a
+                    // reconnect's) moved the sequencer on: going back would close the members of the new epoch again.
+                    Log.LeftEpochMessage(logger, Id, message.Seq);
+                    return Task.CompletedTask;
+                }
                 Reset(Encoding.UTF8.GetString(message.Epoch.Span), message.Seq,
                     message.IsNotice ? "a refused send's notice of another epoch" : "a message of another epoch");
                 return Task.CompletedTask;
@@ -164,11 +174,8 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
     /// for the message to come back over the subscription could take seconds while a shard's subscription reconnects,
     /// and meanwhile the new epoch's messages would reach nobody and their senders would not know.
     /// </summary>
-    public void ObservePublished(string epoch)
-    {
-        if (IsCurrentEpoch(epoch)) return;
-        _ = ResetForPublishAsync(epoch);
-    }
+    /// <returns>Completes once the check is done (it never fails: trouble is logged, and a reconnect checks again).</returns>
+    public Task ObservePublished(string epoch) => IsCurrentEpoch(epoch) ? Task.CompletedTask : ResetForPublishAsync(epoch);
 
     private async Task ResetForPublishAsync(string epoch)
     {
@@ -286,7 +293,17 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
         }
     }
 
-    private bool IsCurrentEpoch(string epoch) => Encoding.UTF8.GetBytes(epoch).AsSpan().SequenceEqual(_epoch);
+    // Epochs are ASCII digits (RedisBackplane.NewEpoch): compared without allocating, as on every send.
+    private bool IsCurrentEpoch(string epoch) => Ascii.Equals(Volatile.Read(ref _epoch), epoch);
+
+    private bool HasLeft(ReadOnlySpan<byte> epoch)
+    {
+        foreach (var left in _left)
+        {
+            if (left is not null && epoch.SequenceEqual(left)) return true;
+        }
+        return false;
+    }
 
     // Redis lost the guild's state: every member is told (4007), and the sequencer continues in the new epoch.
     // Members that join later read the new state themselves. Called with _processing held.
@@ -294,6 +311,11 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
     {
         var members = _members.Snapshot;
         Log.GuildReset(logger, Id, _lastSeq, seq, why, _members.Count);
+        if (_epoch.Length > 0)
+        {
+            _left[_leftNext] = _epoch;
+            _leftNext = (_leftNext + 1) % _left.Length;
+        }
         Volatile.Write(ref _epoch, Encoding.UTF8.GetBytes(epoch));
         Volatile.Write(ref _lastSeq, seq);
         _lastFrame = default;

@@ -47,6 +47,9 @@ internal static partial class Log
     [LoggerMessage(14, LogLevel.Warning, "Guild {Guild}: Redis lost its state ({Why}; seq {Last} here, {Latest} in Redis); closing {Members} members with 4007")]
     public static partial void GuildReset(ILogger logger, string guild, long last, long latest, string why, int members);
 
+    [LoggerMessage(24, LogLevel.Information, "Guild {Guild}: a late message or notice of an epoch this replica has left (seq {Seq}); ignored")]
+    public static partial void LeftEpochMessage(ILogger logger, string guild, long seq);
+
     [LoggerMessage(15, LogLevel.Information, "Injecting GC pressure: {MegabytesPerSecond} MB/s for {Seconds} s")]
     public static partial void GcPressure(ILogger logger, double megabytesPerSecond, double seconds);
 

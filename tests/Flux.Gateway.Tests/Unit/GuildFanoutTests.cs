@@ -281,6 +281,44 @@ public sealed class GuildFanoutTests
     }
 
     [Fact]
+    public async Task A_refused_sends_notice_of_another_epoch_tells_every_member_and_one_of_this_epoch_is_ignored()
+    {
+        var (fanout, recipients) = NewFanout(startAt: 0, members: 2);
+        await PublishLive(fanout);
+
+        // A notice carries the current seq and no frame: of this epoch, even one seq ahead, it is nothing to deliver.
+        await fanout.ProcessAsync(Envelope(2, _history.Epoch, []), Stopwatch.GetTimestamp()).WaitAsync(Timeout);
+        Assert.All(recipients, r => Assert.Empty(r.LostGuilds));
+        Assert.Equal(1, fanout.LastSeq);
+
+        _history.Reset(latest: 0);
+        await fanout.ProcessAsync(Envelope(0, _history.Epoch, []), Stopwatch.GetTimestamp()).WaitAsync(Timeout);
+
+        Assert.All(recipients, r => Assert.Equal([Guild], r.LostGuilds));
+        Assert.All(recipients, r => Assert.Equal([1], r.MessageSeqs));
+        Assert.Equal((_history.Epoch, 0L), (fanout.Epoch, fanout.LastSeq));
+    }
+
+    [Fact]
+    public async Task A_late_message_of_an_epoch_the_sequencer_has_left_does_not_take_it_back()
+    {
+        var (fanout, _) = NewFanout(startAt: 0);
+        await PublishLive(fanout);
+        string lost = _history.Epoch;
+        _history.Reset(latest: 0);
+        await fanout.CatchUpAsync().WaitAsync(Timeout); // a read of Redis moves the sequencer to the new epoch
+        var joined = AddLiveMember(fanout, cursor: 0);
+
+        // Published before the loss, still on its way.
+        await fanout.ProcessAsync(Envelope(2, lost, MessageFrames.Bytes(Guild, 2)), Stopwatch.GetTimestamp()).WaitAsync(Timeout);
+        await PublishLive(fanout);
+
+        Assert.Empty(joined.Recipient.LostGuilds);
+        Assert.Equal([1], joined.Recipient.MessageSeqs);
+        Assert.Equal(_history.Epoch, fanout.Epoch);
+    }
+
+    [Fact]
     public async Task A_member_added_later_gets_only_later_seqs_and_a_removed_member_gets_none()
     {
         var (fanout, recipients) = NewFanout(startAt: 0);
