@@ -32,7 +32,7 @@ internal sealed class ConnectionShedder(LoadShedder shedder, ConnectionRegistry 
                 heaviest.CloseAsSlowConsumer();
                 continue; // its bytes are discarded; measure again next tick
             }
-            shedder.Evaluate(queued, metrics.FanoutLag, metrics.PathLag, metrics.PathLag is null ? null : registry.CountByTier());
+            shedder.Evaluate(queued, metrics.FanoutLag, metrics.PathLag, registry.CountByTier());
             ShedTiers();
         }
     }

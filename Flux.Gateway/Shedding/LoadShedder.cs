@@ -15,8 +15,8 @@ namespace Flux.Gateway.Shedding;
 /// path lag for <see cref="SheddingOptions.PathLagRaiseAfterMs"/>. A level that has had <see cref="SheddingOptions.RaiseAfterMs"/>
 /// to take effect while the fan-out lag stays at its threshold was not enough, so the next level starts (the path lag
 /// does not escalate that way: measured under overload, the churn of shed <c>normal</c> users cost the high tier more
-/// than it saved). The path lag raises a level only while the replica has users of the tiers that level keeps: late
-/// deliveries to <c>normal</c> users alone are no reason to shed them all.
+/// than it saved). A lag, fan-out or path, raises a level only while the replica has users of the tiers that level
+/// keeps: late deliveries to <c>normal</c> users alone are no reason to shed them all.
 /// </summary>
 internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider time, ILogger<LoadShedder> logger)
 {
@@ -96,14 +96,17 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         double lagMs = fanoutLag.TotalMilliseconds;
         double? pathMs = pathLag?.TotalMilliseconds;
         var (high, normal, _) = tiers ?? (1, 1, 1);
-        int byLag = SustainedLagLevel(lagMs);
-        int byPath = SustainedPathLevel(pathMs);
-        // Shedding a tier helps the tiers it keeps: the path lag never raises a level that leaves no one here to serve.
-        int pathCap = high > 0 ? 2 : normal > 0 ? 1 : 0;
-        int measured = Math.Max(LevelForBytes(queuedBytes), Math.Max(byLag, Math.Min(byPath, pathCap)));
+        // Shedding a tier for lateness helps only the tiers it keeps: a lag (fan-out or path) never raises a level that
+        // leaves no one here to serve. Shedding every user of a replica that has no higher tier serves nobody: on a
+        // full machine both replicas did it, over and over, and a 10k storm lost every connection for a minute.
+        // Queued bytes still raise any level: they are the replica's memory.
+        int lagCap = high > 0 ? 2 : normal > 0 ? 1 : 0;
+        int byLag = Math.Min(SustainedLagLevel(lagMs), lagCap);
+        int byPath = Math.Min(SustainedPathLevel(pathMs), lagCap);
+        int measured = Math.Max(LevelForBytes(queuedBytes), Math.Max(byLag, byPath));
         string pressure = $"queued {queuedBytes / 1024.0 / 1024.0:0.#} MB, fan-out lag {lagMs:0} ms"
             + (pathMs is { } path ? $", path lag {path:0} ms" : "");
-        if (measured <= _level && _level == 1 && _lagAbove1Since != 0 && Held(Math.Max(_changedAt, _lagAbove1Since)))
+        if (measured <= _level && _level == 1 && lagCap >= 2 && _lagAbove1Since != 0 && Held(Math.Max(_changedAt, _lagAbove1Since)))
         {
             // Shedding low has had its time and the fan-out lag is still at level 1's threshold: normal goes too.
             measured = 2;
@@ -119,9 +122,11 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
 
         // Level 2 can come from level 1's lag threshold (escalation), so no level counts as calm until the lag is below
         // level 1's: otherwise level 2 would drop at a lag that escalates it again a second later.
-        bool calm = queuedBytes < ThresholdBytes(_level) * _options.RecoverFraction
-            && lagMs < _options.Level1FanoutLagMs * _options.RecoverFraction
-            && (pathMs is null || pathMs < _options.Level1PathLagMs * _options.RecoverFraction);
+        // A lag holds only a level it could have raised: above that, the queued bytes alone decide.
+        bool lagCalm = _level > lagCap
+            || (lagMs < _options.Level1FanoutLagMs * _options.RecoverFraction
+                && (pathMs is null || pathMs < _options.Level1PathLagMs * _options.RecoverFraction));
+        bool calm = queuedBytes < ThresholdBytes(_level) * _options.RecoverFraction && lagCalm;
         if (!calm)
         {
             Volatile.Write(ref _calmSince, 0);

@@ -418,6 +418,40 @@ public sealed class LoadShedderTests
         Assert.Equal(level, shedder.Level);
     }
 
+    [Theory]
+    [InlineData(0, 10, 10, 1)] // no high users: level 2 would leave no one to serve, and there is no escalation to it
+    [InlineData(0, 0, 10, 0)]
+    [InlineData(1, 10, 10, 2)]
+    public void Fan_out_lag_raises_only_levels_that_leave_users_to_serve(int high, int normal, int low, int level)
+    {
+        var shedder = NewShedder(raiseAfterMs: 500);
+
+        for (int i = 0; i < 40; i++) // 10 s at level 2's fan-out lag
+        {
+            shedder.Evaluate(0, Level2Lag * 2, null, (high, normal, low));
+            _time.Advance(TimeSpan.FromMilliseconds(250));
+        }
+
+        Assert.Equal(level, shedder.Level);
+    }
+
+    [Fact]
+    public void A_level_no_lag_could_raise_falls_once_the_queued_bytes_are_calm_however_late_the_deliveries()
+    {
+        var shedder = NewShedder(recoverAfterMs: 0);
+        var normalOnly = (0, 10, 0);
+        shedder.Evaluate(Level2Bytes, TimeSpan.Zero, null, normalOnly);
+        Assert.Equal(2, shedder.Level);
+
+        shedder.Evaluate(0, Level2Lag * 2, Level2Path * 2, normalOnly); // calm starts: the lags cannot hold level 2
+        shedder.Evaluate(0, Level2Lag * 2, Level2Path * 2, normalOnly);
+        Assert.Equal(1, shedder.Level);
+
+        shedder.Evaluate(0, Level2Lag * 2, Level2Path * 2, normalOnly); // they can hold level 1
+        shedder.Evaluate(0, Level2Lag * 2, Level2Path * 2, normalOnly);
+        Assert.Equal(1, shedder.Level);
+    }
+
     [Fact]
     public void Queued_bytes_shed_whatever_tiers_are_connected()
     {
