@@ -83,9 +83,12 @@ public sealed class VerdictNotFooledTests : IClassFixture<GatewayPairFixture>, I
     public async Task A_senders_sends_published_out_of_order_are_reordered_and_the_sender_is_named()
     {
         // Every 2nd send of a connection is passed on after its next one: the gateway gives the later one the lower seq.
-        await using var relay = MisbehavingRelay.Start(_gateways.First.WebSocketUri, Misbehavior.ReorderSends, new RelayOptions(Every: 2, QuietFor: AllJoined));
+        // Each user sends about once a second, so a held send waits up to 1.5 s for the next, and the run is 6 s long (at
+        // 300 ms and 3 s, two to four sends were swapped a run, and a CI run once saw none at all).
+        await using var relay = MisbehavingRelay.Start(_gateways.First.WebSocketUri, Misbehavior.ReorderSends,
+            new RelayOptions(Every: 2, QuietFor: AllJoined, HoldMs: 1_500));
 
-        var (exit, root) = await RunCliAsync(relay, "reorder-sends");
+        var (exit, root) = await RunCliAsync(relay, "reorder-sends", durationSeconds: 6);
 
         AssertFailedWith(exit, root, relay, "reordered deliveries");
         // Each swap reaches every member of the sender's guild, the sender too: one reorder each.
@@ -214,13 +217,13 @@ public sealed class VerdictNotFooledTests : IClassFixture<GatewayPairFixture>, I
         Sla = new SlaSpec(5_000, 10_000, 30),
     };
 
-    private async Task<(int Exit, JsonElement Report)> RunCliAsync(MisbehavingRelay relay, string name)
+    private async Task<(int Exit, JsonElement Report)> RunCliAsync(MisbehavingRelay relay, string name, int durationSeconds = 3)
     {
         string report = Path.Combine(_directory, $"{name}.json");
         int exit = await StormCli.RunAsync(
         [
             "--gateway", relay.WebSocketUri.ToString(), "--scenario", "smoke", "--users", $"{Users}", "--guilds", $"{Guilds}", "--rate", "20",
-            "--duration", "3", "--ramp", "1", "--no-faults", "--p95", "5000", "--p99", "10000", "--report", report,
+            "--duration", $"{durationSeconds}", "--ramp", "1", "--no-faults", "--p95", "5000", "--p99", "10000", "--report", report,
         ]).WaitAsync(CommandTimeout);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
         var root = json.RootElement.Clone();

@@ -69,7 +69,7 @@ public enum Misbehavior
 /// <param name="WindowFor">How long that window stays open.</param>
 /// <param name="StallMs">How long <see cref="Misbehavior.Stall"/> holds each frame.</param>
 public sealed record RelayOptions(int Every = 40, byte[]? MessagePrefix = null, TimeSpan QuietFor = default, TimeSpan WindowFrom = default,
-    TimeSpan WindowFor = default, int StallMs = 400);
+    TimeSpan WindowFor = default, int StallMs = 400, int HoldMs = 300);
 
 /// <summary>
 /// A WebSocket-aware loopback relay in front of a real gateway that breaks the gateway's promises on purpose: it passes
@@ -88,9 +88,6 @@ public sealed class MisbehavingRelay : IAsyncDisposable
 
     /// <summary>How a Socket.IO server's <c>message</c> event begins (Engine.IO message, Socket.IO event).</summary>
     public static readonly byte[] SocketIoMessagePrefix = """42["message","""u8.ToArray();
-
-    // A send held back longer than this goes on alone, so a run's last sends are never swallowed.
-    private static readonly TimeSpan HoldAtMost = TimeSpan.FromMilliseconds(300);
 
     private readonly RelayOptions _options;
     private readonly byte[] _messagePrefix;
@@ -238,8 +235,9 @@ public sealed class MisbehavingRelay : IAsyncDisposable
                 if (closed) continue; // after the relay's close frame the client's input is discarded, as a gateway's is
                 if (!IsSend(frame))
                 {
-                    // A send held back goes on before anything else of the client's (its close above all).
-                    if (link.TakeHeld() is { } pending) await link.ToGatewayAsync(pending, _stop.Token).ConfigureAwait(false);
+                    // A send held back goes on before anything else of the client's (its close above all), but a
+                    // heartbeat: those come every few hundred milliseconds, and would let almost no send be swapped.
+                    if (!IsHeartbeat(frame) && link.TakeHeld() is { } pending) await link.ToGatewayAsync(pending, _stop.Token).ConfigureAwait(false);
                     await link.ToGatewayAsync(frame.Bytes, _stop.Token).ConfigureAwait(false);
                     continue;
                 }
@@ -255,7 +253,9 @@ public sealed class MisbehavingRelay : IAsyncDisposable
                     }
                     else if (!Quiet && sends % _options.Every == 0)
                     {
-                        link.Hold(frame.Bytes, HoldAtMost); // never for good: if no send follows soon, it goes on alone
+                        // Never for good: a send held back longer than HoldMs goes on alone, so a run's last sends are
+                        // never swallowed.
+                        link.Hold(frame.Bytes, TimeSpan.FromMilliseconds(_options.HoldMs));
                     }
                     else
                     {
@@ -425,13 +425,17 @@ public sealed class MisbehavingRelay : IAsyncDisposable
         return TextFrame(message);
     }
 
-    private static bool IsSend(in Frame frame)
+    private static bool IsSend(in Frame frame) => StartsWith(frame, FluxSendPrefix);
+
+    private static bool IsHeartbeat(in Frame frame) => StartsWith(frame, Flux.Protocol.Wire.ClientFrameWriter.Heartbeat);
+
+    private static bool StartsWith(in Frame frame, byte[] prefix)
     {
         if (frame.Header.Opcode != WebSocketOpcode.Text || !frame.Header.Masked) return false;
         var payload = frame.Payload.Span;
-        Span<byte> start = stackalloc byte[Math.Min(FluxSendPrefix.Length, payload.Length)];
+        Span<byte> start = stackalloc byte[Math.Min(prefix.Length, payload.Length)];
         WebSocketFrameHeader.Mask(payload[..start.Length], start, frame.Header.MaskKey, 0);
-        return start.SequenceEqual(FluxSendPrefix);
+        return start.SequenceEqual(prefix);
     }
 
     private static byte[] TextFrame(JsonNode json) => ServerFrame(WebSocketOpcode.Text, Encoding.UTF8.GetBytes(json.ToJsonString()));
