@@ -187,13 +187,15 @@ public sealed class VerdictNotFooledTests : IClassFixture<GatewayPairFixture>, I
     [Fact]
     public async Task A_send_dropped_before_a_1011_close_is_lost_when_a_later_send_was_published_first()
     {
-        // Redis restarts at 3 s (the fault allows 1011 closes until 14 s); from 6 s the relay drops a user's next send,
-        // passes its next one on, then closes it with 1011, as a gateway that read the first and lost it would.
+        // Redis restarts at 2 s (the fault allows 1011 closes until 16 s); from 9 s the relay drops a user's next send,
+        // passes its next one on, then closes it with 1011, as a gateway that read the first and lost it would. Redis must
+        // be back by then, so that the next send is published (the proof): on a starved CI machine it was not yet at 6 s,
+        // the next sends were refused, and the dropped ones rightly counted as unconfirmed, not lost.
         await using var redis = await RedisServerProcess.StartAsync(RedisKind.Embedded);
         await using var gateway = await GatewayTestHost.StartAsync(redis.ConnectionString);
         await using var relay = MisbehavingRelay.Start(gateway.WebSocketUri, Misbehavior.DropSendThenClose1011,
-            new RelayOptions(Every: 1, WindowFrom: TimeSpan.FromSeconds(6), WindowFor: TimeSpan.FromSeconds(2)));
-        var plan = Plan with { Duration = 11, Faults = [new FaultSpec(FaultKind.RestartRedis, At: 3, Duration: 6)] };
+            new RelayOptions(Every: 1, WindowFrom: TimeSpan.FromSeconds(9), WindowFor: TimeSpan.FromSeconds(2)));
+        var plan = Plan with { Duration = 14, Faults = [new FaultSpec(FaultKind.RestartRedis, At: 2, Duration: 9)] };
 
         var report = await InProcessStorm.RunAsync(plan, [new GatewayTarget("relay", relay.WebSocketUri, gateway.Admin)], _output, redis.ConnectionString);
 
