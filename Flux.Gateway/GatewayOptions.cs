@@ -172,6 +172,12 @@ public sealed class SheddingOptions
     public int Level2PathLagMs { get; set; } = 200;
 
     /// <summary>The path lag must stay at a level's threshold for this long (each check reads one round of probes).</summary>
+    /// <summary>
+    /// Whether path lag still at level 1's threshold <see cref="RaiseAfterMs"/> after level 1 started escalates to level 2,
+    /// as the fan-out lag does.
+    /// </summary>
+    public bool PathLagEscalates { get; set; } = true;
+
     [Range(0, 600_000)]
     public int PathLagRaiseAfterMs { get; set; } = 250;
 
@@ -192,6 +198,22 @@ public sealed class SheddingOptions
 
     [Range(0, 600_000)]
     public int RecoverAfterMs { get; set; } = 5_000;
+
+    /// <summary>
+    /// Identifies and resumes a second of a tier whose level has just fallen, at first: the tier comes back through a
+    /// gate, not all at once (each user's resume replays what it missed). The rate doubles every second the replica
+    /// stays calm, and falls while it does not.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public double ReadmitInitialPerSecond { get; set; } = 20;
+
+    /// <summary>The gate admits, and its rate grows, only while every pressure is below this fraction of level 1's thresholds.</summary>
+    [Range(0.01, 1.0)]
+    public double ReadmitBelowFraction { get; set; } = 1.0;
+
+    /// <summary>The rate at which the readmission gate opens for good. At or below the initial rate, a tier comes back at once.</summary>
+    [Range(0, 1_000_000)]
+    public double ReadmitOpenPerSecond { get; set; } = 1_000;
 
     /// <summary>
     /// When queued bytes would raise the level and one connection holds at least this share of them, that connection

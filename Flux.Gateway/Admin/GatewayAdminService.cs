@@ -124,5 +124,9 @@ internal sealed class GatewayAdminService(
         return new InjectFaultReply { Description = $"{instance.Name} dies in {delay.TotalMilliseconds:0} ms, without a drain" };
     }
 
-    private SheddingState SheddingState() => new() { Auto = shedder.IsAuto, Level = shedder.Level, Reason = shedder.Reason };
+    private SheddingState SheddingState()
+    {
+        var (normal, low) = shedder.ReadmitRates;
+        return new() { Auto = shedder.IsAuto, Level = shedder.Level, Reason = shedder.Reason, ReadmitNormalPerSecond = normal, ReadmitLowPerSecond = low };
+    }
 }

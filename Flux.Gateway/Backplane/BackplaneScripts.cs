@@ -117,4 +117,16 @@ internal static class BackplaneScripts
         redis.call('EXPIRE', KEYS[1], ARGV[1])
         return 1
         """;
+
+    /// <summary>
+    /// Marks a session as shed, if it still exists (a mark must not create a session without its resume window).
+    /// KEYS: session. ARGV: the shed field.
+    /// </summary>
+    public const string MarkSessionShed = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then
+          redis.call('HSET', KEYS[1], ARGV[1], '1')
+          return 1
+        end
+        return 0
+        """;
 }

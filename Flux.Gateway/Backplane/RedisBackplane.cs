@@ -192,6 +192,29 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
         }
     }
 
+    /// <summary>
+    /// Marks a session whose connection is being shed, so that the replica it resumes on readmits it through its gate.
+    /// Not waited for: a mark lost to a Redis error only lets the session back in at once, as before marks existed.
+    /// </summary>
+    public void MarkSessionShed(string session) =>
+        FireAndForget(() => Database.ScriptEvaluate(BackplaneScripts.MarkSessionShed, [BackplaneKeys.Session(session)], [SessionRecord.ShedField], CommandFlags.FireAndForget));
+
+    /// <summary>Removes a session's shed mark once it has resumed. Not waited for, like the mark.</summary>
+    public void ClearSessionShed(string session) =>
+        FireAndForget(() => Database.HashDelete(BackplaneKeys.Session(session), SessionRecord.ShedField, CommandFlags.FireAndForget));
+
+    private static void FireAndForget(Action command)
+    {
+        try
+        {
+            command();
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Redis is unreachable: the mark is a hint (see MarkSessionShed), never worth failing a close or a resume for.
+        }
+    }
+
     /// <summary>Restarts a session's resume window; false when the session is gone from Redis.</summary>
     /// <exception cref="BackplaneUnavailableException">Redis did not answer.</exception>
     public async Task<bool> RenewSessionAsync(string session)

@@ -6,11 +6,14 @@ namespace Flux.Gateway.Backplane;
 /// <summary>
 /// A resumable session as stored in Redis: a hash under <c>flux:session:&lt;id&gt;</c> with the user and, for each
 /// guild the session has been in, the guild's epoch and the seq at which the session first joined it. A resume
-/// whose guild has another epoch now is refused (4007), and a resume never replays from before the join.
+/// whose guild has another epoch now is refused (4007), and a resume never replays from before the join. A session whose
+/// connection was shed (1013) carries a <c>shed</c> field until it resumes: whichever replica it resumes on lets it in
+/// through that replica's readmission gate (docs/protocol.md, "Load shedding").
 /// </summary>
-internal sealed record SessionRecord(string User, IReadOnlyDictionary<string, SessionGuild> Guilds)
+internal sealed record SessionRecord(string User, IReadOnlyDictionary<string, SessionGuild> Guilds, bool Shed = false)
 {
     public const string UserField = "user";
+    public const string ShedField = "shed";
     private const string GuildPrefix = "g:";
 
     /// <summary>The hash fields for a user and some guilds, as field, value pairs.</summary>
@@ -34,6 +37,7 @@ internal sealed record SessionRecord(string User, IReadOnlyDictionary<string, Se
     public static SessionRecord? From(HashEntry[] entries)
     {
         string? user = null;
+        bool shed = false;
         var guilds = new Dictionary<string, SessionGuild>(StringComparer.Ordinal);
         foreach (var entry in entries)
         {
@@ -41,6 +45,10 @@ internal sealed record SessionRecord(string User, IReadOnlyDictionary<string, Se
             if (name == UserField)
             {
                 user = entry.Value;
+            }
+            else if (name == ShedField)
+            {
+                shed = true;
             }
             else if (name.StartsWith(GuildPrefix, StringComparison.Ordinal))
             {
@@ -52,7 +60,7 @@ internal sealed record SessionRecord(string User, IReadOnlyDictionary<string, Se
                 }
             }
         }
-        return user is null ? null : new SessionRecord(user, guilds);
+        return user is null ? null : new SessionRecord(user, guilds, shed);
     }
 }
 

@@ -55,7 +55,7 @@ internal sealed partial class ClientSession
         {
             throw new ProtocolViolationException(CloseCodes.InvalidSession, "unknown or expired session; identify again");
         }
-        if (!Admit(identity)) return;
+        if (!Admit(identity, returningFromShed: record.Shed)) return;
         _session = resume.Session;
 
         var members = await JoinGuildsAsync(identity.Guilds).ConfigureAwait(false);
@@ -93,6 +93,7 @@ internal sealed partial class ClientSession
         if (!await CatchUpLaggingGuildsAsync(members, [.. members.Select(m => guilds[m.Guild.Id].Epoch)]).ConfigureAwait(false)) return;
         await WithBackplane(() => _services.Backplane.SaveSessionAsync(resume.Session, null, added)).ConfigureAwait(false);
         _sessionGuilds = guilds;
+        if (record.Shed) _services.Backplane.ClearSessionShed(resume.Session);
         _transport.Send(ServerFrameWriter.Resumed(replayed));
         for (int i = 0; i < members.Count; i++) members[i].GoLive(cursors[i]);
         _live = true;
@@ -121,10 +122,11 @@ internal sealed partial class ClientSession
         }
     }
 
-    // Shedding refuses new connections of the tiers it currently sheds; a user may hold only so many connections.
-    private bool Admit(GatewayIdentity identity)
+    // Shedding refuses new connections of the tiers it currently sheds, or is still letting back in (a session shed by any
+    // replica comes back through this one's readmission gate); a user may hold only so many connections.
+    private bool Admit(GatewayIdentity identity, bool returningFromShed = false)
     {
-        if (_services.Shedder.Refuses(identity.Tier))
+        if (!_services.Shedder.Admits(identity.Tier, returningFromShed))
         {
             _services.Metrics.Shed(identity.Tier);
             Close(CloseCodes.Shed, _services.Shedder.RefusedReason);

@@ -104,6 +104,16 @@ internal sealed partial class ClientSession : IGuildRecipient
     /// <summary>Closes the connection, discarding what is queued. Safe from any thread.</summary>
     public void Close(int code, string reason) => _transport.Close(code, reason, flush: false);
 
+    /// <summary>
+    /// Sheds this connection (1013 with <paramref name="reason"/>) and marks its session, so that the replica it resumes
+    /// on lets it back through its readmission gate.
+    /// </summary>
+    public void CloseAsShed(string reason)
+    {
+        if (_session is { } session) _services.Backplane.MarkSessionShed(session);
+        Close(CloseCodes.Shed, reason);
+    }
+
     /// <summary>The client reads too slowly: close with 4012, discarding what is queued.</summary>
     public void CloseAsSlowConsumer() => _transport.CloseAsSlowConsumer();
 

@@ -47,7 +47,7 @@ internal sealed class ConnectionShedder(LoadShedder shedder, ConnectionRegistry 
             if (connection.IsIdentified && !connection.IsClosing && shedder.Refuses(connection.Tier))
             {
                 metrics.Shed(connection.Tier);
-                connection.Close(CloseCodes.Shed, shedder.ClosedReason);
+                connection.CloseAsShed(shedder.ClosedReason);
                 shed++;
             }
         }

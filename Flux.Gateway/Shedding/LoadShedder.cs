@@ -13,10 +13,10 @@ namespace Flux.Gateway.Shedding;
 /// <see cref="SheddingOptions.RecoverFraction"/> of its thresholds for <see cref="SheddingOptions.RecoverAfterMs"/>.
 /// Queued bytes raise the level at once; fan-out lag only once it has held for <see cref="SheddingOptions.RaiseAfterMs"/>,
 /// path lag for <see cref="SheddingOptions.PathLagRaiseAfterMs"/>. A level that has had <see cref="SheddingOptions.RaiseAfterMs"/>
-/// to take effect while the fan-out lag stays at its threshold was not enough, so the next level starts (the path lag
-/// does not escalate that way: measured under overload, the churn of shed <c>normal</c> users cost the high tier more
-/// than it saved). A lag, fan-out or path, raises a level only while the replica has users of the tiers that level
-/// keeps: late deliveries to <c>normal</c> users alone are no reason to shed them all.
+/// to take effect while the fan-out lag (or, with <see cref="SheddingOptions.PathLagEscalates"/>, the path lag) stays at
+/// its threshold was not enough, so the next level starts. A lag, fan-out or path, raises a level only while the replica has users of the tiers that level
+/// keeps: late deliveries to <c>normal</c> users alone are no reason to shed them all. When a level falls, the tier it
+/// shed is let back through a <see cref="Readmission"/> gate, at a rate that grows while the replica stays calm.
 /// </summary>
 internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider time, ILogger<LoadShedder> logger)
 {
@@ -32,6 +32,9 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
     private long _changedAt;
     private string? _closedReason;
     private string? _refusedReason;
+    private readonly Readmission _readmitNormal = new();
+    private readonly Readmission _readmitLow = new();
+    private volatile bool _calm = true;
 
     public int Level => _level;
 
@@ -59,6 +62,30 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         _ => _level >= 1,
     };
 
+    /// <summary>
+    /// Whether an identify or resume of <paramref name="tier"/> may come in now: the level does not shed the tier, and
+    /// the tier's readmission gate, if a level has just stopped shedding it, has room. Takes the gate's room: call it
+    /// once per identify or resume.
+    /// </summary>
+    /// <remarks>
+    /// A session shed by any replica (<paramref name="returningFromShed"/>) that comes back while this replica is not calm
+    /// starts the tier's gate here, when no falling level started it: its users were shed from another replica, and
+    /// they come back here all at about the same moment.
+    /// </remarks>
+    public bool Admits(Tier tier, bool returningFromShed = false)
+    {
+        if (Refuses(tier)) return false;
+        if (tier == Tier.High) return true;
+        var gate = tier == Tier.Normal ? _readmitNormal : _readmitLow;
+        if (gate.IsLimiting) return gate.TryAdmit();
+        if (!returningFromShed || _calm || !_auto || !ReadmitsGradually) return true;
+        gate.Start(_options.ReadmitInitialPerSecond);
+        return false; // this interval's admissions are handed out at the next check, if calm
+    }
+
+    /// <summary>The admits per second each tier's readmission gate allows now; 0 when it does not limit.</summary>
+    public (double Normal, double Low) ReadmitRates => (_readmitNormal.Rate, _readmitLow.Rate);
+
     /// <summary>Forces a level (0 to 2), or with <paramref name="auto"/> returns to measured shedding.</summary>
     public void Set(bool auto, int level)
     {
@@ -73,6 +100,9 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         {
             ChangeLevel(Math.Clamp(level, 0, 2), "forced by an operator");
         }
+        // An operator's level applies at once, to everyone it admits.
+        _readmitNormal.Open();
+        _readmitLow.Open();
     }
 
     /// <summary>
@@ -95,6 +125,27 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         if (!_auto) return;
         double lagMs = fanoutLag.TotalMilliseconds;
         double? pathMs = pathLag?.TotalMilliseconds;
+        EvaluateLevel(queuedBytes, lagMs, pathMs, tiers);
+        // The gates let a tier back only while every pressure is below ReadmitBelowFraction of level 1's thresholds.
+        double below = _options.ReadmitBelowFraction;
+        bool calm = queuedBytes < _options.Level1QueuedBytes * below
+            && lagMs < _options.Level1FanoutLagMs * below
+            && (pathMs is null || pathMs < _options.Level1PathLagMs * below);
+        _calm = calm;
+        double interval = _options.CheckIntervalMs / 1000.0;
+        double growth = Math.Pow(2, interval); // doubles every second of calm
+        if (_readmitNormal.Check(calm, interval, growth, _options.ReadmitInitialPerSecond, _options.ReadmitOpenPerSecond))
+        {
+            Log.ReadmissionOpen(logger, nameof(Tier.Normal));
+        }
+        if (_readmitLow.Check(calm, interval, growth, _options.ReadmitInitialPerSecond, _options.ReadmitOpenPerSecond))
+        {
+            Log.ReadmissionOpen(logger, nameof(Tier.Low));
+        }
+    }
+
+    private void EvaluateLevel(long queuedBytes, double lagMs, double? pathMs, (int High, int Normal, int Low)? tiers)
+    {
         var (high, normal, _) = tiers ?? (1, 1, 1);
         // Shedding a tier for lateness helps only the tiers it keeps: a lag (fan-out or path) never raises a level that
         // leaves no one here to serve. Shedding every user of a replica that has no higher tier serves nobody: on a
@@ -106,9 +157,11 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         int measured = Math.Max(LevelForBytes(queuedBytes), Math.Max(byLag, byPath));
         string pressure = $"queued {queuedBytes / 1024.0 / 1024.0:0.#} MB, fan-out lag {lagMs:0} ms"
             + (pathMs is { } path ? $", path lag {path:0} ms" : "");
-        if (measured <= _level && _level == 1 && lagCap >= 2 && _lagAbove1Since != 0 && Held(Math.Max(_changedAt, _lagAbove1Since)))
+        bool fanoutPersists = _lagAbove1Since != 0 && Held(Math.Max(_changedAt, _lagAbove1Since));
+        bool pathPersists = _options.PathLagEscalates && _pathAbove1Since != 0 && Held(Math.Max(_changedAt, _pathAbove1Since));
+        if (measured <= _level && _level == 1 && lagCap >= 2 && (fanoutPersists || pathPersists))
         {
-            // Shedding low has had its time and the fan-out lag is still at level 1's threshold: normal goes too.
+            // Shedding low has had its time and the lag is still at level 1's threshold: normal goes too.
             measured = 2;
             pressure += $" after {_options.RaiseAfterMs} ms at level 1";
         }
@@ -140,9 +193,14 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         else if (time.GetElapsedTime(_calmSince, now).TotalMilliseconds >= _options.RecoverAfterMs)
         {
             Volatile.Write(ref _calmSince, 0);
+            // The tier this level shed comes back through its gate; with no rate to open at, it comes back at once.
+            var gate = _level == 2 ? _readmitNormal : _readmitLow;
             ChangeLevel(_level - 1, pressure);
+            if (ReadmitsGradually) gate.Start(_options.ReadmitInitialPerSecond);
         }
     }
+
+    private bool ReadmitsGradually => _options.ReadmitOpenPerSecond > _options.ReadmitInitialPerSecond;
 
     // The highest lag level whose threshold every check has reached for RaiseAfterMs (each level keeps its own count).
     private int SustainedLagLevel(double lagMs)

@@ -76,4 +76,7 @@ internal static partial class Log
 
     [LoggerMessage(23, LogLevel.Critical, "Redis's maxmemory-policy is {Policy}: it may evict a guild's seq and epoch keys, and then the guild's seqs go back. The gateway tells the members (4007) when it sees that, but messages can be lost first. Set maxmemory-policy to noeviction (or a volatile- policy)")]
     public static partial void EvictingRedis(ILogger logger, string policy);
+
+    [LoggerMessage(25, LogLevel.Information, "Readmission of the {Tier} tier is open: the replica stayed calm while it came back")]
+    public static partial void ReadmissionOpen(ILogger logger, string tier);
 }

@@ -387,14 +387,49 @@ public sealed class LoadShedderTests
     }
 
     [Fact]
-    public void Path_lag_that_stays_at_level_1s_threshold_does_not_escalate_to_level_2()
+    public void Path_lag_that_stays_at_level_1s_threshold_escalates_to_level_2_after_RaiseAfterMs_at_level_1()
     {
         var shedder = NewShedder(raiseAfterMs: 1_000, pathRaiseAfterMs: 250);
+        var tiers = (High: 10, Normal: 10, Low: 10);
+        var late = Level2Path - TimeSpan.FromMilliseconds(1);
+
+        shedder.Evaluate(0, TimeSpan.Zero, late, tiers);
+        _time.Advance(TimeSpan.FromMilliseconds(250));
+        shedder.Evaluate(0, TimeSpan.Zero, late, tiers); // held 250 ms: level 1
+        Assert.Equal(1, shedder.Level);
+        _time.Advance(TimeSpan.FromMilliseconds(750));
+        shedder.Evaluate(0, TimeSpan.Zero, late, tiers);
+        Assert.Equal(1, shedder.Level); // level 1 has had 750 ms of its second
+        _time.Advance(TimeSpan.FromMilliseconds(250));
+        shedder.Evaluate(0, TimeSpan.Zero, late, tiers);
+
+        Assert.Equal(2, shedder.Level);
+        Assert.Contains("after 1000 ms at level 1", shedder.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Path_lag_at_level_1s_threshold_does_not_escalate_when_PathLagEscalates_is_off()
+    {
+        var shedder = NewShedder(raiseAfterMs: 1_000, pathRaiseAfterMs: 250, pathLagEscalates: false);
         var tiers = (High: 10, Normal: 10, Low: 10);
 
         for (int i = 0; i < 40; i++)
         {
             shedder.Evaluate(0, TimeSpan.Zero, Level2Path - TimeSpan.FromMilliseconds(1), tiers);
+            _time.Advance(TimeSpan.FromMilliseconds(250));
+        }
+
+        Assert.Equal(1, shedder.Level);
+    }
+
+    [Fact]
+    public void Path_lag_escalates_only_while_high_users_are_connected()
+    {
+        var shedder = NewShedder(raiseAfterMs: 1_000, pathRaiseAfterMs: 250);
+
+        for (int i = 0; i < 40; i++)
+        {
+            shedder.Evaluate(0, TimeSpan.Zero, Level2Path - TimeSpan.FromMilliseconds(1), (0, 10, 10));
             _time.Advance(TimeSpan.FromMilliseconds(250));
         }
 
@@ -504,7 +539,138 @@ public sealed class LoadShedderTests
         Assert.Equal(0, shedder.Level);
     }
 
-    private LoadShedder NewShedder(int recoverAfterMs = 0, int raiseAfterMs = 0, int pathRaiseAfterMs = 0) =>
+    [Fact]
+    public void A_tier_a_falling_level_stops_shedding_comes_back_at_the_initial_rate_and_more_each_calm_check()
+    {
+        var shedder = FallenToLevel0(readmitInitial: 40, readmitOpen: 1_000);
+
+        // The check that dropped the level was calm: a quarter second at 40 a second.
+        Assert.Equal(10, Admitted(shedder, Tier.Low, 100));
+        Assert.Equal(40 * Math.Pow(2, 0.25), shedder.ReadmitRates.Low, 3); // it doubles every second of calm
+        shedder.Evaluate(0, TimeSpan.Zero);
+        Assert.Equal(12, Admitted(shedder, Tier.Low, 100)); // 40 × 2^¼ a second, a quarter second of it
+        Assert.Equal(100, Admitted(shedder, Tier.Normal, 100)); // level 1 never shed normal: no gate
+        Assert.Equal(100, Admitted(shedder, Tier.High, 100));
+    }
+
+    [Fact]
+    public void While_the_replica_is_not_calm_the_returning_tier_is_refused_and_its_rate_halves()
+    {
+        var shedder = FallenToLevel0(readmitInitial: 40, readmitOpen: 1_000);
+        shedder.Evaluate(0, TimeSpan.Zero);
+        shedder.Evaluate(0, TimeSpan.Zero);
+        Assert.True(shedder.ReadmitRates.Low > 40);
+
+        shedder.Evaluate(0, TimeSpan.Zero, Level1Path / 2); // half level 1's path lag: not calm, though no level rises
+        Assert.Equal(0, shedder.Level);
+        Assert.Equal(0, Admitted(shedder, Tier.Low, 100));
+        Assert.Equal(40, shedder.ReadmitRates.Low); // halved, not below the initial rate
+
+        shedder.Evaluate(0, TimeSpan.Zero);
+        Assert.Equal(10, Admitted(shedder, Tier.Low, 100));
+    }
+
+    [Fact]
+    public void The_gate_opens_once_its_rate_passes_ReadmitOpenPerSecond()
+    {
+        var shedder = FallenToLevel0(readmitInitial: 40, readmitOpen: 50);
+        Assert.Equal(10, Admitted(shedder, Tier.Low, 100)); // the rate is now 47.6 a second
+
+        shedder.Evaluate(0, TimeSpan.Zero); // 56.6: open
+
+        Assert.Equal(0, shedder.ReadmitRates.Low);
+        Assert.Equal(1_000, Admitted(shedder, Tier.Low, 1_000));
+    }
+
+    [Fact]
+    public void Level_2_falling_to_1_gates_normal_while_low_stays_refused()
+    {
+        var shedder = NewShedder(readmitInitial: 40, readmitOpen: 1_000);
+        shedder.Evaluate(Level2Bytes, TimeSpan.Zero);
+        shedder.Evaluate(0, TimeSpan.Zero); // calm starts
+        shedder.Evaluate(0, TimeSpan.Zero); // level 1
+
+        Assert.Equal(1, shedder.Level);
+        Assert.Equal(10, Admitted(shedder, Tier.Normal, 100));
+        Assert.Equal(0, Admitted(shedder, Tier.Low, 100));
+        Assert.Equal(100, Admitted(shedder, Tier.High, 100));
+    }
+
+    [Fact]
+    public void An_operators_level_admits_everyone_it_does_not_shed_at_once()
+    {
+        var shedder = FallenToLevel0(readmitInitial: 40, readmitOpen: 1_000);
+
+        shedder.Set(auto: false, 0);
+
+        Assert.Equal(100, Admitted(shedder, Tier.Low, 100));
+        shedder.Set(auto: true, 0);
+        Assert.Equal(100, Admitted(shedder, Tier.Low, 100));
+    }
+
+    [Fact]
+    public void A_session_shed_elsewhere_that_resumes_here_while_this_replica_is_not_calm_starts_its_tiers_gate()
+    {
+        var shedder = NewShedder(readmitInitial: 40, readmitOpen: 1_000);
+        shedder.Evaluate(0, TimeSpan.Zero, Level1Path / 2); // not calm, though level 0
+
+        Assert.False(shedder.Admits(Tier.Normal, returningFromShed: true));
+        Assert.True(shedder.Admits(Tier.Low, returningFromShed: false)); // a fresh identify, or a resume after a partition
+        Assert.Equal(0, Admitted(shedder, Tier.Normal, 100)); // the gate now holds the whole tier here
+        Assert.True(shedder.Admits(Tier.High, returningFromShed: true));
+        Assert.Equal(40, shedder.ReadmitRates.Normal);
+
+        shedder.Evaluate(0, TimeSpan.Zero);
+        Assert.Equal(10, Admitted(shedder, Tier.Normal, 100));
+    }
+
+    [Fact]
+    public void A_session_shed_elsewhere_is_admitted_at_once_by_a_calm_replica_or_one_an_operator_runs()
+    {
+        var calm = NewShedder(readmitInitial: 40, readmitOpen: 1_000);
+        calm.Evaluate(0, TimeSpan.Zero);
+        var forced = NewShedder(readmitInitial: 40, readmitOpen: 1_000);
+        forced.Evaluate(0, TimeSpan.Zero, Level1Path / 2);
+        forced.Set(auto: false, 0);
+
+        Assert.Equal(100, Enumerable.Range(0, 100).Count(_ => calm.Admits(Tier.Low, returningFromShed: true)));
+        Assert.Equal(100, Enumerable.Range(0, 100).Count(_ => forced.Admits(Tier.Low, returningFromShed: true)));
+    }
+
+    [Fact]
+    public void With_no_rate_to_open_at_a_tier_comes_back_at_once()
+    {
+        var shedder = FallenToLevel0(readmitInitial: 40, readmitOpen: 0);
+
+        Assert.Equal(100, Admitted(shedder, Tier.Low, 100));
+        Assert.Equal(0, shedder.ReadmitRates.Low);
+        shedder.Evaluate(0, TimeSpan.Zero, Level1Path / 2);
+        Assert.True(shedder.Admits(Tier.Low, returningFromShed: true));
+    }
+
+    // Level 1 raised by queued bytes, then calm until it falls (RecoverAfterMs 0: the second calm check drops it).
+    private LoadShedder FallenToLevel0(double readmitInitial, double readmitOpen)
+    {
+        var shedder = NewShedder(readmitInitial: readmitInitial, readmitOpen: readmitOpen);
+        shedder.Evaluate(Level1Bytes, TimeSpan.Zero);
+        shedder.Evaluate(0, TimeSpan.Zero);
+        shedder.Evaluate(0, TimeSpan.Zero);
+        Assert.Equal(0, shedder.Level);
+        return shedder;
+    }
+
+    private static int Admitted(LoadShedder shedder, Tier tier, int attempts)
+    {
+        int admitted = 0;
+        for (int i = 0; i < attempts; i++)
+        {
+            if (shedder.Admits(tier)) admitted++;
+        }
+        return admitted;
+    }
+
+    private LoadShedder NewShedder(int recoverAfterMs = 0, int raiseAfterMs = 0, int pathRaiseAfterMs = 0, double readmitInitial = 20, double readmitOpen = 1_000,
+        bool pathLagEscalates = true) =>
         new(Options.Create(new GatewayOptions
         {
             Shedding = new SheddingOptions
@@ -520,6 +686,10 @@ public sealed class LoadShedderTests
                 Level2PathLagMs = (int)Level2Path.TotalMilliseconds,
                 PathLagRaiseAfterMs = pathRaiseAfterMs,
                 SingleConnectionShare = 0.5,
+                ReadmitInitialPerSecond = readmitInitial,
+                ReadmitOpenPerSecond = readmitOpen,
+                ReadmitBelowFraction = 0.5,
+                PathLagEscalates = pathLagEscalates,
             },
         }), _time, NullLogger<LoadShedder>.Instance);
 }

@@ -1,0 +1,101 @@
+using Flux.Protocol.Admin;
+using Flux.Protocol.Auth;
+using Flux.Protocol.Wire;
+using Flux.Testing;
+
+namespace Flux.Gateway.Tests;
+
+/// <summary>
+/// A shed session is marked in Redis, and the replica it resumes on lets it back through its readmission gate: at once
+/// when that replica is calm, refused with 1013 while it is not (docs/protocol.md, "Load shedding").
+/// </summary>
+public sealed class ReadmissionTests(RedisFixture fixture) : IClassFixture<RedisFixture>
+{
+    [Fact]
+    public async Task A_shed_session_is_marked_and_a_calm_replica_resumes_it_at_once_and_clears_the_mark()
+    {
+        await using var shedding = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString);
+        await using var calm = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString);
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString);
+        string guild = RedisFixture.NewGuild();
+        string token = TestKeys.Token("lou", Tier.Low, guild);
+        await using var low = await TestClient.IdentifyAsync(shedding.WebSocketUri, token);
+        var key = (StackExchange.Redis.RedisKey)$"flux:session:{low.Ready!.Session}";
+
+        await shedding.Admin.SetSheddingAsync(new SetSheddingRequest { Auto = false, Level = 1 });
+        Assert.Equal(CloseCodes.Shed, (await low.ReceiveCloseAsync()).Code);
+        Assert.True(await Eventually(async () => await redis.GetDatabase().HashExistsAsync(key, "shed")), "the shed session was not marked");
+
+        await using var resumed = await TestClient.ConnectAsync(calm.WebSocketUri);
+        await resumed.SendAsync(ClientFrameWriter.Resume(token, low.Ready.Session!, new Dictionary<string, long> { [guild] = 0 }));
+        Assert.Equal(ServerOp.Resumed, (await resumed.ReceiveUntilAsync(f => f.Op == ServerOp.Resumed))[^1].Op);
+        Assert.True(await Eventually(async () => !await redis.GetDatabase().HashExistsAsync(key, "shed")), "the mark outlived the resume");
+        Assert.Equal("lou", (string?)await redis.GetDatabase().HashGetAsync(key, "user")); // the rest of the session stays
+    }
+
+    [Fact]
+    public async Task A_replica_that_is_not_calm_refuses_a_shed_session_through_its_gate_but_not_a_fresh_identify()
+    {
+        await using var shedding = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString);
+        // The busy replica's lag never raises its level here (RaiseAfterMs of ten minutes): what refuses is the gate.
+        await using var busy = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Gateway:Shedding:CheckIntervalMs"] = "250",
+            ["Gateway:Shedding:RaiseAfterMs"] = "600000",
+            ["Gateway:Shedding:PathProbesPerCheck"] = "0",
+            ["Gateway:RateLimitSends"] = "100000",
+        });
+        string guild = RedisFixture.NewGuild();
+        string token = TestKeys.Token("lena", Tier.Low, guild);
+        await using var low = await TestClient.IdentifyAsync(shedding.WebSocketUri, token);
+        await shedding.Admin.SetSheddingAsync(new SetSheddingRequest { Auto = false, Level = 1 });
+        Assert.Equal(CloseCodes.Shed, (await low.ReceiveCloseAsync()).Code);
+
+        // Every message reaches the busy replica's members 300 ms late: a fan-out lag of twice level 1's threshold.
+        await using var high = await TestClient.IdentifyAsync(busy.WebSocketUri, TestKeys.Token("hal", Tier.High, guild));
+        await busy.Admin.InjectFaultAsync(new InjectFaultRequest { FanoutDelay = new FanoutDelay { DelayMs = 300, Seconds = 60 } });
+        using var traffic = new CancellationTokenSource();
+        var sending = Task.Run(async () =>
+        {
+            // Every check interval (250 ms) sees a score of late messages, so none of them reads as calm.
+            for (int i = 0; i < 3_000 && !traffic.IsCancellationRequested; i++)
+            {
+                await high.SendMessageAsync(guild, $"m{i}");
+                await Task.Delay(10);
+            }
+        });
+        try
+        {
+            Assert.True(await Eventually(async () => (await busy.Admin.GetStatsAsync(new GetStatsRequest())).FanoutLagMs >= 150), "no fan-out lag");
+
+            // A fresh identify of the tier is no one coming back: it is let in, and starts no gate.
+            await using var fresh = await TestClient.IdentifyAsync(busy.WebSocketUri, TestKeys.Token("lisa", Tier.Low, guild));
+            Assert.Equal(0, (await busy.Admin.GetStatsAsync(new GetStatsRequest())).Shedding.ReadmitLowPerSecond);
+
+            Assert.True(await Eventually(async () => (await busy.Admin.GetStatsAsync(new GetStatsRequest())).FanoutLagMs >= 150), "no fan-out lag");
+            await using var refused = await TestClient.ConnectAsync(busy.WebSocketUri);
+            await refused.SendAsync(ClientFrameWriter.Resume(token, low.Ready!.Session!, new Dictionary<string, long> { [guild] = 0 }));
+            var (code, reason, _) = await refused.ReceiveCloseAsync();
+            Assert.Equal((CloseCodes.Shed, "shedding load; retry after 5000 ms"), (code, reason));
+            var stats = await busy.Admin.GetStatsAsync(new GetStatsRequest());
+            Assert.Equal(0, stats.Shedding.Level);
+            Assert.True(stats.Shedding.ReadmitLowPerSecond > 0, $"the low tier's gate is not limiting: {stats.Shedding}");
+        }
+        finally
+        {
+            await traffic.CancelAsync();
+            await sending;
+        }
+    }
+
+    private static async Task<bool> Eventually(Func<Task<bool>> condition)
+    {
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < until)
+        {
+            if (await condition()) return true;
+            await Task.Delay(50);
+        }
+        return false;
+    }
+}
