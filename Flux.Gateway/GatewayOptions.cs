@@ -164,20 +164,20 @@ public sealed class SheddingOptions
     public int Level1PathLagMs { get; set; } = 50;
 
     /// <summary>
-    /// Path lag that starts level 2. Unlike the fan-out lag, path lag at level 1's threshold does not escalate to level 2
-    /// by persisting. Path lag raises level 2 only while <c>high</c> users are connected to the replica, and level 1 only
-    /// while <c>normal</c> or <c>high</c> users are: shedding everyone serves no one.
+    /// Path lag that starts level 2 (path lag at level 1's threshold can also escalate to it: <see cref="PathLagEscalates"/>).
+    /// Path lag raises level 2 only while <c>high</c> users are connected to the replica, and level 1 only while
+    /// <c>normal</c> or <c>high</c> users are: shedding everyone serves no one.
     /// </summary>
     [Range(1, 600_000)]
     public int Level2PathLagMs { get; set; } = 200;
 
-    /// <summary>The path lag must stay at a level's threshold for this long (each check reads one round of probes).</summary>
     /// <summary>
     /// Whether path lag still at level 1's threshold <see cref="RaiseAfterMs"/> after level 1 started escalates to level 2,
     /// as the fan-out lag does.
     /// </summary>
     public bool PathLagEscalates { get; set; } = true;
 
+    /// <summary>The path lag must stay at a level's threshold for this long (each check reads one round of probes).</summary>
     [Range(0, 600_000)]
     public int PathLagRaiseAfterMs { get; set; } = 250;
 
@@ -202,17 +202,17 @@ public sealed class SheddingOptions
     /// <summary>
     /// Identifies and resumes a second of a tier whose level has just fallen, at first: the tier comes back through a
     /// gate, not all at once (each user's resume replays what it missed). The rate doubles every second the replica
-    /// stays calm, and falls while it does not.
+    /// stays calm, and halves at each check that is not. A gate limits at most half of <see cref="GatewayOptions.ResumeWindowSeconds"/>.
     /// </summary>
-    [Range(1, 1_000_000)]
+    [Range(1.0, 1_000_000.0)]
     public double ReadmitInitialPerSecond { get; set; } = 20;
 
     /// <summary>The gate admits, and its rate grows, only while every pressure is below this fraction of level 1's thresholds.</summary>
     [Range(0.01, 1.0)]
     public double ReadmitBelowFraction { get; set; } = 1.0;
 
-    /// <summary>The rate at which the readmission gate opens for good. At or below the initial rate, a tier comes back at once.</summary>
-    [Range(0, 1_000_000)]
+    /// <summary>The rate at which the readmission gate opens. At or below the initial rate, a tier comes back at once.</summary>
+    [Range(0.0, 1_000_000.0)]
     public double ReadmitOpenPerSecond { get; set; } = 1_000;
 
     /// <summary>

@@ -197,21 +197,23 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
     /// Not waited for: a mark lost to a Redis error only lets the session back in at once, as before marks existed.
     /// </summary>
     public void MarkSessionShed(string session) =>
-        FireAndForget(() => Database.ScriptEvaluate(BackplaneScripts.MarkSessionShed, [BackplaneKeys.Session(session)], [SessionRecord.ShedField], CommandFlags.FireAndForget));
+        FireAndForget(() => Database.ScriptEvaluateAsync(BackplaneScripts.MarkSessionShed, [BackplaneKeys.Session(session)], [SessionRecord.ShedField], CommandFlags.FireAndForget));
 
     /// <summary>Removes a session's shed mark once it has resumed. Not waited for, like the mark.</summary>
     public void ClearSessionShed(string session) =>
-        FireAndForget(() => Database.HashDelete(BackplaneKeys.Session(session), SessionRecord.ShedField, CommandFlags.FireAndForget));
+        FireAndForget(() => Database.HashDeleteAsync(BackplaneKeys.Session(session), SessionRecord.ShedField, CommandFlags.FireAndForget));
 
-    private static void FireAndForget(Action command)
+    // Queued for the connection's writer, never written or flushed on the calling thread (the shedding check marks
+    // thousands of sessions in one tick). The mark is a hint: no failure of it may fail a close or a resume.
+    private static void FireAndForget(Func<Task> command)
     {
         try
         {
-            command();
+            _ = command();
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
-            // Redis is unreachable: the mark is a hint (see MarkSessionShed), never worth failing a close or a resume for.
+            // Redis is down, or the multiplexer was disposed at shutdown.
         }
     }
 

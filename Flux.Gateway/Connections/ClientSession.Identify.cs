@@ -93,7 +93,8 @@ internal sealed partial class ClientSession
         if (!await CatchUpLaggingGuildsAsync(members, [.. members.Select(m => guilds[m.Guild.Id].Epoch)]).ConfigureAwait(false)) return;
         await WithBackplane(() => _services.Backplane.SaveSessionAsync(resume.Session, null, added)).ConfigureAwait(false);
         _sessionGuilds = guilds;
-        if (record.Shed) _services.Backplane.ClearSessionShed(resume.Session);
+        // A shed that came while this resume ran has marked the session again: that mark stays.
+        if (record.Shed && !IsClosing) _services.Backplane.ClearSessionShed(resume.Session);
         _transport.Send(ServerFrameWriter.Resumed(replayed));
         for (int i = 0; i < members.Count; i++) members[i].GoLive(cursors[i]);
         _live = true;

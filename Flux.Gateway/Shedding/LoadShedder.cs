@@ -34,7 +34,15 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
     private string? _refusedReason;
     private readonly Readmission _readmitNormal = new();
     private readonly Readmission _readmitLow = new();
-    private volatile bool _calm = true;
+    private readonly GateSettings _gate = new(
+        options.Value.Shedding.ReadmitInitialPerSecond,
+        options.Value.Shedding.ReadmitOpenPerSecond,
+        options.Value.Shedding.CheckIntervalMs / 1000.0,
+        Math.Pow(2, options.Value.Shedding.CheckIntervalMs / 1000.0), // the rate doubles every second of calm
+        // A gate limits at most half the resume window: a session waiting at it longer could not resume at all.
+        (long)(options.Value.ResumeWindowSeconds / 2.0 * time.TimestampFrequency));
+    private volatile bool _calmForNormal = true;
+    private volatile bool _calmForLow = true;
 
     public int Level => _level;
 
@@ -69,18 +77,20 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
     /// </summary>
     /// <remarks>
     /// A session shed by any replica (<paramref name="returningFromShed"/>) that comes back while this replica is not calm
-    /// starts the tier's gate here, when no falling level started it: its users were shed from another replica, and
-    /// they come back here all at about the same moment.
+    /// is refused, and the tier's gate starts here at the next check, when no falling level started it: its users were
+    /// shed from another replica, and they come back here all at about the same moment. A calm replica admits it at once;
+    /// so does one an operator runs (its level applies to everyone at once).
     /// </remarks>
     public bool Admits(Tier tier, bool returningFromShed = false)
     {
         if (Refuses(tier)) return false;
-        if (tier == Tier.High) return true;
+        if (tier == Tier.High || !_auto) return true;
         var gate = tier == Tier.Normal ? _readmitNormal : _readmitLow;
         if (gate.IsLimiting) return gate.TryAdmit();
-        if (!returningFromShed || _calm || !_auto || !ReadmitsGradually) return true;
-        gate.Start(_options.ReadmitInitialPerSecond);
-        return false; // this interval's admissions are handed out at the next check, if calm
+        bool calm = tier == Tier.Normal ? _calmForNormal : _calmForLow;
+        if (!returningFromShed || calm || !ReadmitsGradually) return true;
+        gate.RequestStart();
+        return false;
     }
 
     /// <summary>The admits per second each tier's readmission gate allows now; 0 when it does not limit.</summary>
@@ -126,22 +136,18 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
         double lagMs = fanoutLag.TotalMilliseconds;
         double? pathMs = pathLag?.TotalMilliseconds;
         EvaluateLevel(queuedBytes, lagMs, pathMs, tiers);
-        // The gates let a tier back only while every pressure is below ReadmitBelowFraction of level 1's thresholds.
+        // The gates let a tier back only while every pressure is below ReadmitBelowFraction of level 1's thresholds, and
+        // a lag holds a tier back only where it could shed that tier: late deliveries to normal users alone keep no
+        // normal user out (as they raise no level). Queued bytes hold any tier back (they are memory).
+        var (high, normal, _) = tiers ?? (1, 1, 1);
         double below = _options.ReadmitBelowFraction;
-        bool calm = queuedBytes < _options.Level1QueuedBytes * below
-            && lagMs < _options.Level1FanoutLagMs * below
-            && (pathMs is null || pathMs < _options.Level1PathLagMs * below);
-        _calm = calm;
-        double interval = _options.CheckIntervalMs / 1000.0;
-        double growth = Math.Pow(2, interval); // doubles every second of calm
-        if (_readmitNormal.Check(calm, interval, growth, _options.ReadmitInitialPerSecond, _options.ReadmitOpenPerSecond))
-        {
-            Log.ReadmissionOpen(logger, nameof(Tier.Normal));
-        }
-        if (_readmitLow.Check(calm, interval, growth, _options.ReadmitInitialPerSecond, _options.ReadmitOpenPerSecond))
-        {
-            Log.ReadmissionOpen(logger, nameof(Tier.Low));
-        }
+        bool bytesCalm = queuedBytes < _options.Level1QueuedBytes * below;
+        bool lagCalm = lagMs < _options.Level1FanoutLagMs * below && (pathMs is null || pathMs < _options.Level1PathLagMs * below);
+        _calmForNormal = bytesCalm && (lagCalm || high == 0);
+        _calmForLow = bytesCalm && (lagCalm || (high == 0 && normal == 0));
+        long now = time.GetTimestamp();
+        if (_readmitNormal.Check(_calmForNormal, now, _gate)) Log.ReadmissionOpen(logger, nameof(Tier.Normal));
+        if (_readmitLow.Check(_calmForLow, now, _gate)) Log.ReadmissionOpen(logger, nameof(Tier.Low));
     }
 
     private void EvaluateLevel(long queuedBytes, double lagMs, double? pathMs, (int High, int Normal, int Low)? tiers)
@@ -196,7 +202,7 @@ internal sealed class LoadShedder(IOptions<GatewayOptions> options, TimeProvider
             // The tier this level shed comes back through its gate; with no rate to open at, it comes back at once.
             var gate = _level == 2 ? _readmitNormal : _readmitLow;
             ChangeLevel(_level - 1, pressure);
-            if (ReadmitsGradually) gate.Start(_options.ReadmitInitialPerSecond);
+            if (ReadmitsGradually) gate.RequestStart();
         }
     }
 

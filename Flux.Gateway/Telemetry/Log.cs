@@ -77,6 +77,6 @@ internal static partial class Log
     [LoggerMessage(23, LogLevel.Critical, "Redis's maxmemory-policy is {Policy}: it may evict a guild's seq and epoch keys, and then the guild's seqs go back. The gateway tells the members (4007) when it sees that, but messages can be lost first. Set maxmemory-policy to noeviction (or a volatile- policy)")]
     public static partial void EvictingRedis(ILogger logger, string policy);
 
-    [LoggerMessage(25, LogLevel.Information, "Readmission of the {Tier} tier is open: the replica stayed calm while it came back")]
+    [LoggerMessage(25, LogLevel.Information, "Readmission of the {Tier} tier is open: its rate reached the open rate, or it had limited for half the resume window")]
     public static partial void ReadmissionOpen(ILogger logger, string tier);
 }

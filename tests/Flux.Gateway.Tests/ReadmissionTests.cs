@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using Flux.Protocol.Admin;
 using Flux.Protocol.Auth;
 using Flux.Protocol.Wire;
@@ -40,7 +41,8 @@ public sealed class ReadmissionTests(RedisFixture fixture) : IClassFixture<Redis
         // The busy replica's lag never raises its level here (RaiseAfterMs of ten minutes): what refuses is the gate.
         await using var busy = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString, new Dictionary<string, string?>
         {
-            ["Gateway:Shedding:CheckIntervalMs"] = "250",
+            // A check reads the largest fan-out lag of its interval: a long one is not calm however the sender stalls.
+            ["Gateway:Shedding:CheckIntervalMs"] = "1000",
             ["Gateway:Shedding:RaiseAfterMs"] = "600000",
             ["Gateway:Shedding:PathProbesPerCheck"] = "0",
             ["Gateway:RateLimitSends"] = "100000",
@@ -48,13 +50,30 @@ public sealed class ReadmissionTests(RedisFixture fixture) : IClassFixture<Redis
         string guild = RedisFixture.NewGuild();
         string token = TestKeys.Token("lena", Tier.Low, guild);
         await using var low = await TestClient.IdentifyAsync(shedding.WebSocketUri, token);
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString);
         await shedding.Admin.SetSheddingAsync(new SetSheddingRequest { Auto = false, Level = 1 });
         Assert.Equal(CloseCodes.Shed, (await low.ReceiveCloseAsync()).Code);
+        var key = (StackExchange.Redis.RedisKey)$"flux:session:{low.Ready!.Session}";
+        Assert.True(await Eventually(async () => await redis.GetDatabase().HashExistsAsync(key, "shed")), "the shed session was not marked");
 
         // Every message reaches the busy replica's members 300 ms late: a fan-out lag of twice level 1's threshold.
         await using var high = await TestClient.IdentifyAsync(busy.WebSocketUri, TestKeys.Token("hal", Tier.High, guild));
         await busy.Admin.InjectFaultAsync(new InjectFaultRequest { FanoutDelay = new FanoutDelay { DelayMs = 300, Seconds = 60 } });
         using var traffic = new CancellationTokenSource();
+        var reading = Task.Run(async () =>
+        {
+            // hal reads what it sends, so it is never a slow consumer; the loop ends when the connection does.
+            try
+            {
+                while (!traffic.IsCancellationRequested && (await high.ReceiveOrCloseAsync(TimeSpan.FromSeconds(30))).CloseCode is null)
+                {
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or TimeoutException)
+            {
+                // aborted at the end of the test
+            }
+        });
         var sending = Task.Run(async () =>
         {
             // Every check interval (250 ms) sees a score of late messages, so none of them reads as calm.
@@ -77,14 +96,17 @@ public sealed class ReadmissionTests(RedisFixture fixture) : IClassFixture<Redis
             await refused.SendAsync(ClientFrameWriter.Resume(token, low.Ready!.Session!, new Dictionary<string, long> { [guild] = 0 }));
             var (code, reason, _) = await refused.ReceiveCloseAsync();
             Assert.Equal((CloseCodes.Shed, "shedding load; retry after 5000 ms"), (code, reason));
-            var stats = await busy.Admin.GetStatsAsync(new GetStatsRequest());
-            Assert.Equal(0, stats.Shedding.Level);
-            Assert.True(stats.Shedding.ReadmitLowPerSecond > 0, $"the low tier's gate is not limiting: {stats.Shedding}");
+            // The refusal asked for the tier's gate; the next check starts it.
+            Assert.True(await Eventually(async () => (await busy.Admin.GetStatsAsync(new GetStatsRequest())).Shedding.ReadmitLowPerSecond > 0),
+                "the low tier's gate did not start");
+            Assert.Equal(0, (await busy.Admin.GetStatsAsync(new GetStatsRequest())).Shedding.Level);
         }
         finally
         {
             await traffic.CancelAsync();
             await sending;
+            high.Abort();
+            await reading;
         }
     }
 

@@ -548,7 +548,9 @@ public sealed class LoadShedderTests
         Assert.Equal(10, Admitted(shedder, Tier.Low, 100));
         Assert.Equal(40 * Math.Pow(2, 0.25), shedder.ReadmitRates.Low, 3); // it doubles every second of calm
         shedder.Evaluate(0, TimeSpan.Zero);
-        Assert.Equal(12, Admitted(shedder, Tier.Low, 100)); // 40 × 2^¼ a second, a quarter second of it
+        Assert.Equal(11, Admitted(shedder, Tier.Low, 100)); // 40 × 2^¼ a second, a quarter second of it: 11.9
+        shedder.Evaluate(0, TimeSpan.Zero);
+        Assert.Equal(15, Admitted(shedder, Tier.Low, 100)); // 14.1, and the 0.9 carried
         Assert.Equal(100, Admitted(shedder, Tier.Normal, 100)); // level 1 never shed normal: no gate
         Assert.Equal(100, Admitted(shedder, Tier.High, 100));
     }
@@ -575,8 +577,10 @@ public sealed class LoadShedderTests
     {
         var shedder = FallenToLevel0(readmitInitial: 40, readmitOpen: 50);
         Assert.Equal(10, Admitted(shedder, Tier.Low, 100)); // the rate is now 47.6 a second
+        shedder.Evaluate(0, TimeSpan.Zero);
+        Assert.Equal(11, Admitted(shedder, Tier.Low, 100)); // and now 56.6
 
-        shedder.Evaluate(0, TimeSpan.Zero); // 56.6: open
+        shedder.Evaluate(0, TimeSpan.Zero); // past 50: open
 
         Assert.Equal(0, shedder.ReadmitRates.Low);
         Assert.Equal(1_000, Admitted(shedder, Tier.Low, 1_000));
@@ -596,16 +600,58 @@ public sealed class LoadShedderTests
         Assert.Equal(100, Admitted(shedder, Tier.High, 100));
     }
 
-    [Fact]
-    public void An_operators_level_admits_everyone_it_does_not_shed_at_once()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_operators_level_or_a_return_to_auto_admits_everyone_it_does_not_shed_at_once(bool auto)
     {
         var shedder = FallenToLevel0(readmitInitial: 40, readmitOpen: 1_000);
 
-        shedder.Set(auto: false, 0);
+        shedder.Set(auto, 0);
 
         Assert.Equal(100, Admitted(shedder, Tier.Low, 100));
-        shedder.Set(auto: true, 0);
+        shedder.Evaluate(0, TimeSpan.Zero, Level1Path / 2); // a check that is not calm does not close it again
         Assert.Equal(100, Admitted(shedder, Tier.Low, 100));
+    }
+
+    [Fact]
+    public void A_gate_opens_after_half_the_resume_window_however_busy_the_replica()
+    {
+        var shedder = FallenToLevel0(readmitInitial: 40, readmitOpen: 1_000); // the resume window is 60 s
+        _time.Advance(TimeSpan.FromSeconds(29));
+        shedder.Evaluate(0, TimeSpan.Zero, Level1Path / 2);
+        Assert.Equal(0, Admitted(shedder, Tier.Low, 100));
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        shedder.Evaluate(0, TimeSpan.Zero, Level1Path / 2);
+
+        Assert.Equal(100, Admitted(shedder, Tier.Low, 100));
+    }
+
+    [Fact]
+    public void A_lag_holds_a_tier_back_only_where_it_could_shed_that_tier()
+    {
+        var shedder = NewShedder(readmitInitial: 40, readmitOpen: 1_000);
+
+        shedder.Evaluate(0, TimeSpan.Zero, Level1Path / 2, (High: 0, Normal: 10, Low: 10)); // not calm, and no high users
+
+        Assert.True(shedder.Admits(Tier.Normal, returningFromShed: true)); // no level would shed normal here for a lag
+        Assert.False(shedder.Admits(Tier.Low, returningFromShed: true));
+        shedder.Evaluate(Level1Bytes / 2, TimeSpan.Zero, null, (High: 0, Normal: 10, Low: 10)); // bytes hold any tier back
+        Assert.False(shedder.Admits(Tier.Normal, returningFromShed: true));
+    }
+
+    [Fact]
+    public void At_the_default_fraction_the_gate_admits_until_a_pressure_reaches_level_1s_threshold()
+    {
+        var shedder = NewShedder(raiseAfterMs: 10_000, readmitBelow: 1.0);
+
+        shedder.Evaluate(0, Level1Lag - TimeSpan.FromMilliseconds(1));
+        Assert.True(shedder.Admits(Tier.Low, returningFromShed: true));
+        shedder.Evaluate(0, Level1Lag);
+
+        Assert.False(shedder.Admits(Tier.Low, returningFromShed: true));
+        Assert.Equal(0, shedder.Level); // the lag has not held long enough to raise level 1: what refuses is the gate
     }
 
     [Fact]
@@ -615,10 +661,14 @@ public sealed class LoadShedderTests
         shedder.Evaluate(0, TimeSpan.Zero, Level1Path / 2); // not calm, though level 0
 
         Assert.False(shedder.Admits(Tier.Normal, returningFromShed: true));
-        Assert.True(shedder.Admits(Tier.Low, returningFromShed: false)); // a fresh identify, or a resume after a partition
-        Assert.Equal(0, Admitted(shedder, Tier.Normal, 100)); // the gate now holds the whole tier here
+        Assert.True(shedder.Admits(Tier.Normal, returningFromShed: false)); // a fresh identify, or a resume after a partition
         Assert.True(shedder.Admits(Tier.High, returningFromShed: true));
+        Assert.Equal(0, shedder.ReadmitRates.Normal); // the gate starts at the next check
+
+        shedder.Evaluate(0, TimeSpan.Zero, Level1Path / 2); // still not calm: started, it admits nobody of the tier
+        Assert.Equal(0, Admitted(shedder, Tier.Normal, 100));
         Assert.Equal(40, shedder.ReadmitRates.Normal);
+        Assert.True(shedder.Admits(Tier.Low, returningFromShed: false));
 
         shedder.Evaluate(0, TimeSpan.Zero);
         Assert.Equal(10, Admitted(shedder, Tier.Normal, 100));
@@ -670,7 +720,7 @@ public sealed class LoadShedderTests
     }
 
     private LoadShedder NewShedder(int recoverAfterMs = 0, int raiseAfterMs = 0, int pathRaiseAfterMs = 0, double readmitInitial = 20, double readmitOpen = 1_000,
-        bool pathLagEscalates = true) =>
+        bool pathLagEscalates = true, double readmitBelow = 0.5) =>
         new(Options.Create(new GatewayOptions
         {
             Shedding = new SheddingOptions
@@ -688,7 +738,7 @@ public sealed class LoadShedderTests
                 SingleConnectionShare = 0.5,
                 ReadmitInitialPerSecond = readmitInitial,
                 ReadmitOpenPerSecond = readmitOpen,
-                ReadmitBelowFraction = 0.5,
+                ReadmitBelowFraction = readmitBelow,
                 PathLagEscalates = pathLagEscalates,
             },
         }), _time, NullLogger<LoadShedder>.Instance);
