@@ -56,12 +56,15 @@ internal sealed partial class ClientSession
             throw new ProtocolViolationException(CloseCodes.InvalidSession, "unknown or expired session; identify again");
         }
         if (!Admit(identity, returningFromShed: record.Shed)) return;
+        var guilds = new Dictionary<string, SessionGuild>(record.Guilds, StringComparer.Ordinal);
+        // From here the session is this connection's: should its key vanish (the resume window ending during a long
+        // replay), the close writes it back, and with its guilds, never without them. A record without a guild makes
+        // the next resume start that guild from now: what was missed would be skipped in silence.
+        _sessionGuilds = guilds;
         _session = resume.Session;
 
         var members = await JoinGuildsAsync(identity.Guilds).ConfigureAwait(false);
         if (members is null) return;
-        var guilds = new Dictionary<string, SessionGuild>(record.Guilds, StringComparer.Ordinal);
-        var added = new Dictionary<string, SessionGuild>(StringComparer.Ordinal);
         var cursors = new long[members.Count];
         int replayed = 0;
         for (int i = 0; i < members.Count; i++)
@@ -71,7 +74,9 @@ internal sealed partial class ClientSession
             {
                 // A guild new to this session (a new token): it starts from now, as on identify.
                 var state = await WithBackplane(() => _services.Backplane.GetGuildStateAsync(guild)).ConfigureAwait(false);
-                added[guild] = guilds[guild] = new SessionGuild(state.Epoch, state.Seq);
+                // Copied, not changed in place: a close may be writing _sessionGuilds back meanwhile.
+                guilds = new Dictionary<string, SessionGuild>(guilds, StringComparer.Ordinal) { [guild] = new SessionGuild(state.Epoch, state.Seq) };
+                _sessionGuilds = guilds;
                 cursors[i] = state.Seq;
             }
             else if (resume.Seqs.TryGetValue(guild, out long after))
@@ -91,8 +96,8 @@ internal sealed partial class ClientSession
             if (IsClosing) return;
         }
         if (!await CatchUpLaggingGuildsAsync(members, [.. members.Select(m => guilds[m.Guild.Id].Epoch)]).ConfigureAwait(false)) return;
-        await WithBackplane(() => _services.Backplane.SaveSessionAsync(resume.Session, null, added)).ConfigureAwait(false);
-        _sessionGuilds = guilds;
+        // The whole record, not only the guilds it added: its key may have vanished while the replay ran.
+        await WithBackplane(() => _services.Backplane.SaveSessionAsync(resume.Session, identity.User, guilds)).ConfigureAwait(false);
         // A shed that came while this resume ran has marked the session again: that mark stays.
         if (record.Shed && !IsClosing) _services.Backplane.ClearSessionShed(resume.Session);
         _transport.Send(ServerFrameWriter.Resumed(replayed));

@@ -25,12 +25,12 @@ public sealed class ReadmissionTests(RedisFixture fixture) : IClassFixture<Redis
 
         await shedding.Admin.SetSheddingAsync(new SetSheddingRequest { Auto = false, Level = 1 });
         Assert.Equal(CloseCodes.Shed, (await low.ReceiveCloseAsync()).Code);
-        Assert.True(await Eventually(async () => await redis.GetDatabase().HashExistsAsync(key, "shed")), "the shed session was not marked");
+        Assert.True(await Poll.UntilAsync(async () => await redis.GetDatabase().HashExistsAsync(key, "shed")), "the shed session was not marked");
 
         await using var resumed = await TestClient.ConnectAsync(calm.WebSocketUri);
         await resumed.SendAsync(ClientFrameWriter.Resume(token, low.Ready.Session!, new Dictionary<string, long> { [guild] = 0 }));
         Assert.Equal(ServerOp.Resumed, (await resumed.ReceiveUntilAsync(f => f.Op == ServerOp.Resumed))[^1].Op);
-        Assert.True(await Eventually(async () => !await redis.GetDatabase().HashExistsAsync(key, "shed")), "the mark outlived the resume");
+        Assert.True(await Poll.UntilAsync(async () => !await redis.GetDatabase().HashExistsAsync(key, "shed")), "the mark outlived the resume");
         Assert.Equal("lou", (string?)await redis.GetDatabase().HashGetAsync(key, "user")); // the rest of the session stays
     }
 
@@ -54,7 +54,7 @@ public sealed class ReadmissionTests(RedisFixture fixture) : IClassFixture<Redis
         await shedding.Admin.SetSheddingAsync(new SetSheddingRequest { Auto = false, Level = 1 });
         Assert.Equal(CloseCodes.Shed, (await low.ReceiveCloseAsync()).Code);
         var key = (StackExchange.Redis.RedisKey)$"flux:session:{low.Ready!.Session}";
-        Assert.True(await Eventually(async () => await redis.GetDatabase().HashExistsAsync(key, "shed")), "the shed session was not marked");
+        Assert.True(await Poll.UntilAsync(async () => await redis.GetDatabase().HashExistsAsync(key, "shed")), "the shed session was not marked");
 
         // Every message reaches the busy replica's members 300 ms late: a fan-out lag of twice level 1's threshold.
         await using var high = await TestClient.IdentifyAsync(busy.WebSocketUri, TestKeys.Token("hal", Tier.High, guild));
@@ -85,19 +85,19 @@ public sealed class ReadmissionTests(RedisFixture fixture) : IClassFixture<Redis
         });
         try
         {
-            Assert.True(await Eventually(async () => (await busy.Admin.GetStatsAsync(new GetStatsRequest())).FanoutLagMs >= 150), "no fan-out lag");
+            Assert.True(await Poll.UntilAsync(async () => (await busy.Admin.GetStatsAsync(new GetStatsRequest())).FanoutLagMs >= 150), "no fan-out lag");
 
             // A fresh identify of the tier is no one coming back: it is let in, and starts no gate.
             await using var fresh = await TestClient.IdentifyAsync(busy.WebSocketUri, TestKeys.Token("lisa", Tier.Low, guild));
             Assert.Equal(0, (await busy.Admin.GetStatsAsync(new GetStatsRequest())).Shedding.ReadmitLowPerSecond);
 
-            Assert.True(await Eventually(async () => (await busy.Admin.GetStatsAsync(new GetStatsRequest())).FanoutLagMs >= 150), "no fan-out lag");
+            Assert.True(await Poll.UntilAsync(async () => (await busy.Admin.GetStatsAsync(new GetStatsRequest())).FanoutLagMs >= 150), "no fan-out lag");
             await using var refused = await TestClient.ConnectAsync(busy.WebSocketUri);
             await refused.SendAsync(ClientFrameWriter.Resume(token, low.Ready!.Session!, new Dictionary<string, long> { [guild] = 0 }));
             var (code, reason, _) = await refused.ReceiveCloseAsync();
             Assert.Equal((CloseCodes.Shed, "shedding load; retry after 5000 ms"), (code, reason));
             // The refusal asked for the tier's gate; the next check starts it.
-            Assert.True(await Eventually(async () => (await busy.Admin.GetStatsAsync(new GetStatsRequest())).Shedding.ReadmitLowPerSecond > 0),
+            Assert.True(await Poll.UntilAsync(async () => (await busy.Admin.GetStatsAsync(new GetStatsRequest())).Shedding.ReadmitLowPerSecond > 0),
                 "the low tier's gate did not start");
             Assert.Equal(0, (await busy.Admin.GetStatsAsync(new GetStatsRequest())).Shedding.Level);
         }
@@ -110,14 +110,4 @@ public sealed class ReadmissionTests(RedisFixture fixture) : IClassFixture<Redis
         }
     }
 
-    private static async Task<bool> Eventually(Func<Task<bool>> condition)
-    {
-        var until = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < until)
-        {
-            if (await condition()) return true;
-            await Task.Delay(50);
-        }
-        return false;
-    }
 }

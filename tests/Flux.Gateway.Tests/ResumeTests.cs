@@ -100,6 +100,60 @@ public sealed class ResumeTests(RedisFixture fixture) : IClassFixture<RedisFixtu
     }
 
     [Fact]
+    public async Task A_session_whose_key_vanishes_while_its_resume_replays_is_written_back_with_its_guilds()
+    {
+        // A small send queue, a long history and a client that does not read (a 4 KB receive buffer): the replay waits
+        // for room, so the resume is still replaying when the session's key vanishes (as when the resume window ends
+        // during a long replay) and the connection is shed. Before 2026-12-07 the close then wrote the session back
+        // without its guilds, and the next resume started the guild from now: everything missed was skipped, with no
+        // gap and no 4007 (391 lost deliveries in one overload storm, docs/benchmarks.md).
+        await using var gateway = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Gateway:RateLimitSends"] = "100000",
+            ["Gateway:SendQueueMaxFrames"] = "16",
+            ["Gateway:SendQueueMaxBytes"] = "16384",
+            ["Gateway:HistoryLength"] = "5000",
+        });
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString);
+        string guild = RedisFixture.NewGuild();
+        string token = TestKeys.Token("iris", Flux.Protocol.Auth.Tier.Low, guild);
+        var iris = await TestClient.IdentifyAsync(gateway.WebSocketUri, token);
+        string session = iris.Ready!.Session!;
+        iris.Abort();
+        await iris.DisposeAsync();
+        await using var jack = await TestClient.IdentifyAsync(gateway.WebSocketUri, TestKeys.Token("jack", guild));
+        // 6 MB: more than the kernel's socket buffers take on loopback (up to 4 MB here), so the replay must wait.
+        const int sent = 3_000;
+        string body = new('x', 2_000);
+        for (int i = 0; i < sent; i++) await jack.SendMessageAsync(guild, $"m{i}", body);
+        await FanoutTests.ReceiveMessagesAsync(jack, sent, TimeSpan.FromSeconds(30));
+        var key = (StackExchange.Redis.RedisKey)$"flux:session:{session}";
+        var field = (StackExchange.Redis.RedisValue)$"g:{guild}";
+        var position = await redis.GetDatabase().HashGetAsync(key, field);
+        Assert.True(position.HasValue, "the session does not know its guild");
+
+        var stalled = await TestClient.ConnectAsync(gateway.WebSocketUri, receiveBufferBytes: 4096);
+        await stalled.SendAsync(ClientFrameWriter.Resume(token, session, new Dictionary<string, long> { [guild] = 0 }));
+        // The replay fills the queue (to its 16 KB, about seven frames) and waits there: the resume has not finished.
+        Assert.True(await Poll.UntilAsync(async () => (await gateway.Admin.GetStatsAsync(new Flux.Protocol.Admin.GetStatsRequest())).QueuedBytes >= 8_192),
+            "the replay never waited for room; this test needs it to");
+        Assert.True(await redis.GetDatabase().KeyDeleteAsync(key));
+        // Shed while it replays (the overload storm's case): the gateway closes it, and the close renews the session.
+        await gateway.Admin.SetSheddingAsync(new Flux.Protocol.Admin.SetSheddingRequest { Auto = false, Level = 1 });
+        await stalled.DisposeAsync();
+
+        // The close writes the session back as the resume knew it, guild and all.
+        Assert.True(await Poll.UntilAsync(async () => await redis.GetDatabase().KeyExistsAsync(key)), "the session was not written back");
+        Assert.Equal(position, await redis.GetDatabase().HashGetAsync(key, field));
+        await gateway.Admin.SetSheddingAsync(new Flux.Protocol.Admin.SetSheddingRequest { Auto = false, Level = 0 });
+        await using var resumed = await TestClient.ConnectAsync(gateway.WebSocketUri);
+        await resumed.SendAsync(ClientFrameWriter.Resume(token, session, new Dictionary<string, long> { [guild] = 0 }));
+        var replay = await resumed.ReceiveUntilAsync(f => f.Op == ServerOp.Resumed, TimeSpan.FromSeconds(30));
+        Assert.Equal(sent, replay[^1].Replayed);
+    }
+
+
+    [Fact]
     public async Task Resume_of_an_unknown_session_closes_with_4007()
     {
         await using var gateway = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString);
