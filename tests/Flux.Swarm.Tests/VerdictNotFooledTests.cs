@@ -118,7 +118,7 @@ public sealed class VerdictNotFooledTests : IClassFixture<GatewayPairFixture>, I
     }
 
     [Fact]
-    public async Task A_clean_run_passes_and_a_fixed_delay_reads_as_that_delay()
+    public async Task A_clean_run_is_never_failed_and_a_fixed_delay_reads_as_that_delay()
     {
         // Every frame to the users held 20 ms, the whole run: an honest measurement cannot read less.
         await using var relay = MisbehavingRelay.Start(_gateways.First.WebSocketUri, Misbehavior.Stall,
@@ -126,8 +126,11 @@ public sealed class VerdictNotFooledTests : IClassFixture<GatewayPairFixture>, I
 
         var (exit, root) = await RunCliAsync(relay, "clean-delayed");
 
-        _output.WriteLine($"exit {exit}; verdict: {root.GetProperty("verdict").GetString()}");
-        Assert.Equal(ExitCodes.Passed, exit);
+        string verdict = root.GetProperty("verdict").GetString() ?? "";
+        _output.WriteLine($"exit {exit}; verdict: {verdict}");
+        // Passed; or, on a machine too busy for the swarm to keep its own schedule (CI, beside a browser test), honestly
+        // inconclusive for that reason alone. Never failed: the delay is not a fault.
+        Assert.True(CleanRun.IsNotFailed(exit, verdict), $"exit {exit}: {verdict}");
         double p50 = root.GetProperty("latency_ms").GetProperty("p50").GetDouble();
         // At least the delay (it cannot be hidden); the upper bound is loose: a busy CI machine adds its own wait.
         Assert.InRange(p50, 20, 80);
