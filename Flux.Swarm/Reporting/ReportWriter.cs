@@ -121,6 +121,18 @@ internal static class ReportWriter
         var d = r.Details;
         md.AppendLine(c, $"Details: {d.Resumes:N0} resumes, {d.SessionsLost:N0} sessions lost, {d.AnnouncedLoss:N0} deliveries missed but announced, {d.ConnectFailures:N0} connect failures, {d.NotSent:N0} sends not sent ({d.Rejected:N0} refused by the gateway), {d.Unconfirmed:N0} unconfirmed at a cut, {d.LostNeverReceived:N0} of the lost deliveries were of sends no user received, {d.SkippedSends:N0} skipped while offline, {d.GapsReported:N0} gaps reported, {d.ShedDisconnects:N0} shed.");
         foreach (string note in r.Notes) md.AppendLine(c, $"- {note}");
+        if (d.LostRuns is { Count: > 0 } runs)
+        {
+            md.AppendLine();
+            md.AppendLine(c, $"Where the lost deliveries were (the largest runs of consecutive seqs, at most {runs.Count}):");
+            md.AppendLine();
+            md.AppendLine("| user | guild | seqs | lost | first sent at | the user's connection ends nearest then |");
+            md.AppendLine("|---|---|---|---|---|---|");
+            foreach (var run in runs)
+            {
+                md.AppendLine(c, $"| {run.User} | {run.Guild} | {run.FirstSeq}–{run.LastSeq} | {run.Count:N0} | {(run.SentAtS < 0 ? "no one received it" : $"{run.SentAtS:0.0} s")} | {(run.Ends.Count == 0 ? "none" : string.Join("; ", run.Ends))} |");
+            }
+        }
         md.AppendLine();
         md.AppendLine("## Timeline");
         bool tiered = r.Tiers.Count > 1;

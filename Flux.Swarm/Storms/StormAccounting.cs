@@ -64,6 +64,7 @@ internal static class StormAccounting
         bool peer = plan.Target != TargetKind.Flux;
 
         long expected = 0, delivered = 0, duplicates = 0, reordered = 0;
+        var lostRuns = new LostRuns();
         foreach (var user in users)
         {
             var receipts = user.Receipts;
@@ -95,6 +96,7 @@ internal static class StormAccounting
                 // come. A user connected but behind after the drain settled keeps it as lost (a gateway that skipped it).
                 var effect = user.AwayAtEnd && seq > tracker.Highest ? Effect.OwedToUsersNotBack : Effect.Lost;
                 effects.Add(storm.FaultFor(user.PickedBy, at), effect);
+                if (effect == Effect.Lost) lostRuns.Add(user.Id, user.Cuts, storm.Layout.GuildIds[user.GuildIndex], seq, anyoneGotIt ? at : -1);
             }
         }
 
@@ -154,6 +156,7 @@ internal static class StormAccounting
             tally.TierShedUsers.Add(users.Count(u => (int)u.Tier == t && u.Cohort == Cohort.Shed));
         }
         foreach (var (sender, count) in storm.SenderOrderBreaks) tally.ReorderedSenders[$"{storm.RunId}-u{sender}"] = count;
+        tally.LostRuns.AddRange(lostRuns.Largest());
         tally.NotInjected.AddRange(notInjected);
         tally.Notes.AddRange(notes);
         return tally;

@@ -96,7 +96,9 @@ internal sealed class StormReportBuilder(StormRun run, FaultInjector injector)
                 sum.Counter(nameof(StormCounters.GapsReported)), sum.Counter(nameof(StormCounters.ShedDisconnects)),
                 sum.Counter(nameof(StormCounters.ForeignMessages)), effects.Total(Effect.AnnouncedLoss), sum.NeverReceived,
                 sum.ReorderedSenders.Count == 0 ? null
-                    : sum.ReorderedSenders.OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Take(20).ToDictionary()),
+                    : sum.ReorderedSenders.OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Take(20).ToDictionary(),
+                sum.LostRuns.Count == 0 ? null
+                    : [.. LostRuns.Merge(sum.LostRuns).Select(r => new LostRunBlock(r.User, r.Guild, r.FirstSeq, r.LastSeq, r.SentAtS, [.. r.Ends]))]),
             Timeline = [.. run.Timeline],
             Gateways = storm.Gateways.Select(g => g.WebSocket.ToString()).ToList(),
             Notes = [.. notInjected, drainNote, .. sum.Notes,

@@ -42,6 +42,9 @@ internal sealed class TallySum
     /// <summary>Senders whose messages reached a user out of the order they sent them, over every shard.</summary>
     public Dictionary<string, long> ReorderedSenders { get; } = [];
 
+    /// <summary>Every shard's largest runs of lost deliveries (see <see cref="Storms.LostRuns"/>).</summary>
+    public List<LostRun> LostRuns { get; } = [];
+
     public long Counter(string name) => _counters.GetValueOrDefault(name);
 
     /// <param name="effectSlots">The plan's faults plus one (the allowed limit breach), as <see cref="EffectLedger"/> counts them.</param>
@@ -67,6 +70,7 @@ internal sealed class TallySum
             foreach (var close in tally.Closes) sum.Effects.Closed(close.Fault, close.Close, close.Count);
             foreach (var close in tally.FuzzCloses) sum.Effects.Closed(close.Fault, close.Close, close.Count, fuzz: true);
             foreach (var (sender, count) in tally.ReorderedSenders) sum.ReorderedSenders[sender] = sum.ReorderedSenders.GetValueOrDefault(sender) + count;
+            sum.LostRuns.AddRange(tally.LostRuns);
             AddAll(sum.Latency, tally.Latency);
             AddAll(sum.TierLatency, tally.TierLatency);
             AddAll(sum.TierSurgeLatency, tally.TierSurgeLatency);

@@ -60,6 +60,19 @@ public sealed class VerdictNotFooledTests : IClassFixture<GatewayPairFixture>, I
         if (misbehavior == Misbehavior.Drop)
         {
             Assert.Equal(0, root.GetProperty("details").GetProperty("lost_never_received").GetInt64());
+            // And says where: each hole with its user, guild and seqs (others received them, so their send time is known).
+            var runs = root.GetProperty("details").GetProperty("lost_runs").EnumerateArray().ToList();
+            Assert.InRange(runs.Count, 1, 20);
+            string runId = root.GetProperty("run_id").GetString()!;
+            Assert.All(runs, run =>
+            {
+                Assert.StartsWith(runId, run.GetProperty("user").GetString());
+                Assert.StartsWith(runId, run.GetProperty("guild").GetString());
+                Assert.True(run.GetProperty("first_seq").GetInt64() is > 0 and var first && first <= run.GetProperty("last_seq").GetInt64());
+                Assert.True(run.GetProperty("sent_at_s").GetDouble() >= 0);
+            });
+            long listed = runs.Sum(r => r.GetProperty("count").GetInt64());
+            Assert.True(runs.Count < 20 ? listed == counted : listed <= counted, $"{listed} listed of {counted} lost");
             // The report says how the drain ended: settled (a hole below what a user received never fills: the gateway
             // sends a guild's seqs in order), or given up waiting for a dropped last message.
             Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("the drain s", StringComparison.Ordinal));

@@ -136,6 +136,10 @@ public sealed record FaultBlock(string Description, string Kind, double AtS, dou
 /// <param name="SkippedSends">Scheduled sends whose user was offline (ramping or partitioned).</param>
 /// <param name="AnnouncedLoss">Deliveries users missed but were told about (closed with 4007 or sent a gap) and so could not count on.</param>
 /// <param name="ReorderedSenders">The senders (user ids) whose messages reached a user out of the order they were sent, with how often (at most 20).</param>
+/// <param name="LostRuns">
+/// Where the lost deliveries were, the largest runs first (at most 20): a user, its guild, the consecutive seqs it never
+/// received and nothing announced, when the first was sent, and how the user's connection ended around then.
+/// </param>
 /// <param name="LostNeverReceived">
 /// Of the lost deliveries, those of messages that no user received at all (each counted once per member of its guild):
 /// sends that never came back. The rest of <see cref="StormReport.Lost"/> are holes in, or the missing top of, a user's
@@ -144,7 +148,15 @@ public sealed record FaultBlock(string Description, string Kind, double AtS, dou
 public sealed record DetailsBlock(
     long NotSent, long Rejected, long Unconfirmed, long SkippedSends, long ConnectFailures, long Resumes,
     long SessionsLost, long GapsReported, long ShedDisconnects, long ForeignFrames, long AnnouncedLoss = 0, long LostNeverReceived = 0,
-    Dictionary<string, long>? ReorderedSenders = null);
+    Dictionary<string, long>? ReorderedSenders = null, List<LostRunBlock>? LostRuns = null);
+
+/// <summary>Consecutive seqs one user lost (see <see cref="DetailsBlock.LostRuns"/>).</summary>
+/// <param name="SentAtS">When the first was sent, in run seconds; -1 when no user received it (its send time is not known by seq).</param>
+/// <param name="Ends">The user's connection ends nearest that time ("51.2 s close 1013, fault 2").</param>
+public sealed record LostRunBlock(string User, string Guild, long FirstSeq, long LastSeq, double SentAtS, List<string> Ends)
+{
+    public long Count => LastSeq - FirstSeq + 1;
+}
 
 /// <summary>One second of the run.</summary>
 /// <param name="WorstTraceId">The trace id of this second's worst delivery that carried a trace, if any did.</param>

@@ -115,6 +115,31 @@ public sealed class ReportWriterTests : IDisposable
     }
 
     [Fact]
+    public void Lost_runs_are_in_the_json_with_their_count_and_in_the_markdown_as_a_table()
+    {
+        var sample = SampleReports.Detailed();
+        var report = sample with
+        {
+            Details = sample.Details with
+            {
+                LostRuns = [new("s1-u7", "s1-g2", 1_200, 1_340, 51.24, ["50.9 s close 1013, fault 0"]), new("s1-u9", "s1-g2", 88, 88, -1, [])],
+            },
+        };
+
+        using var json = JsonDocument.Parse(ReportWriter.ToJson(report));
+        var first = json.RootElement.GetProperty("details").GetProperty("lost_runs")[0];
+        Assert.Equal(("s1-u7", 1_200L, 1_340L, 141L), (first.GetProperty("user").GetString(), first.GetProperty("first_seq").GetInt64(),
+            first.GetProperty("last_seq").GetInt64(), first.GetProperty("count").GetInt64()));
+        var read = ReportWriter.FromJson(ReportWriter.ToJson(report));
+        Assert.Equal(report.Details.LostRuns!.Select(r => (r.User, r.FirstSeq, r.Ends.Count)), read.Details.LostRuns!.Select(r => (r.User, r.FirstSeq, r.Ends.Count)));
+
+        string markdown = ReportWriter.ToMarkdown(report);
+        Assert.Contains("| s1-u7 | s1-g2 | 1200–1340 | 141 | 51.2 s | 50.9 s close 1013, fault 0 |", markdown);
+        Assert.Contains("| s1-u9 | s1-g2 | 88–88 | 1 | no one received it | none |", markdown);
+        Assert.DoesNotContain("Where the lost deliveries were", ReportWriter.ToMarkdown(sample));
+    }
+
+    [Fact]
     public void Markdown_contains_the_verdict_the_timeline_and_the_cohorts()
     {
         string markdown = ReportWriter.ToMarkdown(SampleReports.Detailed());
