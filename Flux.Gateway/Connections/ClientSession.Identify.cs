@@ -15,7 +15,9 @@ internal sealed partial class ClientSession
     private string? _session;
 
     // Where this session stands in each of its guilds, as stored in Redis (kept to rewrite the record if Redis lost it).
-    private Dictionary<string, SessionGuild> _sessionGuilds = new(StringComparer.Ordinal);
+    // Replaced whole, never changed in place, and read by a close on another thread: volatile, so that close sees the
+    // newest map and every entry written into it before it was published.
+    private volatile Dictionary<string, SessionGuild> _sessionGuilds = new(StringComparer.Ordinal);
 
     private async Task IdentifyAsync(IdentifyFrame identify)
     {
