@@ -15,8 +15,8 @@ internal sealed partial class ClientSession
     private string? _session;
 
     // Where this session stands in each of its guilds, as stored in Redis (kept to rewrite the record if Redis lost it).
-    // Replaced whole, never changed in place, and read by a close on another thread: volatile, so that close sees the
-    // newest map and every entry written into it before it was published.
+    // Replaced whole, never changed in place, and read on other threads (the sweeper keeping the session alive, and the
+    // close, write it back when Redis lost it): volatile, so they see the newest map and every entry put in before it.
     private volatile Dictionary<string, SessionGuild> _sessionGuilds = new(StringComparer.Ordinal);
 
     private async Task IdentifyAsync(IdentifyFrame identify)

@@ -124,7 +124,7 @@ internal static class ReportWriter
         if (d.LostRuns is { Count: > 0 } runs)
         {
             md.AppendLine();
-            md.AppendLine(c, $"Where the lost deliveries were (the largest runs of consecutive seqs, at most {runs.Count}):");
+            md.AppendLine(c, $"Where the lost deliveries were (the largest runs of consecutive seqs, at most {Storms.LostRuns.Kept}):");
             md.AppendLine();
             md.AppendLine("| user | guild | seqs | lost | first sent at | the user's connection ends nearest then |");
             md.AppendLine("|---|---|---|---|---|---|");

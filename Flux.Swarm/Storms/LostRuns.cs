@@ -42,7 +42,7 @@ internal sealed class LostRuns
         (_user, _ends, _guild, _first, _last, _sentAt) = (user, ends, guild, seq, seq, sentAtS);
     }
 
-    /// <summary>The largest runs, largest first (ties: the earliest first).</summary>
+    /// <summary>The largest runs, largest first (ties: the earliest first; a run whose send time is unknown counts as earliest).</summary>
     public IReadOnlyList<LostRun> Largest()
     {
         Flush();
@@ -67,9 +67,10 @@ internal sealed class LostRuns
 
     /// <summary>Merges shards' runs: the largest <see cref="Kept"/> of them all.</summary>
     public static List<LostRun> Merge(IEnumerable<LostRun> runs) =>
-        [.. runs.OrderByDescending(r => r.LastSeq - r.FirstSeq).ThenBy(r => r.SentAtS).Take(Kept)];
+        [.. runs.OrderByDescending(r => r.LastSeq - r.FirstSeq).ThenBy(r => r.SentAtS).ThenBy(r => r.User, StringComparer.Ordinal)
+            .ThenBy(r => r.FirstSeq).Take(Kept)];
 
-    // "51.2 s close 1013 (fault 2)", the ends nearest the send time first; with no send time, the first ends.
+    // "51.2 s close 1013, fault 2", the ends nearest the send time first; with no send time, the first ends.
     private static IEnumerable<string> NearestEnds(IReadOnlyList<ConnectionEnd> ends, double sentAtS) =>
         ends.OrderBy(e => sentAtS < 0 ? e.AtMicroseconds : Math.Abs(e.AtMicroseconds / 1e6 - sentAtS)).Take(EndsNamed)
             .Select(e => string.Create(System.Globalization.CultureInfo.InvariantCulture,

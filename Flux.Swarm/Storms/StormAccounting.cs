@@ -80,6 +80,7 @@ internal static class StormAccounting
             }
             if (receipts.Tracker is not { } tracker) continue; // never connected: it expected nothing
             long top = receipts.EpochMax!.Value;
+            IReadOnlyList<ConnectionEnd>? cuts = null; // read once, at the first lost seq (a copy, under the user's lock)
             expected += Math.Max(0, top - tracker.Base) + tracker.SpannedBeforeRebase;
             foreach (long seq in tracker.MissingSeqs(top))
             {
@@ -96,7 +97,7 @@ internal static class StormAccounting
                 // come. A user connected but behind after the drain settled keeps it as lost (a gateway that skipped it).
                 var effect = user.AwayAtEnd && seq > tracker.Highest ? Effect.OwedToUsersNotBack : Effect.Lost;
                 effects.Add(storm.FaultFor(user.PickedBy, at), effect);
-                if (effect == Effect.Lost) lostRuns.Add(user.Id, user.Cuts, storm.Layout.GuildIds[user.GuildIndex], seq, anyoneGotIt ? at : -1);
+                if (effect == Effect.Lost) lostRuns.Add(user.Id, cuts ??= user.Cuts, storm.Layout.GuildIds[user.GuildIndex], seq, anyoneGotIt ? at : -1);
             }
         }
 

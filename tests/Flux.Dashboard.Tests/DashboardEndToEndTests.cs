@@ -150,24 +150,31 @@ public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture
         // while the person still spoke, and the swarm's users, gone, counted two messages of five.
         string id = await StartStormAsync(StormPresets.Get(StormPresets.Smoke) with { Duration = 180, Faults = [] });
 
-        await using var visit = await VisitAsync(id);
-        for (int i = 1; i <= 5; i++)
+        int members;
+        try
         {
-            await visit.Page.GetByTestId("visitor-input").FillAsync($"hello from a person, {i}");
-            await visit.Page.GetByTestId("visitor-send-button").ClickAsync();
-            // Each one comes back with its seq and the round trip the browser measured.
-            await Expect(visit.Page.Locator("[data-testid=visitor-own] tr[data-rtt]:not([data-rtt=''])")).ToHaveCountAsync(i, new() { Timeout = 15_000 });
+            await using var visit = await VisitAsync(id);
+            members = visit.Members;
+            for (int i = 1; i <= 5; i++)
+            {
+                await visit.Page.GetByTestId("visitor-input").FillAsync($"hello from a person, {i}");
+                await visit.Page.GetByTestId("visitor-send-button").ClickAsync();
+                // Each one comes back with its seq and the round trip the browser measured.
+                await Expect(visit.Page.Locator("[data-testid=visitor-own] tr[data-rtt]:not([data-rtt=''])")).ToHaveCountAsync(i, new() { Timeout = 15_000 });
+            }
+            // The guild's own traffic arrives too: the swarm's users, not only this person.
+            await Expect(visit.Page.Locator("[data-testid=visitor-feed] tr:not([data-from^='visitor-'])").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
+            Assert.Equal("0", await visit.Page.GetByTestId("visitor-status").GetAttributeAsync("data-missing"));
+            Directory.CreateDirectory(ArtifactDirectory);
+            await visit.Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactDirectory, "dashboard-visitor.png"), FullPage = true });
+            await visit.Page.GetByTestId("visitor-leave").ClickAsync();
         }
-        // The guild's own traffic arrives too: the swarm's users, not only this person.
-        await Expect(visit.Page.Locator("[data-testid=visitor-feed] tr:not([data-from^='visitor-'])").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
-        Assert.Equal("0", await visit.Page.GetByTestId("visitor-status").GetAttributeAsync("data-missing"));
-        Directory.CreateDirectory(ArtifactDirectory);
-        await visit.Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactDirectory, "dashboard-visitor.png"), FullPage = true });
-        await visit.Page.GetByTestId("visitor-leave").ClickAsync();
-        await StopStormAsync(id);
+        finally
+        {
+            await EndStormAsync(id);
+        }
 
         var report = await ReportAsync(id);
-        int members = visit.Members;
         // The swarm's users got the five messages, counted apart; nothing else in the books moved because of them.
         Assert.Equal(5L * members, report.GetProperty("foreign").GetInt64());
         Assert.Equal((0L, 0L, 0L, 0L), (report.GetProperty("lost").GetInt64(), report.GetProperty("duplicates").GetInt64(),
@@ -189,29 +196,37 @@ public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture
         // once and over 60 s another time, and the visitor then came after the kill and saw no close at all.
         string id = await StartStormAsync(StormPresets.Get(StormPresets.Smoke) with { Duration = 180, Faults = [] });
 
-        await using var visit = await VisitAsync(id);
-        string events = await visit.Page.GetByTestId("visitor-events").InnerTextAsync();
-        int port = int.Parse(System.Text.RegularExpressions.Regex.Match(events, @"connecting to ws://[^:/]+:(\d+)/").Groups[1].Value, CultureInfo.InvariantCulture);
-        string gateway = new[] { "gateway-1", "gateway-2" }.Single(g => app.App.GetEndpoint(g, "http").Port == port);
-        using (var channel = Grpc.Net.Client.GrpcChannel.ForAddress(app.App.GetEndpoint(gateway, "grpc")))
+        try
         {
-            var admin = new Flux.Protocol.Admin.GatewayAdmin.GatewayAdminClient(Flux.Protocol.Admin.AdminKey.Attach(channel, FluxAppFixture.AdminKey));
-            await admin.InjectFaultAsync(new Flux.Protocol.Admin.InjectFaultRequest { Kill = new Flux.Protocol.Admin.Kill() });
-        }
+            await using var visit = await VisitAsync(id);
+            string events = await visit.Page.GetByTestId("visitor-events").InnerTextAsync();
+            var connected = System.Text.RegularExpressions.Regex.Match(events, @"connecting to ws://[^/]*:(\d+)/");
+            Assert.True(connected.Success, $"no gateway port in the visitor's events: {events}");
+            int port = int.Parse(connected.Groups[1].Value, CultureInfo.InvariantCulture);
+            string gateway = new[] { "gateway-1", "gateway-2" }.Single(g => app.App.GetEndpoint(g, "http").Port == port);
+            using (var channel = Grpc.Net.Client.GrpcChannel.ForAddress(app.App.GetEndpoint(gateway, "grpc")))
+            {
+                var admin = new Flux.Protocol.Admin.GatewayAdmin.GatewayAdminClient(Flux.Protocol.Admin.AdminKey.Attach(channel, FluxAppFixture.AdminKey));
+                await admin.InjectFaultAsync(new Flux.Protocol.Admin.InjectFaultRequest { Kill = new Flux.Protocol.Admin.Kill() });
+            }
 
-        await Expect(visit.Page.GetByTestId("visitor-events")).ToContainTextAsync("closed 1006", new() { Timeout = 30_000 });
-        await Expect(visit.Page.GetByTestId("visitor-events")).ToContainTextAsync("resumed on", new() { Timeout = 30_000 });
-        // Messages keep coming after the resume, and no seq was skipped on the way.
-        string before = await visit.Page.GetByTestId("visitor-status").GetAttributeAsync("data-last") ?? "";
-        await Expect(visit.Page.GetByTestId("visitor-status")).Not.ToHaveAttributeAsync("data-last", before, new() { Timeout = 15_000 });
-        Assert.Equal("0", await visit.Page.GetByTestId("visitor-status").GetAttributeAsync("data-missing"));
-        Assert.Equal("0", await visit.Page.GetByTestId("visitor-status").GetAttributeAsync("data-duplicates"));
-        await visit.Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactDirectory, "dashboard-visitor-resumed.png"), FullPage = true });
-        await visit.Page.GetByTestId("visitor-leave").ClickAsync();
-        await StopStormAsync(id);
-        await ReportAsync(id); // leaves no storm running for the next test
-        // Nor a gateway still restarting: on a loaded CI machine the next test's storm found gateway-1 unreachable.
-        await GatewaysHealthyAsync();
+            await Expect(visit.Page.GetByTestId("visitor-events")).ToContainTextAsync("closed 1006", new() { Timeout = 30_000 });
+            await Expect(visit.Page.GetByTestId("visitor-events")).ToContainTextAsync("resumed on", new() { Timeout = 30_000 });
+            // Messages keep coming after the resume, and no seq was skipped on the way.
+            string before = await visit.Page.GetByTestId("visitor-status").GetAttributeAsync("data-last") ?? "";
+            await Expect(visit.Page.GetByTestId("visitor-status")).Not.ToHaveAttributeAsync("data-last", before, new() { Timeout = 15_000 });
+            Assert.Equal("0", await visit.Page.GetByTestId("visitor-status").GetAttributeAsync("data-missing"));
+            Assert.Equal("0", await visit.Page.GetByTestId("visitor-status").GetAttributeAsync("data-duplicates"));
+            await visit.Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactDirectory, "dashboard-visitor-resumed.png"), FullPage = true });
+            await visit.Page.GetByTestId("visitor-leave").ClickAsync();
+        }
+        finally
+        {
+            // Leaves no storm running for the next test, nor a gateway still restarting: on a loaded CI machine the next
+            // test's storm found gateway-1 unreachable.
+            await EndStormAsync(id);
+            await GatewaysHealthyAsync();
+        }
     }
 
     /// <summary>
@@ -240,7 +255,6 @@ public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture
         var rtts = (await visit.Page.Locator("[data-testid=visitor-own] tr[data-rtt]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.rtt)"))
             .Where(r => r.Length > 0).Select(r => double.Parse(r, CultureInfo.InvariantCulture)).Order().ToArray();
         await visit.Page.GetByTestId("visitor-leave").ClickAsync();
-        await StopStormAsync(id);
 
         var report = await ReportAsync(id);
         var latency = report.GetProperty("latency_ms");
@@ -313,6 +327,19 @@ public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture
         {
             await app.App.ResourceNotifications.WaitForResourceAsync(gateway, e => e.Snapshot.State?.Text == Aspire.Hosting.ApplicationModel.KnownResourceStates.Running
                 && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, timeout.Token);
+            // Aspire may still show the health of the process before a restart: ask the gateway itself.
+            using var http = app.App.CreateHttpClient(gateway, "http");
+            while (true)
+            {
+                try
+                {
+                    if ((await http.GetAsync("/health", timeout.Token)).IsSuccessStatusCode) break;
+                }
+                catch (HttpRequestException)
+                {
+                }
+                await Task.Delay(500, timeout.Token);
+            }
         }
     }
 
@@ -322,6 +349,21 @@ public sealed class DashboardEndToEndTests(EmbeddedRedisApp app) : IClassFixture
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(app.App.GetEndpoint("swarm", "grpc"));
         var swarm = new Flux.Protocol.Control.SwarmControl.SwarmControlClient(Flux.Protocol.Security.ServiceKey.Swarm.Attach(channel, FluxAppFixture.SwarmKey));
         return (await swarm.StartStormAsync(plan.ToMessage())).Id;
+    }
+
+    /// <summary>Stops the storm and waits for its verdict, so the next test finds the swarm free whatever this one did.</summary>
+    private async Task EndStormAsync(string id)
+    {
+        try
+        {
+            await StopStormAsync(id);
+        }
+        catch (Grpc.Core.RpcException)
+        {
+            // Over already, or the swarm cannot say: the wait below tells.
+        }
+        using var http = app.App.CreateHttpClient("dashboard", "http");
+        await WaitForOutcomeAsync(http, id);
     }
 
     private async Task StopStormAsync(string id)
