@@ -45,10 +45,7 @@ internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedU
         // The thread inherits the storm's span as its ambient activity; sampled messages start traces of their own
         // (linked to the storm), not thousands of spans inside the storm's trace.
         System.Diagnostics.Activity.Current = null;
-        if (SchedulerPriority.TryRaiseCurrentThread() is { } refused)
-        {
-            Notes = [$"the send scheduler's thread could not be raised to nice {SchedulerPriority.Nice} ({refused}): on a busy machine its sends may lag"];
-        }
+        if (SchedulerPriority.TryRaiseCurrentThread().Note is { } note) Notes = [note];
         while (!_stop && !storm.Stopping.IsCancellationRequested)
         {
             Tick(storm.Clock.NowMicroseconds);
