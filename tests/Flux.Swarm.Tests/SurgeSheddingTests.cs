@@ -13,7 +13,7 @@ namespace Flux.Swarm.Tests;
 /// point. bench/overload.sh drives the same path with real overload.
 /// </summary>
 [Collection(StormCollection.Name)]
-public sealed class SurgeSheddingTests(GatewayPairFixture gateways, ITestOutputHelper output) : IClassFixture<GatewayPairFixture>
+public sealed class SurgeSheddingTests(CalmGatewayPairFixture gateways, ITestOutputHelper output) : IClassFixture<CalmGatewayPairFixture>
 {
     [Fact]
     public async Task Shedding_during_a_surge_closes_only_the_low_tier_and_every_shed_user_comes_back_with_nothing_lost()
