@@ -57,9 +57,15 @@ internal sealed partial class ClientSession : IGuildRecipient
 
     public async Task RunAsync()
     {
-        _services.Registry.Add(this);
+        bool admitted = _services.Registry.Add(this);
         try
         {
+            if (!admitted)
+            {
+                // Upgraded just as a drain began, too late for its snapshot: it leaves the way the drained ones do.
+                Close(CloseCodes.Draining, DrainCoordinator.CloseReason);
+                return;
+            }
             if (!_services.Limits.TryOpen(_address))
             {
                 Close(CloseCodes.TooManyIpConnections, $"more than {_options.Limits.MaxConnectionsPerIp} connections from this address");

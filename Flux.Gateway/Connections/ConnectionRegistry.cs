@@ -9,6 +9,7 @@ internal sealed class ConnectionRegistry
     private readonly ConcurrentDictionary<string, ClientSession> _connections = new(StringComparer.Ordinal);
     private TaskCompletionSource? _emptyWaiter;
     private int _slots;
+    private int _closedToNew;
 
     public int Count => _connections.Count;
 
@@ -22,7 +23,21 @@ internal sealed class ConnectionRegistry
 
     public void ReleaseSlot() => Interlocked.Decrement(ref _slots);
 
-    public void Add(ClientSession connection) => _connections[connection.Id] = connection;
+    /// <summary>
+    /// Registers <paramref name="connection"/>; false when a drain has begun, and then the connection must leave (1001) by
+    /// itself. Either the drain's snapshot holds it or this says false: the 101 goes out before the connection
+    /// registers, so a drain can start between the two.
+    /// </summary>
+    public bool Add(ClientSession connection)
+    {
+        _connections[connection.Id] = connection;
+        // Full fence: the read below may not move before the write above (the drain does the mirror image).
+        Interlocked.MemoryBarrier();
+        return Volatile.Read(ref _closedToNew) == 0;
+    }
+
+    /// <summary>From now on <see cref="Add"/> says false. Called by the drain before it takes its snapshot.</summary>
+    public void CloseToNewConnections() => Interlocked.Exchange(ref _closedToNew, 1);
 
     public void Remove(ClientSession connection)
     {

@@ -11,6 +11,9 @@ namespace Flux.Gateway.Connections;
 /// </summary>
 internal sealed class DrainCoordinator(ConnectionRegistry registry, GatewayMetrics metrics, IOptions<GatewayOptions> options, TimeProvider time, ILogger<DrainCoordinator> logger)
 {
+    /// <summary>The reason sent with every drain's 1001.</summary>
+    public const string CloseReason = "server draining; resume on another replica";
+
     private readonly Lock _gate = new();
     private Task<(int Closed, long FramesFlushed)>? _drain;
 
@@ -37,13 +40,15 @@ internal sealed class DrainCoordinator(ConnectionRegistry registry, GatewayMetri
 
     private async Task<(int Closed, long FramesFlushed)> RunAsync()
     {
+        // A connection that registers after the snapshot below closes itself (ClientSession.RunAsync).
+        registry.CloseToNewConnections();
         var connections = registry.Snapshot().ToArray();
         long queued = connections.Sum(c => (long)c.QueuedFrames);
         long sentBefore = metrics.FramesSent;
         Log.Draining(logger, connections.Length);
         foreach (var connection in connections)
         {
-            connection.CloseAfterFlush(CloseCodes.Draining, "server draining; resume on another replica");
+            connection.CloseAfterFlush(CloseCodes.Draining, CloseReason);
         }
         // Each connection aborts by itself if its close does not complete in DrainTimeoutMs + 5 s.
         await registry.WhenEmptyAsync().ConfigureAwait(false);

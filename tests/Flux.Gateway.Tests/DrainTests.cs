@@ -1,7 +1,10 @@
 using System.Net;
+using System.Net.WebSockets;
 using Flux.Protocol.Admin;
 using Flux.Protocol.Wire;
+using Flux.Gateway.Connections;
 using Flux.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Flux.Gateway.Tests;
 
@@ -33,5 +36,32 @@ public sealed class DrainTests(RedisFixture fixture) : IClassFixture<RedisFixtur
         await resumed.SendAsync(ClientFrameWriter.Resume(token, ivy.Ready!.Session!, new Dictionary<string, long> { [guild] = before.Seq }));
         var frames = await resumed.ReceiveUntilAsync(f => f.Op == ServerOp.Resumed);
         Assert.Equal(["during"], frames.Where(f => f.Op == ServerOp.Message).Select(f => f.Nonce));
+    }
+
+    [Fact]
+    public async Task A_connection_upgraded_just_as_a_drain_began_leaves_with_1001_like_the_drained_ones()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString);
+        var registry = gateway.Services.GetRequiredService<ConnectionRegistry>();
+        string guild = RedisFixture.NewGuild();
+        await using var early = await TestClient.IdentifyAsync(gateway.WebSocketUri, TestKeys.Token("kai", guild));
+        // The window: the drain has taken its snapshot while this upgrade's 101 was already on its way. Closing the
+        // registry by hand holds that moment open: the handshake still answers 101, the registration says no.
+        registry.CloseToNewConnections();
+
+        using var late = new ClientWebSocket();
+        await late.ConnectAsync(gateway.WebSocketUri, CancellationToken.None);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var first = await late.ReceiveAsync(new byte[4096], timeout.Token);
+
+        // Closed before its hello: it never joined.
+        Assert.Equal(WebSocketMessageType.Close, first.MessageType);
+        Assert.Equal(CloseCodes.Draining, (int?)first.CloseStatus);
+        Assert.Equal(DrainCoordinator.CloseReason, first.CloseStatusDescription);
+        Assert.True(await Poll.UntilAsync(() => Task.FromResult(registry.Count == 1)), $"{registry.Count} connections registered");
+        // The one registered before is the drain's to close.
+        var reply = await gateway.Admin.DrainAsync(new DrainRequest { TimeoutMs = 5000 });
+        Assert.Equal(CloseCodes.Draining, (await early.ReceiveCloseAsync()).Code);
+        Assert.Equal(1, reply.ConnectionsClosed);
     }
 }

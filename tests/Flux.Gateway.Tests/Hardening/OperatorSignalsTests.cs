@@ -91,8 +91,9 @@ public sealed class OperatorSignalsTests(RedisFixture fixture) : IClassFixture<R
         await stuck.ConnectAsync("127.0.0.1", gateway.HttpPort);
         await stuck.GetStream().WriteAsync(Encoding.ASCII.GetBytes(Upgrade(gateway.HttpPort)));
         await ReadHeadAsync(stuck.GetStream());
-        // The 101 goes out a moment before the connection is registered; a drain that starts between them finds none, ends
-        // at once, and the port closes before the late upgrade below (seen once on a loaded CI machine: refused).
+        // The 101 goes out a moment before the connection is registered; a drain that starts between them finds none and
+        // ends at once (the connection leaves by itself with 1001), and the port closes before the late upgrade below
+        // (seen once on a loaded CI machine: refused). The drain must wait for this one.
         await WaitUntilAsync(() => gateway.Services.GetRequiredService<Flux.Gateway.Connections.ConnectionRegistry>().Count == 1);
 
         var stopping = gateway.StopAsync(); // as SIGTERM does
