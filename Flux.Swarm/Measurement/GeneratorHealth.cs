@@ -56,6 +56,9 @@ internal sealed class GeneratorHealth : IDisposable
 
     public double LastLagMs { get; private set; }
 
+    /// <summary>Why the sending thread ran late, as it saw it (written by that thread only).</summary>
+    public SenderLateness Sender { get; } = new();
+
     public void RecordSendLag(long lagMicroseconds) => _lag.Record(Math.Max(1, lagMicroseconds));
 
     /// <summary>Called once a second.</summary>
@@ -106,6 +109,7 @@ internal sealed class GeneratorHealth : IDisposable
             Saturated: reasons.Count > 0,
             Reason: reasons.Count > 0
                 ? "The swarm itself was a bottleneck (" + string.Join("; ", reasons) + "); latencies are upper bounds for the gateway."
+                    + Sender.Describe()
                 : receiving.Length > 0 ? "The swarm kept its schedule." + receiving : "The swarm kept its schedule; latencies are the system's.");
     }
 }

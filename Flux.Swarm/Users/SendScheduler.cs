@@ -46,11 +46,19 @@ internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedU
         // (linked to the storm), not thousands of spans inside the storm's trace.
         System.Diagnostics.Activity.Current = null;
         if (SchedulerPriority.TryRaiseCurrentThread().Note is { } note) Notes = [note];
+        var lateness = storm.Generator.Sender;
         while (!_stop && !storm.Stopping.IsCancellationRequested)
         {
-            Tick(storm.Clock.NowMicroseconds);
-            // Sleep(1) wakes about a millisecond later; that lateness is measured as send lag, never hidden.
+            long tickStart = storm.Clock.NowMicroseconds;
+            long gcBefore = GcPauseMicroseconds();
+            Tick(tickStart);
+            long tickEnd = storm.Clock.NowMicroseconds;
+            long gcAfterTick = GcPauseMicroseconds();
+            lateness.Ticked(tickEnd - tickStart, gcAfterTick - gcBefore);
+            // Sleep(1) wakes about a millisecond later; that lateness is measured as send lag, never hidden, and what
+            // made it late is told apart (SenderLateness).
             Thread.Sleep(1);
+            lateness.Woke(storm.Clock.NowMicroseconds - tickEnd - 1_000, GcPauseMicroseconds() - gcAfterTick);
         }
     }
 
@@ -65,6 +73,8 @@ internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedU
             _next += NextGap(_next);
         }
     }
+
+    private static long GcPauseMicroseconds() => GC.GetTotalPauseDuration().Ticks / 10;
 
     // Each user is a Poisson process at rate/users, so a shard of a distributed storm sends at its users' share of the rate.
     private readonly double _rate = storm.Plan.Users > 0 ? storm.Plan.Rate * storm.Shard.ShareOf(storm.Plan.Users) / storm.Plan.Users : 0;
