@@ -26,7 +26,10 @@ internal sealed class GcPressureInjector(TimeProvider time, ILogger<GcPressureIn
         }
         if (Interlocked.Exchange(ref _running, 1) != 0) return false;
         Log.GcPressure(logger, megabytesPerSecond, seconds);
-        _ = Task.Run(() => Run(seconds, megabytesPerSecond));
+        // Its own thread, as a co-tenant's allocations would come from: on a thread-pool worker its sleeps would hold one
+        // of the gateway's few workers (two on a 2-core machine) for the whole fault, which is a starved pool, not GC
+        // pressure. (One page seed storm each way showed no clear change in the fault's window: docs/benchmarks.md.)
+        new Thread(() => Run(seconds, megabytesPerSecond)) { IsBackground = true, Name = "flux-gc-pressure" }.Start();
         return true;
     }
 
