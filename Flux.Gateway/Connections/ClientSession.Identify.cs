@@ -57,7 +57,14 @@ internal sealed partial class ClientSession
         {
             throw new ProtocolViolationException(CloseCodes.InvalidSession, "unknown or expired session; identify again");
         }
-        if (!Admit(identity, returningFromShed: record.Shed)) return;
+        if (!Admit(identity, returningFromShed: record.Shed))
+        {
+            // Kept out by this replica (shedding, its readmission gate, the user's connection limit), not away by choice:
+            // the resume window starts again, so a user refused for longer than the window keeps its session, and what
+            // it missed is replayed, or announced with a gap, once it is let in (instead of a 4007).
+            await RenewRefusedSessionAsync(resume.Session).ConfigureAwait(false);
+            return;
+        }
         var guilds = new Dictionary<string, SessionGuild>(record.Guilds, StringComparer.Ordinal);
         // From here the session is this connection's: should its key vanish (the resume window ending during a long
         // replay), the close writes it back, and with its guilds, never without them. A record without a guild makes
@@ -263,6 +270,18 @@ internal sealed partial class ClientSession
         catch (BackplaneUnavailableException)
         {
             // Redis is down: the session cannot be resumed, and the client will identify afresh.
+        }
+    }
+
+    private async Task RenewRefusedSessionAsync(string session)
+    {
+        try
+        {
+            await _services.Backplane.RenewSessionAsync(session).ConfigureAwait(false);
+        }
+        catch (BackplaneUnavailableException)
+        {
+            // Redis is down: the refusal stands, and the session's window runs on.
         }
     }
 

@@ -110,4 +110,43 @@ public sealed class ReadmissionTests(RedisFixture fixture) : IClassFixture<Redis
         }
     }
 
+
+    [Fact]
+    public async Task A_user_kept_out_longer_than_its_resume_window_keeps_its_session_while_it_retries()
+    {
+        // A 3 s window; the replica refuses the low tier for 5 s, and the user retries every second meanwhile.
+        await using var gateway = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Gateway:ResumeWindowSeconds"] = "3",
+        });
+        await using var other = await GatewayTestHost.StartAsync(fixture.Redis.ConnectionString);
+        string guild = RedisFixture.NewGuild();
+        string token = TestKeys.Token("lin", Tier.Low, guild);
+        await using var low = await TestClient.IdentifyAsync(gateway.WebSocketUri, token);
+        await using var sender = await TestClient.IdentifyAsync(other.WebSocketUri, TestKeys.Token("sid", Tier.High, guild));
+        string session = low.Ready!.Session!;
+
+        await gateway.Admin.SetSheddingAsync(new SetSheddingRequest { Auto = false, Level = 1 });
+        Assert.Equal(CloseCodes.Shed, (await low.ReceiveCloseAsync()).Code);
+        await sender.SendMessageAsync(guild, "while away");
+        var refusedUntil = DateTime.UtcNow.AddSeconds(5);
+        int refusals = 0;
+        while (DateTime.UtcNow < refusedUntil)
+        {
+            await using var retry = await TestClient.ConnectAsync(gateway.WebSocketUri);
+            await retry.SendAsync(ClientFrameWriter.Resume(token, session, new Dictionary<string, long> { [guild] = 0 }));
+            var (code, _, _) = await retry.ReceiveCloseAsync();
+            Assert.Equal(CloseCodes.Shed, code); // refused, never 4007: the session is still there
+            refusals++;
+            await Task.Delay(1000);
+        }
+        await gateway.Admin.SetSheddingAsync(new SetSheddingRequest { Auto = false, Level = 0 });
+
+        await using var back = await TestClient.ConnectAsync(gateway.WebSocketUri);
+        await back.SendAsync(ClientFrameWriter.Resume(token, session, new Dictionary<string, long> { [guild] = 0 }));
+        var frames = await back.ReceiveUntilAsync(f => f.Op == ServerOp.Resumed);
+
+        Assert.True(refusals >= 4, $"only {refusals} refused resumes in 5 s");
+        Assert.Equal(["while away"], frames.Where(f => f.Op == ServerOp.Message).Select(f => f.Nonce));
+    }
 }
