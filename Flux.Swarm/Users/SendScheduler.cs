@@ -47,18 +47,19 @@ internal sealed class SendScheduler(StormContext storm, IReadOnlyList<SimulatedU
         System.Diagnostics.Activity.Current = null;
         if (SchedulerPriority.TryRaiseCurrentThread().Note is { } note) Notes = [note];
         var lateness = storm.Generator.Sender;
+        long gcPaused = GcPauseMicroseconds();
         while (!_stop && !storm.Stopping.IsCancellationRequested)
         {
             long tickStart = storm.Clock.NowMicroseconds;
-            long gcBefore = GcPauseMicroseconds();
             Tick(tickStart);
             long tickEnd = storm.Clock.NowMicroseconds;
             long gcAfterTick = GcPauseMicroseconds();
-            lateness.Ticked(tickEnd - tickStart, gcAfterTick - gcBefore);
+            lateness.Ticked(tickEnd - tickStart, gcAfterTick - gcPaused);
             // Sleep(1) wakes about a millisecond later; that lateness is measured as send lag, never hidden, and what
             // made it late is told apart (SenderLateness).
             Thread.Sleep(1);
-            lateness.Woke(storm.Clock.NowMicroseconds - tickEnd - 1_000, GcPauseMicroseconds() - gcAfterTick);
+            gcPaused = GcPauseMicroseconds();
+            lateness.Woke(storm.Clock.NowMicroseconds - tickEnd - 1_000, gcPaused - gcAfterTick);
         }
     }
 

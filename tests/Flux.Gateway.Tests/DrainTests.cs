@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.WebSockets;
+using Flux.Gateway.Connections;
 using Flux.Protocol.Admin;
 using Flux.Protocol.Wire;
-using Flux.Gateway.Connections;
 using Flux.Testing;
 using Microsoft.Extensions.DependencyInjection;
 

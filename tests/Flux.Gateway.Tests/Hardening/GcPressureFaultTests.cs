@@ -15,12 +15,11 @@ public sealed class GcPressureFaultTests(RedisFixture fixture) : IClassFixture<R
 
         var first = await gateway.Admin.InjectFaultAsync(pressure);
         var second = await Assert.ThrowsAsync<RpcException>(() => gateway.Admin.InjectFaultAsync(pressure).ResponseAsync);
-        // The gateway still answers while its collector is busy.
-        var stats = await gateway.Admin.GetStatsAsync(new GetStatsRequest());
+        // The gateway still answers while its collector is busy (the call throws otherwise).
+        await gateway.Admin.GetStatsAsync(new GetStatsRequest());
 
         Assert.Contains("50", first.Description);
         Assert.Equal(StatusCode.FailedPrecondition, second.StatusCode);
-        Assert.True(stats.UptimeS > 0);
         Assert.True(await Poll.UntilAsync(async () =>
         {
             try
