@@ -77,7 +77,7 @@ public sealed class TestClient : IAsyncDisposable
     public async Task<ServerFrame> ReceiveAsync(TimeSpan? timeout = null)
     {
         var (frame, close) = await ReceiveOrCloseAsync(timeout).ConfigureAwait(false);
-        return frame ?? throw new Xunit.Sdk.XunitException($"expected a frame, but the server closed with {close}");
+        return frame ?? throw new Xunit.Sdk.XunitException($"expected a frame, but the server closed with {close} '{_socket.CloseStatusDescription}'");
     }
 
     /// <summary>The next frame, or the close code if the server closed instead.</summary>
@@ -122,7 +122,12 @@ public sealed class TestClient : IAsyncDisposable
         {
             var remaining = deadline - DateTime.UtcNow;
             if (remaining <= TimeSpan.Zero) throw new TimeoutException($"the expected frame did not arrive; got {frames.Count} others");
-            var frame = await ReceiveAsync(remaining).ConfigureAwait(false);
+            var (frame, close) = await ReceiveOrCloseAsync(remaining).ConfigureAwait(false);
+            if (frame is null)
+            {
+                throw new Xunit.Sdk.XunitException(
+                    $"expected a frame, but the server closed with {close} '{_socket.CloseStatusDescription}' after {frames.Count} others ({string.Join(", ", frames.Select(f => f.Op))})");
+            }
             frames.Add(frame);
             if (done(frame)) return frames;
         }
