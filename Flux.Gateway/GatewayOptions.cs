@@ -85,7 +85,11 @@ public sealed class GatewayOptions
     [Range(1, 1_000_000)]
     public int HistoryLength { get; set; } = 1_000;
 
-    /// <summary>A guild's history expires after this long without a message (within an hour); its seq counter never does.</summary>
+    /// <summary>
+    /// Every key of a guild (seq, epoch, top, history) expires this long after the guild was last in use: a message, or
+    /// a member connected on any replica (each renews about hourly). A guild that expired starts a new epoch when it is
+    /// used again, so nobody can take its new seqs for old ones.
+    /// </summary>
     [Range(60, 365 * 86_400)]
     public int HistoryTtlSeconds { get; set; } = 7 * 86_400;
 

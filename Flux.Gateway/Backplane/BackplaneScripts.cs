@@ -25,24 +25,29 @@ internal static class BackplaneScripts
     /// every replica still counting in the lost epoch learns of it at once (<see cref="PublishedEnvelope.IsNotice"/>),
     /// even when the new epoch was created silently, by an identify's read of the guild's state.
     /// </para>
-    /// History is trimmed back to its length only once it is a slack over it, and its expiry is refreshed only when
-    /// the caller asks: LTRIM and EXPIRE on every call made the script three times slower on Garnet
-    /// (docs/benchmarks.md).
+    /// History is trimmed back to its length only once it is a slack over it. Every key of the guild expires the guild's
+    /// ttl after it was last renewed: the seq and top are written with KEEPTTL, and all four keys are given the ttl
+    /// when the caller asks (about hourly per replica) or when this script created one of them (a new epoch, the
+    /// history's first entry, the guild's first top). LTRIM and EXPIRE on every call made the script three times
+    /// slower on Garnet (docs/benchmarks.md).
     /// KEYS: seq, history, epoch, top. ARGV: frame prefix, frame suffix, history length, channel, traceparent,
-    /// history ttl in seconds (0: leave the expiry alone), trim slack, a fresh epoch in case a new one is needed,
+    /// the guild's ttl in seconds, trim slack, a fresh epoch in case a new one is needed,
     /// when the publishing replica sent the command (Unix microseconds), from which every replica measures its fan-out
     /// lag, the publish command: PUBLISH, or SPUBLISH on a Redis Cluster (the message then stays in the guild's shard),
-    /// and the epoch the sender's session joined ('': publish in whatever epoch there is).
+    /// the epoch the sender's session joined ('': publish in whatever epoch there is), and '1' to renew the ttl of
+    /// every key now ('0': only of keys this call creates).
     /// Returns the seq and the epoch it was assigned in, or seq 0 and the current epoch when the send was refused: either
     /// way a publishing replica that finds another epoch than its own learns at once that the guild's state was lost
     /// (see <c>GuildFanout.ObservePublished</c>).
     /// </summary>
     public const string Publish = """
         local fenced = ARGV[11] and ARGV[11] ~= ''
+        local renew = ARGV[12] == '1'
         local epoch = redis.call('GET', KEYS[3])
         local last = redis.call('GET', KEYS[1])
+        local top = redis.call('GET', KEYS[4])
         local seq = tonumber(last or '0') + 1
-        if (not epoch) or (not last) or seq <= tonumber(redis.call('GET', KEYS[4]) or '0') then
+        if (not epoch) or (not last) or seq <= tonumber(top or '0') then
           redis.call('DEL', KEYS[2])
           redis.call('SET', KEYS[3], ARGV[8])
           epoch = ARGV[8]
@@ -50,33 +55,38 @@ internal static class BackplaneScripts
             redis.call('SET', KEYS[1], seq - 1)
             redis.call('SET', KEYS[4], seq - 1)
           end
+          renew = true
         end
         if fenced and ARGV[11] ~= epoch then
+          if renew then for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end end
           redis.call(ARGV[10], ARGV[4], (seq - 1) .. '\n' .. epoch .. '\n' .. ARGV[9] .. '\n\n')
           return { 0, epoch }
         end
-        redis.call('SET', KEYS[1], seq)
-        redis.call('SET', KEYS[4], seq)
+        redis.call('SET', KEYS[1], seq, 'KEEPTTL')
+        redis.call('SET', KEYS[4], seq, 'KEEPTTL')
         local frame = ARGV[1] .. seq .. ARGV[2]
         local length = redis.call('RPUSH', KEYS[2], frame)
         local keep = tonumber(ARGV[3])
         if length > keep + tonumber(ARGV[7]) then redis.call('LTRIM', KEYS[2], -keep, -1) end
-        if ARGV[6] ~= '0' then redis.call('EXPIRE', KEYS[2], ARGV[6]) end
+        if renew or length == 1 or not top then
+          for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
+        end
         redis.call(ARGV[10], ARGV[4], seq .. '\n' .. epoch .. '\n' .. ARGV[9] .. '\n' .. ARGV[5] .. '\n' .. frame)
         return { seq, epoch }
         """;
 
     /// <summary>
     /// Reads up to ARGV[2] frames after seq ARGV[1]. History holds seqs (latest - len + 1) .. latest. A guild it creates
-    /// the epoch of gets its seq too (0), so a seq missing beside an epoch always means the seq was lost.
-    /// KEYS: seq, history, epoch. ARGV: after, max, a fresh epoch in case none exists.
+    /// the epoch of gets its seq too (0), so a seq missing beside an epoch always means the seq was lost; both expire
+    /// after the guild's ttl, as the publish script's keys do.
+    /// KEYS: seq, history, epoch. ARGV: after, max, a fresh epoch in case none exists, the guild's ttl in seconds.
     /// Returns { latest, first seq held, epoch, frames... from max(after + 1, first) }.
     /// </summary>
     public const string ReadHistory = """
         local epoch = redis.call('GET', KEYS[3])
         if not epoch then
-          redis.call('SET', KEYS[3], ARGV[3], 'NX')
-          redis.call('SET', KEYS[1], 0, 'NX')
+          redis.call('SET', KEYS[3], ARGV[3], 'NX', 'EX', ARGV[4])
+          redis.call('SET', KEYS[1], 0, 'NX', 'EX', ARGV[4])
           epoch = ARGV[3]
         end
         local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -95,17 +105,27 @@ internal static class BackplaneScripts
         """;
 
     /// <summary>
-    /// A guild's current seq and epoch (created if missing, as the publish script would).
-    /// KEYS: seq, epoch. ARGV: a fresh epoch. Returns { seq, epoch }.
+    /// A guild's current seq and epoch (created if missing, as the publish script would, expiring after the guild's ttl).
+    /// KEYS: seq, epoch. ARGV: a fresh epoch, the guild's ttl in seconds. Returns { seq, epoch }.
     /// </summary>
     public const string GuildState = """
         local epoch = redis.call('GET', KEYS[2])
         if not epoch then
-          redis.call('SET', KEYS[2], ARGV[1], 'NX')
-          redis.call('SET', KEYS[1], 0, 'NX')
+          redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2])
+          redis.call('SET', KEYS[1], 0, 'NX', 'EX', ARGV[2])
           epoch = ARGV[1]
         end
         return { tonumber(redis.call('GET', KEYS[1]) or '0'), epoch }
+        """;
+
+    /// <summary>
+    /// Renews the expiry of every key of a guild (the keys that exist): a replica does this about hourly for each guild
+    /// it has members in, so a guild in use never expires, even when nobody sends.
+    /// KEYS: seq, history, epoch, top. ARGV: the guild's ttl in seconds.
+    /// </summary>
+    public const string RenewGuild = """
+        for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+        return 1
         """;
 
     /// <summary>

@@ -33,7 +33,7 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
     public IConnectionMultiplexer Multiplexer => redis;
 
     /// <summary>Assigns the message's seq, appends it to history and publishes it, in one atomic script.</summary>
-    /// <param name="refreshExpiry">Renew the history's expiry (about hourly per guild; see <c>GuildFanout.TakeExpiryRefresh</c>).</param>
+    /// <param name="refreshExpiry">Renew the expiry of the guild's keys (about hourly per guild; see <c>GuildFanout.TakeExpiryRefresh</c>).</param>
     /// <param name="sessionEpoch">
     /// The epoch the sender's session joined the guild in: the message is published only into that lifetime of the
     /// guild's state, and otherwise refused (<see cref="PublishedPosition.Refused"/>).
@@ -59,8 +59,9 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
                 keys,
                 [
                     frame.Prefix, frame.Suffix, _options.HistoryLength, BackplaneKeys.Channel(guild, sharded).ToString(),
-                    traceparent ?? string.Empty, refreshExpiry ? _options.HistoryTtlSeconds : 0, TrimSlack, NewEpoch(),
+                    traceparent ?? string.Empty, _options.HistoryTtlSeconds, TrimSlack, NewEpoch(),
                     (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10, sharded ? "SPUBLISH" : "PUBLISH", sessionEpoch,
+                    refreshExpiry ? "1" : "0",
                 ]).WaitAsync(TimeSpan.FromMilliseconds(_options.PublishTimeoutMs), time).ConfigureAwait(false);
             metrics.Published(time.GetElapsedTime(started));
             var position = (RedisResult[])result!;
@@ -103,7 +104,7 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
             var result = await Database.ScriptEvaluateAsync(
                 BackplaneScripts.ReadHistory,
                 [BackplaneKeys.Seq(guild), BackplaneKeys.History(guild), BackplaneKeys.Epoch(guild)],
-                [afterSeq, max, NewEpoch()]).ConfigureAwait(false);
+                [afterSeq, max, NewEpoch(), _options.HistoryTtlSeconds]).ConfigureAwait(false);
             var items = (RedisResult[])result!;
             long latest = (long)items[0];
             long firstHeld = (long)items[1];
@@ -128,7 +129,7 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
         try
         {
             var result = await Database.ScriptEvaluateAsync(
-                BackplaneScripts.GuildState, [BackplaneKeys.Seq(guild), BackplaneKeys.Epoch(guild)], [NewEpoch()]).ConfigureAwait(false);
+                BackplaneScripts.GuildState, [BackplaneKeys.Seq(guild), BackplaneKeys.Epoch(guild)], [NewEpoch(), _options.HistoryTtlSeconds]).ConfigureAwait(false);
             var items = (RedisResult[])result!;
             return new GuildState((long)items[0], (string)items[1]!);
         }
@@ -198,6 +199,13 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
     /// </summary>
     public void MarkSessionShed(string session) =>
         FireAndForget(() => Database.ScriptEvaluateAsync(BackplaneScripts.MarkSessionShed, [BackplaneKeys.Session(session)], [SessionRecord.ShedField], CommandFlags.FireAndForget));
+
+    /// <summary>
+    /// Renews the expiry of a guild's keys (<see cref="GatewayOptions.HistoryTtlSeconds"/>). Not waited for: a renewal
+    /// lost to a Redis error is made again at the next one, an hour later, long before a week's expiry.
+    /// </summary>
+    public void RenewGuild(string guild) =>
+        FireAndForget(() => Database.ScriptEvaluateAsync(BackplaneScripts.RenewGuild, BackplaneKeys.PublishKeys(guild), [_options.HistoryTtlSeconds], CommandFlags.FireAndForget));
 
     /// <summary>Removes a session's shed mark once it has resumed. Not waited for, like the mark.</summary>
     public void ClearSessionShed(string session) =>

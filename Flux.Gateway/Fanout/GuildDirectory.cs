@@ -74,12 +74,17 @@ internal sealed class GuildDirectory : IGuildHistory
 
     public static void Leave(GuildMember member) => member.Guild.Remove(member);
 
-    /// <summary>Unsubscribes guilds that have had no local members for the idle grace period.</summary>
+    /// <summary>
+    /// Unsubscribes guilds that have had no local members for the idle grace period, and renews the expiry of the
+    /// guilds that have members here, each about hourly (<see cref="GuildFanout.TakeExpiryRefresh"/>, shared with the
+    /// publishes): a guild in use keeps its keys in Redis even when nobody sends.
+    /// </summary>
     public void SweepIdle()
     {
         var idleFor = TimeSpan.FromMilliseconds(_options.GuildIdleUnsubscribeMs);
         foreach (var (id, fanout) in _guilds)
         {
+            if (fanout.MemberCount > 0 && fanout.Started.IsCompletedSuccessfully && fanout.TakeExpiryRefresh()) _backplane.RenewGuild(id);
             if (fanout.TryCloseIfIdle(idleFor) && _guilds.TryRemove(new KeyValuePair<string, GuildFanout>(id, fanout)))
             {
                 if (fanout.Subscription is ChannelMessageQueue queue)

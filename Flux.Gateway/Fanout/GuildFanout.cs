@@ -90,9 +90,9 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
     }
 
     /// <summary>
-    /// True about once an hour: then the publisher renews the history's expiry, so a guild's history expires
-    /// <c>HistoryTtlSeconds</c> after it was last active, give or take the interval. Kept here, not in a map of
-    /// guild names, so it goes when the guild goes idle.
+    /// True about once an hour: then the caller (a publish, or the sweep of guilds with members) renews the expiry of the
+    /// guild's keys, so they expire <c>HistoryTtlSeconds</c> after the guild was last in use here, give or take the
+    /// interval. Kept here, not in a map of guild names, so it goes when the guild goes idle.
     /// </summary>
     public bool TakeExpiryRefresh()
     {

@@ -31,7 +31,7 @@ internal static class BackplaneChecks
         }
         Assert.Equal("hello", await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
 
-        // The gateway's own publish script: the epoch, the next seq, the top, RPUSH, LTRIM, EXPIRE and PUBLISH in one atomic EVAL;
+        // The gateway's own publish script: the epoch, the next seq, the top, RPUSH, LTRIM, EXPIRE and PUBLISH in one atomic EVAL, with SET … KEEPTTL;
         // the envelope carries the publish time it was given.
         string guild = $"apphost-test-{Guid.NewGuid():N}";
         var guildQueue = await redis.GetSubscriber().SubscribeAsync(BackplaneKeys.Channel(guild, sharded: false));
@@ -47,6 +47,12 @@ internal static class BackplaneChecks
         var envelope = System.Text.Encoding.UTF8.GetString(await published.Task.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("1\n4242\n1764527000123456\n\n{\"op\":\"msg\",\"seq\":1,\"body\":\"b\"}", envelope);
         Assert.Equal("4242", (string?)await db.StringGetAsync(BackplaneKeys.Epoch(guild)));
+        // Every key of the guild expires after the ttl it was given (600 s): the server keeps what the script set.
+        foreach (var guildKey in BackplaneKeys.PublishKeys(guild))
+        {
+            var ttl = await db.KeyTimeToLiveAsync(guildKey);
+            Assert.True(ttl > TimeSpan.Zero && ttl <= TimeSpan.FromSeconds(600), $"{guildKey}: ttl {ttl}");
+        }
 
         // A send from a session of another epoch is refused: seq 0 and the current epoch, and nothing stored.
         var refused = (RedisResult[])(await db.ScriptEvaluateAsync(BackplaneScripts.Publish, BackplaneKeys.PublishKeys(guild),

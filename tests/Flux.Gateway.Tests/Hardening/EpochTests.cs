@@ -14,7 +14,7 @@ public sealed class EpochTests
     // The test clients send no heartbeats; the outage must not close them for that.
     private static readonly Dictionary<string, string?> QuietClients = new() { ["Gateway:HeartbeatIntervalMs"] = "600000" };
 
-    public static TheoryData<RedisKind> Servers => [RedisKind.Embedded, RedisKind.Server];
+    public static TheoryData<RedisKind> Servers => TestRedis.Kinds;
 
     [SkippableTheory]
     [MemberData(nameof(Servers))]
@@ -188,14 +188,5 @@ public sealed class EpochTests
         Assert.DoesNotContain(frames, f => f.Op == ServerOp.Message);
     }
 
-    private static async Task<RedisServerProcess> StartRedisAsync(RedisKind kind)
-    {
-        if (kind == RedisKind.Server && !RedisServerProcess.IsRedisServerInstalled)
-        {
-            bool required = Environment.GetEnvironmentVariable("FLUX_REQUIRE_REDIS_SERVER") == "1";
-            Assert.False(required, "redis-server is required (FLUX_REQUIRE_REDIS_SERVER=1) but not installed");
-            Skip.If(true, "redis-server is not installed (apt-get install redis-server)");
-        }
-        return await RedisServerProcess.StartAsync(kind);
-    }
+    private static Task<RedisServerProcess> StartRedisAsync(RedisKind kind) => TestRedis.StartAsync(kind);
 }

@@ -193,14 +193,5 @@ public sealed class SeqGoesBackTests
         await admin.GetServers()[0].ConfigSetAsync(name, value);
     }
 
-    private static async Task<RedisServerProcess> StartServerAsync()
-    {
-        if (!RedisServerProcess.IsRedisServerInstalled)
-        {
-            bool required = Environment.GetEnvironmentVariable("FLUX_REQUIRE_REDIS_SERVER") == "1";
-            Assert.False(required, "redis-server is required (FLUX_REQUIRE_REDIS_SERVER=1) but not installed");
-            Skip.If(true, "redis-server is not installed (apt-get install redis-server)");
-        }
-        return await RedisServerProcess.StartAsync(RedisKind.Server);
-    }
+    private static Task<RedisServerProcess> StartServerAsync() => TestRedis.StartAsync(RedisKind.Server);
 }
