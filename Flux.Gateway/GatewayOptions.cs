@@ -93,6 +93,12 @@ public sealed class GatewayOptions
     [Range(60, 365 * 86_400)]
     public int HistoryTtlSeconds { get; set; } = 7 * 86_400;
 
+    /// <summary>
+    /// How often a replica renews the expiry of each guild it serves: hourly, or a quarter of <see cref="HistoryTtlSeconds"/>
+    /// when that is shorter, so that a guild in use is renewed well before its keys would expire.
+    /// </summary>
+    public TimeSpan GuildExpiryRenewInterval => TimeSpan.FromSeconds(Math.Min(3_600, HistoryTtlSeconds / 4.0));
+
     /// <summary>Resume replays history in chunks of this many messages, waiting for the queue to drain between chunks.</summary>
     [Range(1, 10_000)]
     public int ReplayChunk { get; set; } = 200;

@@ -80,7 +80,7 @@ internal sealed partial class ClientSession
         var template = MessageFrameTemplate.Create(send.Guild, Identity!.User, send.Nonce, send.Body, send.Ts, trace);
         try
         {
-            var published = await _services.Backplane.PublishAsync(send.Guild, template, trace, member.Guild.TakeExpiryRefresh(), epoch)
+            var published = await _services.Backplane.PublishAsync(send.Guild, template, trace, member.Guild.TakeExpiryRefresh(_options.GuildExpiryRenewInterval), epoch)
                 .ConfigureAwait(false);
             if (published.Refused)
             {

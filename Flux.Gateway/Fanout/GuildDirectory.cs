@@ -84,7 +84,7 @@ internal sealed class GuildDirectory : IGuildHistory
         var idleFor = TimeSpan.FromMilliseconds(_options.GuildIdleUnsubscribeMs);
         foreach (var (id, fanout) in _guilds)
         {
-            if (fanout.MemberCount > 0 && fanout.Started.IsCompletedSuccessfully && fanout.TakeExpiryRefresh()) _backplane.RenewGuild(id);
+            if (fanout.MemberCount > 0 && fanout.Started.IsCompletedSuccessfully && fanout.TakeExpiryRefresh(_options.GuildExpiryRenewInterval)) _backplane.RenewGuild(id);
             if (fanout.TryCloseIfIdle(idleFor) && _guilds.TryRemove(new KeyValuePair<string, GuildFanout>(id, fanout)))
             {
                 if (fanout.Subscription is ChannelMessageQueue queue)

@@ -19,9 +19,6 @@ namespace Flux.Gateway.Fanout;
 /// </summary>
 internal sealed class GuildFanout(string id, IGuildHistory history, int historyChunk, GatewayMetrics metrics, TimeProvider time, ILogger logger)
 {
-    /// <summary>How often this replica renews a guild's history expiry while the guild is active.</summary>
-    public static readonly TimeSpan ExpiryRefreshInterval = TimeSpan.FromHours(1);
-
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _processing = new(1, 1);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -90,15 +87,16 @@ internal sealed class GuildFanout(string id, IGuildHistory history, int historyC
     }
 
     /// <summary>
-    /// True about once an hour: then the caller (a publish, or the sweep of guilds with members) renews the expiry of the
-    /// guild's keys, so they expire <c>HistoryTtlSeconds</c> after the guild was last in use here, give or take the
-    /// interval. Kept here, not in a map of guild names, so it goes when the guild goes idle.
+    /// True once per <paramref name="interval"/> (<see cref="GatewayOptions.GuildExpiryRenewInterval"/>): then the caller
+    /// (a publish, or the sweep of guilds with members) renews the expiry of the guild's keys, so they expire
+    /// <c>HistoryTtlSeconds</c> after the guild was last in use here, give or take the interval. Kept here, not in a map
+    /// of guild names, so it goes when the guild goes idle.
     /// </summary>
-    public bool TakeExpiryRefresh()
+    public bool TakeExpiryRefresh(TimeSpan interval)
     {
         long now = time.GetTimestamp();
         long last = Volatile.Read(ref _expiryRefreshedAt);
-        if (last != 0 && time.GetElapsedTime(last, now) < ExpiryRefreshInterval) return false;
+        if (last != 0 && time.GetElapsedTime(last, now) < interval) return false;
         return Interlocked.CompareExchange(ref _expiryRefreshedAt, now, last) == last;
     }
 

@@ -355,22 +355,31 @@ public sealed class GuildFanoutTests
     }
 
     [Fact]
-    public void The_history_expiry_is_renewed_at_most_hourly_and_its_record_goes_with_the_guild()
+    public void The_guild_expiry_is_renewed_at_most_once_per_interval_and_its_record_goes_with_the_guild()
     {
+        var interval = TimeSpan.FromHours(1);
         // The per-guild expiry record is pruned. It lives on the guild's fan-out, which the idle sweep
         // closes and drops with everything it holds; no dictionary outlives the guilds.
         var time = new FakeTimeProvider();
         var fanout = new GuildFanout(Guild, _history, 100, TestMetrics.Gateway(), time, NullLogger.Instance);
         fanout.StartAt(new GuildState(0, _history.Epoch));
 
-        Assert.True(fanout.TakeExpiryRefresh());  // the first publish renews
-        Assert.False(fanout.TakeExpiryRefresh()); // then not again within the hour
-        time.Advance(GuildFanout.ExpiryRefreshInterval - TimeSpan.FromSeconds(1));
-        Assert.False(fanout.TakeExpiryRefresh());
+        Assert.True(fanout.TakeExpiryRefresh(interval));  // the first publish (or sweep) renews
+        Assert.False(fanout.TakeExpiryRefresh(interval)); // then not again within the interval
+        time.Advance(interval - TimeSpan.FromSeconds(1));
+        Assert.False(fanout.TakeExpiryRefresh(interval));
         time.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(fanout.TakeExpiryRefresh());
+        Assert.True(fanout.TakeExpiryRefresh(interval));
         Assert.True(fanout.TryCloseIfIdle(TimeSpan.Zero));
     }
+
+    [Theory]
+    [InlineData(7 * 86_400, 3_600)] // the default week: hourly
+    [InlineData(14_400, 3_600)]
+    [InlineData(600, 150)]          // shorter than four hours: a quarter of it, well before the keys would expire
+    [InlineData(60, 15)]
+    public void A_guild_is_renewed_hourly_or_four_times_per_ttl_when_that_is_shorter(int ttlSeconds, int renewSeconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(renewSeconds), new GatewayOptions { HistoryTtlSeconds = ttlSeconds }.GuildExpiryRenewInterval);
 
     private (GuildFanout Fanout, RecordingRecipient[] Recipients) NewFanout(long startAt, int members = 1, int historyChunk = 100)
     {
