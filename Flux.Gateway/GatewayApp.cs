@@ -33,6 +33,10 @@ public static class GatewayApp
 
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        // A guild's keys outlive its last renewal by three quarters of the ttl at least: twice the resume window leaves
+        // a user who just left time to resume into the same epoch, instead of a 4007.
+        builder.Services.AddOptions<GatewayOptions>().Validate(gateway => gateway.HistoryTtlSeconds >= 2L * gateway.ResumeWindowSeconds,
+            "Gateway:HistoryTtlSeconds must be at least twice Gateway:ResumeWindowSeconds: a guild's keys could otherwise expire while a session that was in it can still resume");
         builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         if (adminEndpoint)

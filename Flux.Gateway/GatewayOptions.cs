@@ -115,7 +115,7 @@ public sealed class GatewayOptions
     public PubSubMode PubSub { get; set; } = PubSubMode.Auto;
 
     /// <summary>
-    /// Start even when Redis's <c>maxmemory-policy</c> may evict any key (<c>allkeys-*</c>), with a critical warning; by
+    /// Start even when Redis's <c>maxmemory-policy</c> may evict keys (any policy but <c>noeviction</c>), with a critical warning; by
     /// default the gateway refuses to start then, because an evicted seq key makes a guild's seqs go back.
     /// </summary>
     public bool AllowEvictingRedis { get; set; }

@@ -27,7 +27,7 @@ internal static class BackplaneScripts
     /// </para>
     /// History is trimmed back to its length only once it is a slack over it. Every key of the guild expires the guild's
     /// ttl after it was last renewed: the seq and top are written with KEEPTTL, and all four keys are given the ttl
-    /// when the caller asks (about hourly per replica) or when this script created one of them (a new epoch, the
+    /// when the caller asks (once per renewal interval, per replica) or when this script created one of them (a new epoch, the
     /// history's first entry, the guild's first top). LTRIM and EXPIRE on every call made the script three times
     /// slower on Garnet (docs/benchmarks.md).
     /// KEYS: seq, history, epoch, top. ARGV: frame prefix, frame suffix, history length, channel, traceparent,
@@ -119,7 +119,7 @@ internal static class BackplaneScripts
         """;
 
     /// <summary>
-    /// Renews the expiry of every key of a guild (the keys that exist): a replica does this about hourly for each guild
+    /// Renews the expiry of every key of a guild (the keys that exist): a replica does this once per renewal interval for each guild
     /// it has members in, so a guild in use never expires, even when nobody sends.
     /// KEYS: seq, history, epoch, top. ARGV: the guild's ttl in seconds.
     /// </summary>

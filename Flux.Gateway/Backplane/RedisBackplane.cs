@@ -159,7 +159,7 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
                 {
                     var config = await server.ConfigGetAsync("maxmemory-policy").ConfigureAwait(false);
                     string? policy = config.Length > 0 ? config[0].Value : null;
-                    if (policy is not null && (found is null || policy.StartsWith("allkeys-", StringComparison.OrdinalIgnoreCase))) found = policy;
+                    if (policy is not null && (found is null || EvictionPolicyCheck.MayEvictGuildState(policy))) found = policy;
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException)
                 {
@@ -202,7 +202,8 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
 
     /// <summary>
     /// Renews the expiry of a guild's keys (<see cref="GatewayOptions.HistoryTtlSeconds"/>). Not waited for: a renewal
-    /// lost to a Redis error is made again at the next one, an hour later, long before a week's expiry.
+    /// lost to a Redis error is made again at the next one (<see cref="GatewayOptions.GuildExpiryRenewInterval"/>), a
+    /// quarter of the ttl later at most.
     /// </summary>
     public void RenewGuild(string guild) =>
         FireAndForget(() => Database.ScriptEvaluateAsync(BackplaneScripts.RenewGuild, BackplaneKeys.PublishKeys(guild), [_options.HistoryTtlSeconds], CommandFlags.FireAndForget));

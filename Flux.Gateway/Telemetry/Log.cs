@@ -74,7 +74,7 @@ internal static partial class Log
     [LoggerMessage(22, LogLevel.Error, "Guild {Guild}: could not check its state after a Redis reconnect ({Attempts} attempts); closing its members with 4007 rather than risk a silent loss")]
     public static partial void CatchUpFailed(ILogger logger, string guild, int attempts, Exception exception);
 
-    [LoggerMessage(23, LogLevel.Critical, "Redis's maxmemory-policy is {Policy}: it may evict a guild's seq and epoch keys, and then the guild's seqs go back. The gateway tells the members (4007) when it sees that, but messages can be lost first. Set maxmemory-policy to noeviction (or a volatile- policy)")]
+    [LoggerMessage(23, LogLevel.Critical, "Redis's maxmemory-policy is {Policy}: it may evict a guild's seq and epoch keys, and then the guild's seqs go back. The gateway tells the members (4007) when it sees that, but messages can be lost first. Set maxmemory-policy to noeviction")]
     public static partial void EvictingRedis(ILogger logger, string policy);
 
     [LoggerMessage(25, LogLevel.Information, "Readmission of the {Tier} tier is open: its rate reached the open rate, or it had limited for half the resume window")]

@@ -23,6 +23,15 @@ public sealed class OptionsValidationTests(RedisFixture redis) : IClassFixture<R
     }
 
     [Fact]
+    public async Task A_guild_ttl_shorter_than_twice_the_resume_window_stops_the_start()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => GatewayTestHost.StartAsync(redis.Redis.ConnectionString,
+            new Dictionary<string, string?> { ["Gateway:HistoryTtlSeconds"] = "600", ["Gateway:ResumeWindowSeconds"] = "301" }));
+
+        Assert.Contains("Gateway:HistoryTtlSeconds must be at least twice Gateway:ResumeWindowSeconds", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_admin_endpoint_without_a_key_stops_the_start()
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
