@@ -62,7 +62,7 @@ internal sealed partial class ClientSession
             // Kept out by this replica (shedding, its readmission gate, the user's connection limit), not away by choice:
             // the resume window starts again, so a user refused for longer than the window keeps its session, and what
             // it missed is replayed, or announced with a gap, once it is let in (instead of a 4007).
-            await RenewRefusedSessionAsync(resume.Session).ConfigureAwait(false);
+            await RenewRefusedSessionAsync(resume.Session, record).ConfigureAwait(false);
             return;
         }
         var guilds = new Dictionary<string, SessionGuild>(record.Guilds, StringComparer.Ordinal);
@@ -273,11 +273,16 @@ internal sealed partial class ClientSession
         }
     }
 
-    private async Task RenewRefusedSessionAsync(string session)
+    // The record was read a moment ago: should the key have expired since, it is written back as read, shed mark and all.
+    private async Task RenewRefusedSessionAsync(string session, SessionRecord record)
     {
         try
         {
-            await _services.Backplane.RenewSessionAsync(session).ConfigureAwait(false);
+            if (!await _services.Backplane.RenewSessionAsync(session).ConfigureAwait(false))
+            {
+                await _services.Backplane.SaveSessionAsync(session, record.User, record.Guilds).ConfigureAwait(false);
+                if (record.Shed) _services.Backplane.MarkSessionShed(session);
+            }
         }
         catch (BackplaneUnavailableException)
         {
