@@ -76,15 +76,21 @@ internal sealed class GuildDirectory : IGuildHistory
 
     /// <summary>
     /// Unsubscribes guilds that have had no local members for the idle grace period, and renews the expiry of the
-    /// guilds that have members here, each about hourly (<see cref="GuildFanout.TakeExpiryRefresh"/>, shared with the
-    /// publishes): a guild in use keeps its keys in Redis even when nobody sends.
+    /// guilds that have members here, each once per <see cref="GatewayOptions.GuildExpiryRenewInterval"/>
+    /// (<see cref="GuildFanout.TakeExpiryRefresh"/>, shared with the publishes): a guild in use keeps its keys in Redis
+    /// even when nobody sends. Called once a second; see <see cref="RenewalsPerSweep"/>.
     /// </summary>
     public void SweepIdle()
     {
         var idleFor = TimeSpan.FromMilliseconds(_options.GuildIdleUnsubscribeMs);
+        int renewals = RenewalsPerSweep(_guilds.Count, _options.GuildExpiryRenewInterval);
         foreach (var (id, fanout) in _guilds)
         {
-            if (fanout.MemberCount > 0 && fanout.Started.IsCompletedSuccessfully && fanout.TakeExpiryRefresh(_options.GuildExpiryRenewInterval)) _backplane.RenewGuild(id);
+            if (renewals > 0 && fanout.MemberCount > 0 && fanout.Started.IsCompletedSuccessfully && fanout.TakeExpiryRefresh(_options.GuildExpiryRenewInterval))
+            {
+                _backplane.RenewGuild(id);
+                renewals--;
+            }
             if (fanout.TryCloseIfIdle(idleFor) && _guilds.TryRemove(new KeyValuePair<string, GuildFanout>(id, fanout)))
             {
                 if (fanout.Subscription is ChannelMessageQueue queue)
@@ -94,6 +100,14 @@ internal sealed class GuildDirectory : IGuildHistory
             }
         }
     }
+
+    /// <summary>
+    /// How many guilds one sweep renews at most: every guild a replica serves becomes due in the same second after a
+    /// restart or a reconnect storm, and then again together each interval. So renewals are spread, at twice the pace
+    /// that renews every guild once per interval (and at least 100 a second): the rest wait for the next sweeps.
+    /// </summary>
+    public static int RenewalsPerSweep(int guilds, TimeSpan interval) =>
+        Math.Max(100, (int)Math.Ceiling(2.0 * guilds / Math.Max(1, interval.TotalSeconds)));
 
     Task<HistorySlice> IGuildHistory.ReadHistoryAsync(string guild, long afterSeq, int max) =>
         _backplane.ReadHistoryAsync(guild, afterSeq, max);

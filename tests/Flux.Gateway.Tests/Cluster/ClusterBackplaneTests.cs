@@ -10,6 +10,7 @@ namespace Flux.Gateway.Tests.Cluster;
 /// slot (the guild is their hash tag), messages travel on sharded pub/sub inside that shard, and a shard that goes down
 /// or comes back empty affects its own guilds only, and never silently.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class ClusterBackplaneTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     // The test clients send no heartbeats; a shard's outage must not close them for that.

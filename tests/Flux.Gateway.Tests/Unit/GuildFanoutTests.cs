@@ -381,6 +381,13 @@ public sealed class GuildFanoutTests
     public void A_guild_is_renewed_hourly_or_four_times_per_ttl_when_that_is_shorter(int ttlSeconds, int renewSeconds) =>
         Assert.Equal(TimeSpan.FromSeconds(renewSeconds), new GatewayOptions { HistoryTtlSeconds = ttlSeconds }.GuildExpiryRenewInterval);
 
+    [Theory]
+    [InlineData(200, 3_600, 100)]      // a storm's guilds: all due at once are renewed within 2 s
+    [InlineData(100_000, 3_600, 100)]  // spread over 1,000 s, well within the hour
+    [InlineData(100_000, 15, 13_334)]  // a 60 s ttl: every guild twice per 15 s interval
+    public void Guild_renewals_are_spread_over_sweeps_at_twice_the_pace_the_interval_needs(int guilds, int intervalSeconds, int perSweep) =>
+        Assert.Equal(perSweep, GuildDirectory.RenewalsPerSweep(guilds, TimeSpan.FromSeconds(intervalSeconds)));
+
     private (GuildFanout Fanout, RecordingRecipient[] Recipients) NewFanout(long startAt, int members = 1, int historyChunk = 100)
     {
         var fanout = new GuildFanout(Guild, _history, historyChunk, TestMetrics.Gateway(), TimeProvider.System, NullLogger.Instance);
