@@ -32,7 +32,7 @@ internal sealed class EvictionPolicyCheck(RedisBackplane backplane, IOptions<Gat
     /// <summary>Whether a <c>maxmemory-policy</c> may evict a guild's keys: every policy but <c>noeviction</c>.</summary>
     public static bool MayEvictGuildState(string? policy) => policy is not null && !policy.Equals("noeviction", StringComparison.OrdinalIgnoreCase);
 
-    /// <exception cref="InvalidOperationException">The policy may evict any key, and the gateway should refuse to start.</exception>
+    /// <exception cref="InvalidOperationException">The policy may evict a guild's keys, and the gateway should refuse to start.</exception>
     private async Task CheckAsync(bool refuse)
     {
         if (Interlocked.Exchange(ref _checked, 1) != 0) return;

@@ -33,7 +33,7 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
     public IConnectionMultiplexer Multiplexer => redis;
 
     /// <summary>Assigns the message's seq, appends it to history and publishes it, in one atomic script.</summary>
-    /// <param name="refreshExpiry">Renew the expiry of the guild's keys (about hourly per guild; see <c>GuildFanout.TakeExpiryRefresh</c>).</param>
+    /// <param name="refreshExpiry">Renew the expiry of the guild's keys (once per <see cref="GatewayOptions.GuildExpiryRenewInterval"/> per guild; see <c>GuildFanout.TakeExpiryRefresh</c>).</param>
     /// <param name="sessionEpoch">
     /// The epoch the sender's session joined the guild in: the message is published only into that lifetime of the
     /// guild's state, and otherwise refused (<see cref="PublishedPosition.Refused"/>).
