@@ -240,6 +240,18 @@ internal sealed class RedisBackplane(IConnectionMultiplexer redis, IOptions<Gate
         }
     }
 
+    /// <summary>
+    /// Restarts a session's resume window; when the key is gone (Redis lost it, or it expired a moment ago), writes the
+    /// record back whole from what the caller knows, with its shed mark if it had one.
+    /// </summary>
+    /// <exception cref="BackplaneUnavailableException">Redis did not answer.</exception>
+    public async Task RenewOrRestoreSessionAsync(string session, string user, IEnumerable<KeyValuePair<string, SessionGuild>> guilds, bool shed = false)
+    {
+        if (await RenewSessionAsync(session).ConfigureAwait(false)) return;
+        await SaveSessionAsync(session, user, guilds).ConfigureAwait(false);
+        if (shed) MarkSessionShed(session);
+    }
+
     /// <summary>The session, or null when it is unknown or its resume window has passed.</summary>
     /// <exception cref="BackplaneUnavailableException">Redis did not answer.</exception>
     public async Task<SessionRecord?> GetSessionAsync(string session)

@@ -260,12 +260,9 @@ internal sealed partial class ClientSession
         if (_session is null || Identity is null) return;
         try
         {
-            if (!await _services.Backplane.RenewSessionAsync(_session).ConfigureAwait(false))
-            {
-                // Redis lost the session while the connection was up: write it again as this replica knows it. Its
-                // guild epochs are the old ones, so a resume into a guild whose state was lost is still refused.
-                await _services.Backplane.SaveSessionAsync(_session, Identity.User, _sessionGuilds).ConfigureAwait(false);
-            }
+            // Should Redis have lost the session while the connection was up, it is written again as this replica knows
+            // it. Its guild epochs are the old ones, so a resume into a guild whose state was lost is still refused.
+            await _services.Backplane.RenewOrRestoreSessionAsync(_session, Identity.User, _sessionGuilds).ConfigureAwait(false);
         }
         catch (BackplaneUnavailableException)
         {
@@ -278,11 +275,7 @@ internal sealed partial class ClientSession
     {
         try
         {
-            if (!await _services.Backplane.RenewSessionAsync(session).ConfigureAwait(false))
-            {
-                await _services.Backplane.SaveSessionAsync(session, record.User, record.Guilds).ConfigureAwait(false);
-                if (record.Shed) _services.Backplane.MarkSessionShed(session);
-            }
+            await _services.Backplane.RenewOrRestoreSessionAsync(session, record.User, record.Guilds, record.Shed).ConfigureAwait(false);
         }
         catch (BackplaneUnavailableException)
         {
