@@ -33,6 +33,28 @@ public sealed class SchedulerPriorityTests
         Assert.Equal(before, SchedulingOf("self")); // the process's main thread kept its own
     }
 
+    [SkippableFact]
+    public void Where_the_process_may_run_on_one_CPU_the_thread_is_only_reniced_and_the_report_says_why()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "thread priorities are set only on Linux");
+        SchedulerPriority.Raise raise = default;
+        (int Policy, int RtPriority, int Nice) raised = default;
+        var thread = new Thread(() =>
+        {
+            raise = SchedulerPriority.TryRaiseCurrentThread(processors: 1);
+            raised = SchedulingOf("thread-self");
+        });
+        thread.Start();
+        thread.Join();
+
+        Assert.False(raise.RealTime);
+        Assert.Contains("not real-time (the process may run on one CPU only", raise.Note);
+        Assert.Equal((SchedOther, 0), (raised.Policy, raised.RtPriority));
+        Skip.If(!raise.Raised && Environment.UserName != "root", $"not privileged here: {raise.Note}");
+        Assert.True(raise.Raised, raise.Note);
+        Assert.Equal(SchedulerPriority.Nice, raised.Nice);
+    }
+
     [Fact]
     public void The_report_is_told_when_the_thread_is_only_reniced_or_not_raised_at_all()
     {
