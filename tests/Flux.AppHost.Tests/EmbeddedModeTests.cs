@@ -162,15 +162,13 @@ public sealed class EmbeddedModeTests(EmbeddedRedisApp fixture) : IClassFixture<
     // The lines of the resource's console log so far that match (the watch replays them, then waits for more).
     private async Task<List<string>> ReadLogAsync(string resource, Func<string, bool> match, TimeSpan forHowLong)
     {
-        var loggers = fixture.App.Services.GetRequiredService<ResourceLoggerService>();
-        var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource);
         var lines = new List<string>();
         using var stop = new CancellationTokenSource(forHowLong);
         try
         {
-            await foreach (var batch in loggers.WatchAsync(model).WithCancellation(stop.Token))
+            await foreach (string line in LogLinesAsync(resource, stop.Token))
             {
-                lines.AddRange(batch.Select(line => line.Content).Where(match));
+                if (match(line)) lines.Add(line);
             }
         }
         catch (OperationCanceledException)
@@ -180,16 +178,22 @@ public sealed class EmbeddedModeTests(EmbeddedRedisApp fixture) : IClassFixture<
     }
 
     // Completes when the resource's console log has a line containing the text (lines logged before the call count too).
-    private Task WaitForLogAsync(string resource, string text, CancellationToken cancellationToken)
+    private Task WaitForLogAsync(string resource, string text, CancellationToken cancellationToken) => Task.Run(async () =>
+    {
+        await foreach (string line in LogLinesAsync(resource, cancellationToken))
+        {
+            if (line.Contains(text, StringComparison.Ordinal)) return;
+        }
+    }, cancellationToken);
+
+    // Every line of the resource's console log: those logged so far, then each new one as it comes, until cancelled.
+    private async IAsyncEnumerable<string> LogLinesAsync(string resource, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var loggers = fixture.App.Services.GetRequiredService<ResourceLoggerService>();
         var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource);
-        return Task.Run(async () =>
+        await foreach (var batch in loggers.WatchAsync(model).WithCancellation(cancellationToken))
         {
-            await foreach (var batch in loggers.WatchAsync(model).WithCancellation(cancellationToken))
-            {
-                if (batch.Any(line => line.Content.Contains(text, StringComparison.Ordinal))) return;
-            }
-        }, cancellationToken);
+            foreach (var line in batch) yield return line.Content;
+        }
     }
 }
