@@ -2,10 +2,19 @@ using System.Runtime.InteropServices;
 using Garnet;
 
 // Runs Microsoft Garnet as Flux's embedded Redis-protocol server until SIGTERM or Ctrl+C.
-// Usage: Flux.EmbeddedRedis [--port N] [--data DIR] [any Garnet option...]
+// Usage: Flux.EmbeddedRedis [--port N] [--data DIR] [--compact-above SIZE] [any Garnet option...]
 // The command FLUX.RESTART restarts the server in this process (the storm's restart-redis fault): every client
 // connection drops, and the new server recovers its data from the append-only file.
-var options = EmbeddedRedisOptions.Parse(args, Environment.GetEnvironmentVariable);
+EmbeddedRedisOptions options;
+try
+{
+    options = EmbeddedRedisOptions.Parse(args, Environment.GetEnvironmentVariable);
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+{
+    Console.Error.WriteLine($"Flux embedded Redis: {ex.Message}");
+    return 2;
+}
 string[] garnetArgs = options.ToGarnetArgs();
 
 using var stop = new CancellationTokenSource();
@@ -14,6 +23,7 @@ using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
 
 try
 {
+    ReportCompaction(StartupCompaction.Run(options));
     while (!stop.IsCancellationRequested)
     {
         using var restart = new SemaphoreSlim(0);
@@ -39,3 +49,12 @@ catch (Exception ex)
     return 1;
 }
 return 0;
+
+static void ReportCompaction(StartupCompaction.Result? result)
+{
+    if (result is not { } r) return;
+    string pending = $"{r.WritesSinceCheckpoint / (1024.0 * 1024.0):0.0} MB";
+    Console.WriteLine(r.Compacted
+        ? $"Flux embedded Redis: checkpointed {pending} of the append-only file in {r.Took.TotalSeconds:0.0} s; this start replays none of it"
+        : $"Flux embedded Redis: {pending} of the append-only file since its last checkpoint, not worth one yet ({r.Took.TotalSeconds:0.0} s)");
+}

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using Flux.Testing;
+using StackExchange.Redis;
 
 namespace Flux.Gateway.Tests;
 
@@ -69,6 +70,72 @@ public sealed class EmbeddedRedisDurabilityTests
         // A write applied while its reply was cut off may be there too; an acknowledged one must be.
         Assert.True(stored >= acknowledged, $"{acknowledged} writes acknowledged before the restart, {stored} after it");
     }
+
+    [Fact]
+    public async Task A_start_checkpoints_a_long_append_only_file_and_every_key_survives_it()
+    {
+        // 256 KB instead of 64 MB, so a few thousand writes make the file long enough.
+        await using var redis = await RedisServerProcess.StartAsync(RedisKind.Embedded, embeddedArgs: ["--compact-above", "256k"]);
+        string entry = new('x', 200);
+        await using (var writer = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            var db = writer.GetDatabase();
+            var writes = new List<Task>();
+            for (int i = 1; i <= 3_000; i++)
+            {
+                writes.Add(db.StringIncrementAsync("counter"));
+                writes.Add(db.ListRightPushAsync("history", $"{i}:{entry}"));
+            }
+            await Task.WhenAll(writes);
+            await db.ListTrimAsync("history", -100, -1);
+            await db.StringSetAsync("expiring", "kept", TimeSpan.FromHours(1));
+            await db.StringSetAsync("expired", "gone", TimeSpan.FromMilliseconds(1));
+        }
+
+        await redis.TerminateAsync();
+        await redis.RestartAsync();
+        Assert.Equal(1, Occurrences(redis.Output, "checkpointed"));
+        long begin;
+        await using (var reader = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true"))
+        {
+            var db = reader.GetDatabase();
+            Assert.Equal("3000", await db.StringGetAsync("counter"));
+            var history = await db.ListRangeAsync("history");
+            Assert.Equal(Enumerable.Range(2_901, 100).Select(i => $"{i}:{entry}"), history.Select(v => v.ToString()));
+            Assert.Equal("kept", await db.StringGetAsync("expiring"));
+            Assert.InRange((await db.KeyTimeToLiveAsync("expiring"))!.Value, TimeSpan.FromMinutes(50), TimeSpan.FromHours(1));
+            Assert.False(await db.KeyExistsAsync("expired"));
+            // The file's begin now lies past every write above: this start replayed none of them.
+            begin = BeginAddress(await reader.GetServer(redis.ConnectionString).InfoRawAsync("persistence"));
+            Assert.True(begin > 3_000 * 200, $"the append-only file still begins at {begin}");
+            for (int i = 0; i < 10; i++) await db.StringIncrementAsync("counter");
+        }
+
+        // Ten writes more are not worth a checkpoint; they are replayed after the first one.
+        await redis.TerminateAsync();
+        await redis.RestartAsync();
+        Assert.Equal(1, Occurrences(redis.Output, "checkpointed"));
+        await using (var reader = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true"))
+        {
+            Assert.Equal("3010", await reader.GetDatabase().StringGetAsync("counter"));
+            Assert.Equal(100, await reader.GetDatabase().ListLengthAsync("history"));
+            Assert.Equal(begin, BeginAddress(await reader.GetServer(redis.ConnectionString).InfoRawAsync("persistence")));
+        }
+    }
+
+    [Fact]
+    public async Task A_compaction_limit_that_is_not_a_size_stops_the_start_with_a_message()
+    {
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => RedisServerProcess.StartAsync(RedisKind.Embedded, embeddedArgs: ["--compact-above", "lots"]));
+        Assert.Contains("exited with 2", refused.Message);
+        Assert.Contains("--compact-above takes a size such as 64m, 512k or 0, or off; 'lots' is none of them", refused.Message);
+    }
+
+    private static int Occurrences(string text, string word) => (text.Length - text.Replace(word, "").Length) / word.Length;
+
+    private static long BeginAddress(string? info) =>
+        long.Parse(info!.Split('\n').Select(line => line.Trim()).Single(line => line.StartsWith("BeginAddress:", StringComparison.Ordinal))["BeginAddress:".Length..]);
 
     private static async Task<RespClient> ConnectAgainAsync(int port)
     {

@@ -23,11 +23,13 @@ public sealed class RedisServerProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
 
     private readonly bool _persistent;
+    private readonly IReadOnlyList<string> _embeddedArgs;
 
-    private RedisServerProcess(RedisKind kind, int port, bool persistent)
+    private RedisServerProcess(RedisKind kind, int port, bool persistent, IReadOnlyList<string> embeddedArgs)
     {
         _kind = kind;
         _persistent = persistent;
+        _embeddedArgs = embeddedArgs;
         Port = port;
         _dataDirectory = Path.Combine(Path.GetTempPath(), "flux-tests", $"redis-{kind}-{port}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(_dataDirectory);
@@ -43,9 +45,10 @@ public sealed class RedisServerProcess : IAsyncDisposable
     /// With an append-only file (the default, as Flux runs it), or without any persistence, so that a restart comes
     /// back empty. The embedded Garnet always keeps its append-only file.
     /// </param>
-    public static async Task<RedisServerProcess> StartAsync(RedisKind kind = RedisKind.Embedded, bool persistent = true)
+    /// <param name="embeddedArgs">More options for Flux.EmbeddedRedis (such as <c>--compact-above</c>), at every start.</param>
+    public static async Task<RedisServerProcess> StartAsync(RedisKind kind = RedisKind.Embedded, bool persistent = true, IReadOnlyList<string>? embeddedArgs = null)
     {
-        var server = new RedisServerProcess(kind, FreePort.Next(), persistent);
+        var server = new RedisServerProcess(kind, FreePort.Next(), persistent, embeddedArgs ?? []);
         await server.StartProcessAsync().ConfigureAwait(false);
         return server;
     }
@@ -105,7 +108,7 @@ public sealed class RedisServerProcess : IAsyncDisposable
     private async Task StartProcessAsync()
     {
         var start = _kind == RedisKind.Embedded
-            ? new ProcessStartInfo("dotnet") { ArgumentList = { "exec", EmbeddedAssembly(), "--port", Port.ToString(), "--data", _dataDirectory } }
+            ? new ProcessStartInfo("dotnet", ["exec", EmbeddedAssembly(), "--port", Port.ToString(), "--data", _dataDirectory, .. _embeddedArgs])
             : new ProcessStartInfo(FindOnPath("redis-server") ?? throw new InvalidOperationException("redis-server is not installed"))
             {
                 // From its absolute path and with DEBUG allowed locally, so DEBUG RESTART (the restart-redis fault) works.
@@ -130,7 +133,8 @@ public sealed class RedisServerProcess : IAsyncDisposable
         throw new TimeoutException($"{_kind} Redis did not answer PING within 30 s: {Output}");
     }
 
-    private string Output
+    /// <summary>Everything the process wrote to stdout and stderr, over every start.</summary>
+    public string Output
     {
         get { lock (_output) return _output.ToString(); }
     }
