@@ -11,13 +11,13 @@ internal sealed record EmbeddedRedisOptions(int Port, string Bind, string DataDi
     public const int DefaultPort = 6379;
 
     /// <summary>
-    /// A start replaying more than this (bytes of the append-only file since its last checkpoint) checkpoints first
-    /// (<see cref="StartupCompaction"/>). 64 MB replays in about half a second here; <c>--compact-above SIZE</c>
-    /// (<c>64m</c>, <c>512k</c>, <c>0</c> for every start with any write, <c>off</c> for never) sets it.
+    /// A stop, or a start after a crash, takes a checkpoint when more than this (bytes of the append-only file since
+    /// the last one) would be replayed (<see cref="Checkpoints"/>). 64 MB replays in about half a second here;
+    /// <c>--checkpoint-above SIZE</c> (<c>64m</c>, <c>512k</c>, <c>0</c> for any write, <c>off</c> for never) sets it.
     /// </summary>
-    public const long DefaultCompactAboveBytes = 64L << 20;
+    public const long DefaultCheckpointAboveBytes = 64L << 20;
 
-    public long CompactAboveBytes { get; init; } = DefaultCompactAboveBytes;
+    public long CheckpointAboveBytes { get; init; } = DefaultCheckpointAboveBytes;
 
     /// <summary>
     /// How often the append-only file is committed, in ms. Garnet's own default, 0, issues a commit for every write:
@@ -35,7 +35,7 @@ internal sealed record EmbeddedRedisOptions(int Port, string Bind, string DataDi
         int port = int.TryParse(env(PortVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int p) ? p : DefaultPort;
         string? data = env(DataVariable);
         string bind = "127.0.0.1";
-        long compactAbove = DefaultCompactAboveBytes;
+        long checkpointAbove = DefaultCheckpointAboveBytes;
         var extra = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -50,8 +50,8 @@ internal sealed record EmbeddedRedisOptions(int Port, string Bind, string DataDi
                 case "--bind" when i + 1 < args.Length:
                     bind = args[++i];
                     break;
-                case "--compact-above" when i + 1 < args.Length:
-                    compactAbove = ParseSize(args[++i]);
+                case "--checkpoint-above" when i + 1 < args.Length:
+                    checkpointAbove = ParseSize(args[++i]);
                     break;
                 default:
                     extra.Add(args[i]);
@@ -59,7 +59,7 @@ internal sealed record EmbeddedRedisOptions(int Port, string Bind, string DataDi
             }
         }
         data ??= Path.Combine(Path.GetTempPath(), "flux-redis", port.ToString(CultureInfo.InvariantCulture));
-        return new EmbeddedRedisOptions(port, bind, data, extra) { CompactAboveBytes = compactAbove };
+        return new EmbeddedRedisOptions(port, bind, data, extra) { CheckpointAboveBytes = checkpointAbove };
     }
 
     /// <summary>A byte count with an optional k, m or g (powers of 1024), or <c>off</c> (-1).</summary>
@@ -70,7 +70,7 @@ internal sealed record EmbeddedRedisOptions(int Port, string Bind, string DataDi
         var digits = shift == 0 ? text : text[..^1];
         if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value > (long.MaxValue >> shift))
         {
-            throw new ArgumentException($"--compact-above takes a size such as 64m, 512k or 0, or off; '{text}' is none of them");
+            throw new ArgumentException($"--checkpoint-above takes a size such as 64m, 512k or 0, or off; '{text}' is none of them");
         }
         return value << shift;
     }

@@ -27,6 +27,12 @@ internal static class GracefulStop
         {
             Console.Error.WriteLine("Flux embedded Redis: cannot close Garnet's connections before the last commit; a write during it may be lost");
         }
+        Commit(server);
+    }
+
+    /// <summary>Commits everything written so far, without closing anything (after a checkpoint, for its moved begin).</summary>
+    public static void Commit(GarnetServer server)
+    {
         using var timeout = new CancellationTokenSource(CommitTimeout);
         try
         {

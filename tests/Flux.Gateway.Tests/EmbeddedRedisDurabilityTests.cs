@@ -72,64 +72,95 @@ public sealed class EmbeddedRedisDurabilityTests
     }
 
     [Fact]
-    public async Task A_start_checkpoints_a_long_append_only_file_and_every_key_survives_it()
+    public async Task A_stop_checkpoints_what_the_run_wrote_and_every_key_survives_it()
     {
-        // 256 KB instead of 64 MB, so a few thousand writes make the file long enough.
-        await using var redis = await RedisServerProcess.StartAsync(RedisKind.Embedded, embeddedArgs: ["--compact-above", "256k"]);
-        string entry = new('x', 200);
+        // 256 KB instead of 64 MB, so a few thousand writes are worth a checkpoint.
+        await using var redis = await RedisServerProcess.StartAsync(RedisKind.Embedded, embeddedArgs: ["--checkpoint-above", "256k"]);
+        await WriteKeysAsync(redis);
+
+        await redis.TerminateAsync();
+        Assert.Equal(1, Occurrences(redis.Output, "checkpointed"));
+        Assert.Contains("at stop, after the last client", redis.Output);
+        await redis.RestartAsync();
+        long begin = await AssertKeysSurvivedAsync(redis, counter: 3_000);
         await using (var writer = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
         {
-            var db = writer.GetDatabase();
-            var writes = new List<Task>();
-            for (int i = 1; i <= 3_000; i++)
-            {
-                writes.Add(db.StringIncrementAsync("counter"));
-                writes.Add(db.ListRightPushAsync("history", $"{i}:{entry}"));
-            }
-            await Task.WhenAll(writes);
-            await db.ListTrimAsync("history", -100, -1);
-            await db.StringSetAsync("expiring", "kept", TimeSpan.FromHours(1));
-            await db.StringSetAsync("expired", "gone", TimeSpan.FromMilliseconds(1));
+            for (int i = 0; i < 10; i++) await writer.GetDatabase().StringIncrementAsync("counter");
         }
 
+        // Ten writes more are not worth a checkpoint: the next start replays them after the first one.
         await redis.TerminateAsync();
         await redis.RestartAsync();
         Assert.Equal(1, Occurrences(redis.Output, "checkpointed"));
-        long begin;
-        await using (var reader = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true"))
-        {
-            var db = reader.GetDatabase();
-            Assert.Equal("3000", await db.StringGetAsync("counter"));
-            var history = await db.ListRangeAsync("history");
-            Assert.Equal(Enumerable.Range(2_901, 100).Select(i => $"{i}:{entry}"), history.Select(v => v.ToString()));
-            Assert.Equal("kept", await db.StringGetAsync("expiring"));
-            Assert.InRange((await db.KeyTimeToLiveAsync("expiring"))!.Value, TimeSpan.FromMinutes(50), TimeSpan.FromHours(1));
-            Assert.False(await db.KeyExistsAsync("expired"));
-            // The file's begin now lies past every write above: this start replayed none of them.
-            begin = BeginAddress(await reader.GetServer(redis.ConnectionString).InfoRawAsync("persistence"));
-            Assert.True(begin > 3_000 * 200, $"the append-only file still begins at {begin}");
-            for (int i = 0; i < 10; i++) await db.StringIncrementAsync("counter");
-        }
-
-        // Ten writes more are not worth a checkpoint; they are replayed after the first one.
-        await redis.TerminateAsync();
-        await redis.RestartAsync();
-        Assert.Equal(1, Occurrences(redis.Output, "checkpointed"));
-        await using (var reader = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true"))
-        {
-            Assert.Equal("3010", await reader.GetDatabase().StringGetAsync("counter"));
-            Assert.Equal(100, await reader.GetDatabase().ListLengthAsync("history"));
-            Assert.Equal(begin, BeginAddress(await reader.GetServer(redis.ConnectionString).InfoRawAsync("persistence")));
-        }
+        Assert.Equal(begin, await AssertKeysSurvivedAsync(redis, counter: 3_010));
     }
 
     [Fact]
-    public async Task A_compaction_limit_that_is_not_a_size_stops_the_start_with_a_message()
+    public async Task A_start_after_a_kill_checkpoints_what_the_run_wrote_before_any_client()
+    {
+        await using var redis = await RedisServerProcess.StartAsync(RedisKind.Embedded, embeddedArgs: ["--checkpoint-above", "256k"]);
+        await WriteKeysAsync(redis);
+        // The file is committed once a second; a kill loses only what the last second wrote, and nothing is written now.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+
+        await redis.StopAsync(); // kill -9: no checkpoint at stop
+        Assert.Equal(0, Occurrences(redis.Output, "checkpointed"));
+        await redis.RestartAsync();
+        Assert.Equal(1, Occurrences(redis.Output, "checkpointed"));
+        Assert.Contains("at start, before any client", redis.Output);
+        await AssertKeysSurvivedAsync(redis, counter: 3_000);
+
+        // That start recorded the file's size: the next one, after another kill, sees no growth and starts no Garnet to look.
+        await redis.StopAsync();
+        await redis.RestartAsync();
+        Assert.Equal(1, Occurrences(redis.Output, "at start, before any client"));
+        await AssertKeysSurvivedAsync(redis, counter: 3_000);
+    }
+
+    private const string Entry = "an entry of the guild's history, about as long as a chat message's frame is: 0123456789";
+
+    // Three thousand increments and pushes (about 600 KB of the file), a list trimmed to 100, a key that expires in an
+    // hour and one that has expired.
+    private static async Task WriteKeysAsync(RedisServerProcess redis)
+    {
+        await using var writer = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var db = writer.GetDatabase();
+        var writes = new List<Task>();
+        for (int i = 1; i <= 3_000; i++)
+        {
+            writes.Add(db.StringIncrementAsync("counter"));
+            writes.Add(db.ListRightPushAsync("history", $"{i}:{Entry}"));
+        }
+        await Task.WhenAll(writes);
+        await db.ListTrimAsync("history", -100, -1);
+        await db.StringSetAsync("expiring", "kept", TimeSpan.FromHours(1));
+        await db.StringSetAsync("expired", "gone", TimeSpan.FromMilliseconds(1));
+    }
+
+    /// <summary>Asserts every key of <see cref="WriteKeysAsync"/> and that the file begins past them; returns its begin.</summary>
+    private static async Task<long> AssertKeysSurvivedAsync(RedisServerProcess redis, int counter)
+    {
+        await using var reader = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true");
+        var db = reader.GetDatabase();
+        Assert.Equal(counter.ToString(), await db.StringGetAsync("counter"));
+        var history = await db.ListRangeAsync("history");
+        Assert.Equal(Enumerable.Range(2_901, 100).Select(i => $"{i}:{Entry}"), history.Select(v => v.ToString()));
+        Assert.Equal("kept", await db.StringGetAsync("expiring"));
+        Assert.InRange((await db.KeyTimeToLiveAsync("expiring"))!.Value, TimeSpan.FromMinutes(50), TimeSpan.FromHours(1));
+        Assert.False(await db.KeyExistsAsync("expired"));
+        // The checkpoint moved the file's begin past every write above: a start replays none of them.
+        long begin = BeginAddress(await reader.GetServer(redis.ConnectionString).InfoRawAsync("persistence"));
+        Assert.True(begin > 3_000 * Entry.Length, $"the append-only file still begins at {begin}");
+        return begin;
+    }
+
+    [Fact]
+    public async Task A_checkpoint_limit_that_is_not_a_size_stops_the_start_with_a_message()
     {
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => RedisServerProcess.StartAsync(RedisKind.Embedded, embeddedArgs: ["--compact-above", "lots"]));
+            () => RedisServerProcess.StartAsync(RedisKind.Embedded, embeddedArgs: ["--checkpoint-above", "lots"]));
         Assert.Contains("exited with 2", refused.Message);
-        Assert.Contains("--compact-above takes a size such as 64m, 512k or 0, or off; 'lots' is none of them", refused.Message);
+        Assert.Contains("--checkpoint-above takes a size such as 64m, 512k or 0, or off; 'lots' is none of them", refused.Message);
     }
 
     private static int Occurrences(string text, string word) => (text.Length - text.Replace(word, "").Length) / word.Length;
