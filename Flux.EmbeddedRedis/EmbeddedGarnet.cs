@@ -18,10 +18,16 @@ internal sealed class EmbeddedGarnet(string[] args) : GarnetServer(args)
     public void Checkpoint(TimeSpan timeout)
     {
         var checkpoint = storeWrapper.TakeCheckpointAsync(background: false, dbId: -1, CancellationToken.None, logger: null);
-        if (!checkpoint.Wait(timeout))
+        bool finished;
+        try
         {
-            throw new TimeoutException($"the append-only file's checkpoint did not finish within {timeout.TotalMinutes:0} min");
+            finished = checkpoint.Wait(timeout);
         }
+        catch (AggregateException failed)
+        {
+            throw new IOException($"Garnet's checkpoint failed: {failed.InnerException?.Message}", failed.InnerException);
+        }
+        if (!finished) throw new TimeoutException($"the append-only file's checkpoint did not finish within {timeout.TotalMinutes:0} min");
         if (checkpoint.Result != CheckpointStatus.Success) throw new IOException($"Garnet's checkpoint ended {checkpoint.Result}");
     }
 }
