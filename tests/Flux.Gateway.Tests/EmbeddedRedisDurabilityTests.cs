@@ -100,8 +100,16 @@ public sealed class EmbeddedRedisDurabilityTests
     {
         await using var redis = await RedisServerProcess.StartAsync(RedisKind.Embedded, embeddedArgs: ["--checkpoint-above", "256k"]);
         await WriteKeysAsync(redis);
-        // The file is committed once a second; a kill loses only what the last second wrote, and nothing is written now.
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        // The file is committed once a second, and a kill loses what is not: wait until the commit has reached the tail.
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true"))
+        {
+            var server = admin.GetServer(redis.ConnectionString);
+            Assert.True(await Poll.UntilAsync(async () =>
+            {
+                string? info = await server.InfoRawAsync("persistence");
+                return PersistenceField(info, "CommittedUntilAddress") >= PersistenceField(info, "TailAddress");
+            }), "the append-only file was not committed up to its tail within 10 s");
+        }
 
         await redis.StopAsync(); // kill -9: no checkpoint at stop
         Assert.Equal(0, Occurrences(redis.Output, "checkpointed"));
@@ -149,7 +157,7 @@ public sealed class EmbeddedRedisDurabilityTests
         Assert.InRange((await db.KeyTimeToLiveAsync("expiring"))!.Value, TimeSpan.FromMinutes(50), TimeSpan.FromHours(1));
         Assert.False(await db.KeyExistsAsync("expired"));
         // The checkpoint moved the file's begin past every write above: a start replays none of them.
-        long begin = BeginAddress(await reader.GetServer(redis.ConnectionString).InfoRawAsync("persistence"));
+        long begin = PersistenceField(await reader.GetServer(redis.ConnectionString).InfoRawAsync("persistence"), "BeginAddress");
         Assert.True(begin > 3_000 * Entry.Length, $"the append-only file still begins at {begin}");
         return begin;
     }
@@ -165,8 +173,9 @@ public sealed class EmbeddedRedisDurabilityTests
 
     private static int Occurrences(string text, string word) => (text.Length - text.Replace(word, "").Length) / word.Length;
 
-    private static long BeginAddress(string? info) =>
-        long.Parse(info!.Split('\n').Select(line => line.Trim()).Single(line => line.StartsWith("BeginAddress:", StringComparison.Ordinal))["BeginAddress:".Length..]);
+    // One address of Garnet's INFO persistence ("BeginAddress", "TailAddress", "CommittedUntilAddress").
+    private static long PersistenceField(string? info, string name) =>
+        long.Parse(info!.Split('\n').Select(line => line.Trim()).Single(line => line.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..]);
 
     private static async Task<RespClient> ConnectAgainAsync(int port)
     {

@@ -45,7 +45,7 @@ public sealed class RedisServerProcess : IAsyncDisposable
     /// With an append-only file (the default, as Flux runs it), or without any persistence, so that a restart comes
     /// back empty. The embedded Garnet always keeps its append-only file.
     /// </param>
-    /// <param name="embeddedArgs">More options for Flux.EmbeddedRedis (such as <c>--compact-above</c>), at every start.</param>
+    /// <param name="embeddedArgs">More options for Flux.EmbeddedRedis (such as <c>--checkpoint-above</c>), at every start.</param>
     public static async Task<RedisServerProcess> StartAsync(RedisKind kind = RedisKind.Embedded, bool persistent = true, IReadOnlyList<string>? embeddedArgs = null)
     {
         var server = new RedisServerProcess(kind, FreePort.Next(), persistent, embeddedArgs ?? []);
