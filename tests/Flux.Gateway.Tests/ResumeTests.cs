@@ -125,8 +125,11 @@ public sealed class ResumeTests(RedisFixture fixture) : IClassFixture<RedisFixtu
         // 6 MB: more than the kernel's socket buffers take on loopback (up to 4 MB here), so the replay must wait.
         const int sent = 3_000;
         string body = new('x', 2_000);
+        // Jack reads while he sends: his send queue is as small as everyone's here, and 6 MB left unread until the last
+        // send closed him as a slow consumer (4012) in one CI run, when the kernel's buffers took less.
+        var delivered = FanoutTests.ReceiveMessagesAsync(jack, sent, TimeSpan.FromSeconds(30));
         for (int i = 0; i < sent; i++) await jack.SendMessageAsync(guild, $"m{i}", body);
-        await FanoutTests.ReceiveMessagesAsync(jack, sent, TimeSpan.FromSeconds(30));
+        await delivered;
         var key = (StackExchange.Redis.RedisKey)$"flux:session:{session}";
         var field = (StackExchange.Redis.RedisValue)$"g:{guild}";
         var position = await redis.GetDatabase().HashGetAsync(key, field);
